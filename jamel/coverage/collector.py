@@ -1,0 +1,110 @@
+"""V8 precise coverage over CDP, one collector per open page.
+
+Each `Profiler.takePreciseCoverage` returns only what ran since the previous take (the counters are
+reset by the take), so a take is a *delta*; the session-wide union lives in the scorer. Scripts are
+keyed by URL and content, never by scriptId, so a reload or a navigation that loads the same file
+again lands on the same key.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+
+@dataclass
+class ScriptTake:
+    """One script's coverage in one take (V8 `ScriptCoverage` plus our stable key)."""
+
+    key: str
+    url: str
+    functions: list[dict[str, Any]]
+    source: str | None = None  # attached only the first time the scorer sees this key
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"key": self.key, "url": self.url, "functions": self.functions}
+        if self.source is not None:
+            out["source"] = self.source
+        return out
+
+
+def script_key(url: str, source: str) -> str:
+    return hashlib.sha1(f"{url}\n{source}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
+
+
+class ScriptFilter:
+    """Which scripts count toward C(t).
+
+    `app` (default): scripts served from the app's own origin and folder (its files and the inline
+    scripts of its pages). `http`: every http(s) script, as the public release counted (CDN runtimes
+    included, so novelty can come from outside the app).
+    """
+
+    MODES = ("app", "http")
+
+    def __init__(self, mode: str, app_url: str):
+        if mode not in self.MODES:
+            raise ValueError(f"unknown coverage filter {mode!r}; choose one of {self.MODES}")
+        self.mode = mode
+        parts = urlsplit(app_url)
+        folder = parts.path.rsplit("/", 1)[0] + "/"
+        self.prefix = f"{parts.scheme}://{parts.netloc}{folder}"
+
+    def __call__(self, url: str) -> bool:
+        if self.mode == "http":
+            return url.startswith(("http://", "https://"))
+        return url.startswith(self.prefix)
+
+
+@dataclass
+class _KnownScript:
+    key: str
+    url: str
+
+
+class CoverageCollector:
+    """Starts precise coverage on one page's CDP session and takes filtered deltas from it."""
+
+    def __init__(self, cdp: Any, script_filter: Callable[[str], bool]):
+        self.cdp = cdp
+        self.script_filter = script_filter
+        self._known: dict[str, _KnownScript | None] = {}  # scriptId -> key (None: filtered out)
+
+    def start(self) -> None:
+        self.cdp.send("Profiler.enable")
+        # Debugger is needed for getScriptSource; it also keeps scripts alive until we read them.
+        self.cdp.send("Debugger.enable", {"maxScriptsCacheSize": 100_000_000})
+        self.cdp.send("Profiler.startPreciseCoverage", {"callCount": True, "detailed": True})
+
+    def take(self, keep_idle: bool = False) -> list[ScriptTake]:
+        """Coverage since the previous take, for filtered scripts that executed anything.
+
+        `keep_idle` also returns scripts whose counts are all zero (used to record raw takes for
+        the parity test; the scorer does not need them because merging adds counts).
+        """
+        result = self.cdp.send("Profiler.takePreciseCoverage")["result"]
+        takes: list[ScriptTake] = []
+        for script in result:
+            url = script.get("url") or ""
+            if not url or not self.script_filter(url):
+                continue
+            functions = script["functions"]
+            if not keep_idle and not any(r["count"] > 0 for fn in functions for r in fn["ranges"]):
+                continue  # a take only adds counts; an all-zero take changes nothing
+            known = self._known.get(script["scriptId"], False)
+            source = None
+            if known is False:
+                source = self.cdp.send("Debugger.getScriptSource", {"scriptId": script["scriptId"]})["scriptSource"]
+                known = _KnownScript(script_key(url, source), url)
+                self._known[script["scriptId"]] = known
+            assert known is not None
+            takes.append(ScriptTake(known.key, known.url, functions, source))
+        return takes
+
+    def stop(self) -> None:
+        try:
+            self.cdp.send("Profiler.stopPreciseCoverage")
+            self.cdp.detach()
+        except Exception:  # the page may already be gone; nothing to save
+            pass
