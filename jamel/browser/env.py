@@ -1,0 +1,363 @@
+"""The exploration environment: one app in a real Chromium, the coverage novelty reward.
+
+Gymnasium-style contract. `reset(seed)` starts a new *session* (fresh browser context, empty
+coverage union) and returns (observation, info); `step(action_str)` returns (observation, reward,
+terminated, truncated, info). The `reset()` *action* is different: it is one step of the session
+that goes back to the start page and keeps the coverage baseline (PAPER.md).
+
+Robustness: every browser call has a timeout; if the browser crashes or hangs, it is restarted on
+the start page, the step is recorded as failed (reward 0) and the session goes on with its
+coverage baseline intact (the union lives in the scorer, not in the browser).
+"""
+from __future__ import annotations
+
+import io
+import logging
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from PIL import Image
+
+from jamel.actions import Action, ActionParseError, parse_action
+from jamel.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake
+from jamel.coverage.scorer import CoverageCounts, NoveltyScorer, StepScore, novelty_reward
+from jamel.records import InteractiveElement, Observation, StepTimings
+
+log = logging.getLogger(__name__)
+OBSERVE_JS = (Path(__file__).with_name("observe.js")).read_text(encoding="utf-8")
+# Actions after which the old document may be gone: take its coverage first, or it is lost.
+NAVIGATING = {"reset", "goto", "go_back", "go_forward", "tab_close"}
+
+
+def find_chromium() -> str:
+    for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
+        path = shutil.which(name)
+        if path:
+            return path
+    raise RuntimeError("No Chromium found. Install Debian's `chromium` (shell/setup.sh does) or pass --chromium PATH.")
+
+
+@dataclass
+class EnvConfig:
+    start_url: str
+    max_steps: int = 50  # T: the session is truncated after this many steps
+    viewport: tuple[int, int] = (1280, 720)
+    screenshot_size: tuple[int, int] = (640, 360)  # what the model sees
+    max_tree_chars: int = 8000
+    max_interactive: int = 200
+    coverage_filter: str = "app"  # "app" (own scripts) | "http" (every http script, as the release)
+    action_timeout_ms: int = 3000  # Playwright waits this long for an element to become actionable
+    navigation_timeout_ms: int = 15000
+    settle_ms: int = 250  # let handlers, timers and rendering run before coverage is taken
+    block_external: bool = True  # offline: requests to other hosts are aborted (and recorded)
+    upload_dir: str | None = None  # upload_file() may only pick files from here
+    chromium_path: str | None = None
+    headless: bool = True
+
+
+class BrowserCrash(RuntimeError):
+    pass
+
+
+class BrowserEnv:
+    def __init__(self, config: EnvConfig):
+        self.cfg = config
+        self.filter = ScriptFilter(config.coverage_filter, config.start_url)
+        self.scorer = NoveltyScorer()
+        self._pw = None
+        self._browser = None
+        self._context = None
+        self.pages: list[Any] = []
+        self.active = 0
+        self._collectors: dict[int, CoverageCollector] = {}
+        self.blocked_requests: list[str] = []
+        self.step_count = 0
+        self.episode = 0
+        self.episode_step = 0
+        self.restarts = 0
+        origin = urlsplit(config.start_url)
+        self._local_hosts = {origin.hostname, "127.0.0.1", "localhost"}
+
+    # -- browser lifecycle ------------------------------------------------------------------------
+    def _launch(self) -> None:
+        from playwright.sync_api import sync_playwright
+
+        if self._pw is None:
+            self._pw = sync_playwright().start()
+        args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+                "--mute-audio", "--font-render-hinting=none"]
+        if self.cfg.block_external:
+            # Belt and braces with the request router: never wait on DNS for another host.
+            args.append("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost")
+        self._browser = self._pw.chromium.launch(
+            executable_path=self.cfg.chromium_path or find_chromium(), headless=self.cfg.headless, args=args)
+        w, h = self.cfg.viewport
+        self._context = self._browser.new_context(viewport={"width": w, "height": h}, device_scale_factor=1,
+                                                  service_workers="block", accept_downloads=False)
+        self._context.set_default_timeout(self.cfg.action_timeout_ms)
+        self._context.set_default_navigation_timeout(self.cfg.navigation_timeout_ms)
+        if self.cfg.block_external:
+            self._context.route("**/*", self._route)
+        self._context.on("page", self._on_page)
+        self.pages, self._collectors, self.active = [], {}, 0
+        page = self._context.new_page()
+        self._goto(page, self.cfg.start_url)
+
+    def _route(self, route) -> None:
+        url = route.request.url
+        host = urlsplit(url).hostname
+        if url.startswith(("data:", "blob:", "about:")) or host in self._local_hosts:
+            route.continue_()
+        else:
+            self.blocked_requests.append(url)
+            route.abort("blockedbyclient")
+
+    def _on_page(self, page) -> None:
+        # Pages opened by the app (target=_blank, window.open) join the session with coverage on.
+        self.pages.append(page)
+        page.on("dialog", lambda d: d.dismiss())  # alert/confirm must never block a step
+        cdp = self._context.new_cdp_session(page)
+        collector = CoverageCollector(cdp, self.filter)
+        collector.start()
+        self._collectors[id(page)] = collector
+
+    def _goto(self, page, url: str) -> None:
+        page.goto(url, wait_until="load")
+
+    def _close_browser(self) -> None:
+        for closer in (lambda: self._context and self._context.close(), lambda: self._browser and self._browser.close()):
+            try:
+                closer()
+            except Exception:  # already dead
+                pass
+        self._browser = self._context = None
+        self.pages, self._collectors = [], {}
+
+    def _restart(self) -> None:
+        log.warning("restarting the browser (step %d)", self.step_count)
+        self.restarts += 1
+        self._close_browser()
+        self._launch()
+
+    def close(self) -> None:
+        self._close_browser()
+        self.scorer.close()
+        if self._pw is not None:
+            self._pw.stop()
+            self._pw = None
+
+    def __enter__(self) -> "BrowserEnv":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def page(self):
+        if self.pages[self.active].is_closed():  # the app closed its own window
+            self.pages = [p for p in self.pages if not p.is_closed()] or [self._context.new_page()]
+            self.active = min(self.active, len(self.pages) - 1)
+        return self.pages[self.active]
+
+    # -- coverage ---------------------------------------------------------------------------------
+    def _take_coverage(self) -> list[ScriptTake]:
+        takes: list[ScriptTake] = []
+        for page in list(self.pages):
+            collector = self._collectors.get(id(page))
+            if collector is not None and not page.is_closed():
+                takes.extend(collector.take())
+        return takes
+
+    # -- Gymnasium API ----------------------------------------------------------------------------
+    def reset(self, seed: int | None = None) -> tuple[Observation, dict[str, Any]]:
+        """Start a new session: fresh browser state, empty coverage union, C(0) = the page load."""
+        self._close_browser()
+        self.scorer.clear()
+        self.blocked_requests = []
+        self.step_count = self.episode = self.episode_step = self.restarts = 0
+        self._launch()
+        self.page.wait_for_timeout(self.cfg.settle_ms)
+        score = self.scorer.add(self._take_coverage())
+        obs = self._observe()
+        return obs, {"coverage": score.coverage, "counts": asdict(score.counts), "seed": seed,
+                     "coverage_filter": self.cfg.coverage_filter}
+
+    def step(self, action_str: str) -> tuple[Observation, int, bool, bool, dict[str, Any]]:
+        t_start = time.perf_counter()
+        timings = StepTimings()
+        self.step_count += 1
+        self.episode_step += 1
+        info: dict[str, Any] = {"step": self.step_count, "episode": self.episode, "episode_step": self.episode_step,
+                                "valid": True, "error": "", "action_canonical": "", "browser_restarted": False}
+        action: Action | None = None
+        try:
+            action = parse_action(action_str)
+            info["action_canonical"] = action.to_string()
+        except ActionParseError as exc:
+            info["valid"], info["error"] = False, f"invalid action: {exc}"
+
+        executed_ok = False
+        takes: list[ScriptTake] = []
+        try:
+            if action is not None:
+                if action.name in NAVIGATING:
+                    t0 = time.perf_counter()
+                    takes.extend(self._take_coverage())
+                    timings.coverage_ms += (time.perf_counter() - t0) * 1000
+                t0 = time.perf_counter()
+                try:
+                    self._execute(action)
+                    executed_ok = True
+                except BrowserCrash:
+                    raise
+                except Exception as exc:  # a failed action (no such bid, timeout, ...): reward 0
+                    if self._browser_dead(exc):
+                        raise BrowserCrash(str(exc)) from exc
+                    info["error"] = f"{type(exc).__name__}: {_short(exc)}"
+                timings.action_ms = (time.perf_counter() - t0) * 1000
+                t0 = time.perf_counter()
+                self.page.wait_for_timeout(self.cfg.settle_ms)
+                timings.settle_ms = (time.perf_counter() - t0) * 1000
+            t0 = time.perf_counter()
+            takes.extend(self._take_coverage())
+            timings.coverage_ms += (time.perf_counter() - t0) * 1000
+        except Exception as exc:  # crashed or hung browser: restart, keep the session going
+            info["error"] = f"browser failure: {type(exc).__name__}: {_short(exc)}"
+            info["browser_restarted"] = True
+            executed_ok = False
+            self._restart()
+            takes.extend(self._take_coverage())  # the restarted page's load is part of the union
+        score = self.scorer.add(takes)
+        timings.scoring_ms = score.scoring_ms
+        reward = novelty_reward(score, action_ok=info["valid"] and executed_ok)
+        if action is not None and action.name == "reset":
+            self.episode += 1
+            self.episode_step = 0
+        t0 = time.perf_counter()
+        try:
+            obs = self._observe()
+        except Exception as exc:
+            info["error"] = (info["error"] + "; " if info["error"] else "") + f"observation failed: {_short(exc)}"
+            info["browser_restarted"] = True
+            self._restart()
+            obs = self._observe()
+        obs.last_action_error = info["error"]
+        timings.observation_ms = (time.perf_counter() - t0) * 1000
+        timings.step_ms = (time.perf_counter() - t_start) * 1000
+        info.update(coverage=score.coverage, coverage_delta=score.delta, counts=asdict(score.counts),
+                    timings=timings, executed=executed_ok)
+        truncated = self.step_count >= self.cfg.max_steps
+        return obs, reward, False, truncated, info
+
+    # -- actions ----------------------------------------------------------------------------------
+    def _el(self, bid: str):
+        loc = self.page.locator(f'[data-jamel-bid="{bid}"]')
+        if loc.count() == 0:
+            raise LookupError(f"no element with bid {bid!r} on the current page")
+        return loc.first
+
+    def _execute(self, a: Action) -> None:
+        p, args = self.page, a.args
+        name = a.name
+        if name == "noop":
+            p.wait_for_timeout(args["wait_ms"])
+        elif name == "scroll":
+            p.mouse.wheel(args["delta_x"], args["delta_y"])
+        elif name == "fill":
+            self._el(args["bid"]).fill(args["value"])
+        elif name == "select_option":
+            self._el(args["bid"]).select_option(args["options"])
+        elif name in ("click", "dblclick"):
+            el = self._el(args["bid"])
+            getattr(el, name)(button=args["button"], modifiers=list(args["modifiers"]) or None)
+        elif name == "hover":
+            self._el(args["bid"]).hover()
+        elif name == "press":
+            self._el(args["bid"]).press(args["key_comb"])
+        elif name == "focus":
+            self._el(args["bid"]).focus()
+        elif name == "clear":
+            self._el(args["bid"]).clear()
+        elif name == "drag_and_drop":
+            self._el(args["from_bid"]).drag_to(self._el(args["to_bid"]))
+        elif name == "upload_file":
+            self._el(args["bid"]).set_input_files(self._upload_paths(args["file"]))
+        elif name == "tab_close":
+            if len(self.pages) == 1:
+                raise ValueError("cannot close the last open page")
+            page = self.pages.pop(self.active)
+            self._collectors.pop(id(page), None)
+            page.close()
+            self.active = max(0, self.active - 1)
+        elif name == "tab_focus":
+            if not 0 <= args["index"] < len(self.pages):
+                raise IndexError(f"tab index {args['index']} out of range (0..{len(self.pages) - 1})")
+            self.active = args["index"]
+            self.page.bring_to_front()
+        elif name == "new_tab":
+            self._context.new_page()
+            self.active = len(self.pages) - 1
+        elif name == "go_back":
+            p.go_back(wait_until="load")
+        elif name == "go_forward":
+            p.go_forward(wait_until="load")
+        elif name == "goto":
+            self._goto(p, args["url"])
+        elif name in ("send_msg_to_user", "report_infeasible"):
+            pass  # recorded in the trajectory; no browser effect
+        elif name == "reset":
+            for page in self.pages[1:]:
+                self._collectors.pop(id(page), None)
+                page.close()
+            self.pages, self.active = self.pages[:1], 0
+            self._goto(self.pages[0], self.cfg.start_url)
+        else:  # the grammar and this switch must list the same actions
+            raise NotImplementedError(name)
+
+    def _upload_paths(self, files: str | list[str]) -> list[str]:
+        if not self.cfg.upload_dir:
+            raise PermissionError("upload_file is disabled (no upload_dir configured)")
+        root = Path(self.cfg.upload_dir).resolve()
+        out = []
+        for name in [files] if isinstance(files, str) else files:
+            path = (root / name).resolve()
+            if root not in path.parents or not path.is_file():
+                raise PermissionError(f"{name!r} is not a file in the upload folder")
+            out.append(str(path))
+        return out
+
+    def _browser_dead(self, exc: Exception) -> bool:
+        text = str(exc).lower()
+        dead = ("target closed", "browser has been closed", "target page, context or browser has been closed",
+                "connection closed", "browser closed", "crash")
+        return (self._browser is None or not self._browser.is_connected()) or any(s in text for s in dead)
+
+    # -- observation ------------------------------------------------------------------------------
+    def _observe(self) -> Observation:
+        page = self.page
+        data = page.evaluate(OBSERVE_JS, {"maxNodes": 5000})
+        tree = data["tree"]
+        if len(tree) > self.cfg.max_tree_chars:
+            tree = tree[: self.cfg.max_tree_chars].rsplit("\n", 1)[0] + "\n[... truncated]"
+        interactive = [InteractiveElement(e["bid"], e["role"], e["name"]) for e in data["interactive"]]
+        raw = page.screenshot(type="png", timeout=self.cfg.action_timeout_ms)
+        img = Image.open(io.BytesIO(raw)).convert("RGB").resize(self.cfg.screenshot_size, Image.BILINEAR)
+        buf = io.BytesIO()
+        img.save(buf, format="PNG", optimize=False, compress_level=1)
+        return Observation(url=data["url"], title=data["title"], axtree=tree,
+                           interactive=interactive[: self.cfg.max_interactive],
+                           open_urls=[p.url for p in self.pages], active_tab=self.active,
+                           screenshot=buf.getvalue(), screenshot_raw=raw)
+
+    @property
+    def coverage(self) -> CoverageCounts:
+        return self.scorer.counts
+
+
+def _short(exc: Exception, n: int = 300) -> str:
+    return str(exc).strip().split("\n")[0][:n]
