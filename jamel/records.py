@@ -14,6 +14,8 @@ class InteractiveElement:
     bid: str
     role: str
     name: str
+    options: list[str] = field(default_factory=list)  # choices of a <select>
+    input_type: str = ""  # type attribute of an <input>, "textarea" for a textarea
 
     def line(self) -> str:
         return f"- {self.bid}: {self.role} {self.name!r}"

@@ -19,7 +19,7 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, Callable, Sequence
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from jamel.corpus import DEMO_CORPUS, Corpus, load_corpus
 
@@ -94,7 +94,7 @@ class _Handler(BaseHTTPRequestHandler):
     # -- logging: quiet by default, but every response is recorded for tests/reports ------------
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
         with self.server.lock:
-            self.server.log.append((self.command or "", self.path or "", int(code)))
+            self.server.log.append((self.command or "", getattr(self, "path", ""), int(code)))
         if self.server.verbose:
             super().log_request(code, size)
 
@@ -133,11 +133,21 @@ class _Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(data)
 
+    def _url_path(self) -> str:
+        """Path part of the request target (origin-form or absolute-form), still percent-encoded."""
+        target = self.path
+        if not target.startswith("/"):  # absolute-form "http://host/x"; urlsplit would misread "//x"
+            target = urlsplit(target).path or "/"
+        return target.split("?", 1)[0].split("#", 1)[0]
+
+    def _parts(self) -> list[str]:
+        # Decode first, then treat backslashes as separators, so %2e%2e, %2f and \\ cannot sneak '..' in.
+        return [p for p in unquote(self._url_path()).replace("\\", "/").split("/") if p not in ("", ".")]
+
     def _locate(self) -> Path | int:
         """Map the request path to a file inside root, or return an HTTP status to answer with."""
-        raw = urlsplit(self.path).path
-        # Decode first, then treat backslashes as separators, so %2e%2e, %2f and \ cannot sneak '..' in.
-        parts = [p for p in unquote(raw).replace("\\", "/").split("/") if p not in ("", ".")]
+        raw = self._url_path()
+        parts = self._parts()
         if any(p == ".." for p in parts):
             return HTTPStatus.FORBIDDEN
         if any("\x00" in p for p in parts):
@@ -147,12 +157,12 @@ class _Handler(BaseHTTPRequestHandler):
             target = root.joinpath(*parts).resolve()  # follows symlinks: a link out of root lands outside
             if not target.is_relative_to(root):
                 return HTTPStatus.FORBIDDEN
-            if target.is_dir():
-                if not raw.endswith("/"):  # redirect so relative asset URLs resolve inside the app folder
-                    return HTTPStatus.MOVED_PERMANENTLY
+            if target.is_dir():  # no listings: a folder is only its index.html
                 target = (target / "index.html").resolve()
                 if not target.is_relative_to(root):
                     return HTTPStatus.FORBIDDEN
+                if target.is_file() and not raw.endswith("/"):
+                    return HTTPStatus.MOVED_PERMANENTLY  # so relative asset URLs resolve inside the app
             return target if target.is_file() else HTTPStatus.NOT_FOUND
         except (OSError, RuntimeError, ValueError):  # name too long, symlink loop, ...
             return HTTPStatus.NOT_FOUND
@@ -160,17 +170,18 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, body: bool) -> None:
         found = self._locate()
         if found == HTTPStatus.MOVED_PERMANENTLY:
-            url = urlsplit(self.path)
-            location = url.path + "/" + (f"?{url.query}" if url.query else "")
+            query = self.path.partition("?")[2]
+            # Rebuilt from the decoded segments: echoing "//host" or "/\\host" would be an open redirect.
+            location = "/" + "".join(quote(p, safe="") + "/" for p in self._parts()) + (f"?{query}" if query else "")
             self._text(HTTPStatus.MOVED_PERMANENTLY, location, {"Location": location})
             return
         if isinstance(found, int):
-            self._text(found, urlsplit(self.path).path)  # names the path (text/plain, so no injection)
+            self._text(found, self._url_path())  # names the path (text/plain, so no injection)
             return
         try:
             f = open(found, "rb")
         except OSError:
-            self._text(HTTPStatus.FORBIDDEN, urlsplit(self.path).path)
+            self._text(HTTPStatus.FORBIDDEN, self._url_path())
             return
         with f:
             size = os.fstat(f.fileno()).st_size
@@ -178,7 +189,7 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 rng = _byte_range(self.headers.get("Range"), size)
             except _Unsatisfiable:
-                self._text(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, urlsplit(self.path).path,
+                self._text(HTTPStatus.REQUESTED_RANGE_NOT_SATISFIABLE, self._url_path(),
                            {"Content-Range": f"bytes */{size}"})
                 return
             if rng is None:
@@ -210,7 +221,7 @@ class CorpusServer:
             raise FileNotFoundError(f"corpus folder {self.root} does not exist")
         self._httpd = _HTTPServer((host, port), self.root, verbose)
         self.host, self.port = host, int(self._httpd.server_address[1])
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.1},
+        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05},
                                         name=f"CorpusServer:{self.port}", daemon=True)
         self._thread.start()
         self._closed = False

@@ -1,0 +1,13 @@
+"""Agents: observation + session context -> one action string."""
+from __future__ import annotations
+
+from jamel.agents.base import Agent
+
+
+def build_agent(name: str, **kwargs) -> Agent:
+    """The agent registry; model-backed agents import their heavy dependencies lazily."""
+    from jamel.agents.baselines import AGENTS
+
+    if name not in AGENTS:
+        raise ValueError(f"unknown agent {name!r}; choose one of {sorted(AGENTS)}")
+    return AGENTS[name](**kwargs)

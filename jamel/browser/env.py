@@ -29,6 +29,19 @@ from jamel.records import InteractiveElement, Observation, StepTimings
 
 log = logging.getLogger(__name__)
 OBSERVE_JS = (Path(__file__).with_name("observe.js")).read_text(encoding="utf-8")
+COVER_CHECK_JS = """(el) => {
+    el.scrollIntoView({block: 'center', inline: 'center'});
+    const r = el.getBoundingClientRect();
+    if (!r.width || !r.height) return 'it has no size (hidden)';
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const top = document.elementFromPoint(x, y);
+    if (!top || top === el || el.contains(top) || top.contains(el)) return '';
+    if (el.labels && Array.from(el.labels).some((l) => l.contains(top))) return '';
+    const box = top.closest('[role=dialog],[role=alertdialog],dialog,[aria-modal=true]') || top;
+    const name = box.getAttribute('aria-label') || (box.id ? '#' + box.id : box.className || box.tagName);
+    const bid = box.getAttribute('data-jamel-bid');
+    return `covered by ${bid ? '[' + bid + '] ' : ''}${box.tagName.toLowerCase()} ${JSON.stringify(String(name).slice(0, 60))} (close or answer it first)`;
+}"""
 # Actions after which the old document may be gone: take its coverage first, or it is lost.
 NAVIGATING = {"reset", "goto", "go_back", "go_forward", "tab_close"}
 
@@ -261,6 +274,18 @@ class BrowserEnv:
             raise LookupError(f"no element with bid {bid!r} on the current page")
         return loc.first
 
+    def _reachable(self, bid: str):
+        """The element, scrolled into view, or a fast, explicit failure if something covers it.
+
+        Playwright would wait the full action timeout for a covered element (a modal, a cookie
+        banner); checking the hit target first turns a 3 s timeout into an immediate, readable error.
+        """
+        el = self._el(bid)
+        blocker = el.evaluate(COVER_CHECK_JS)
+        if blocker:
+            raise RuntimeError(f"element {bid} is not clickable: {blocker}")
+        return el
+
     def _execute(self, a: Action) -> None:
         p, args = self.page, a.args
         name = a.name
@@ -273,10 +298,10 @@ class BrowserEnv:
         elif name == "select_option":
             self._el(args["bid"]).select_option(args["options"])
         elif name in ("click", "dblclick"):
-            el = self._el(args["bid"])
+            el = self._reachable(args["bid"])
             getattr(el, name)(button=args["button"], modifiers=list(args["modifiers"]) or None)
         elif name == "hover":
-            self._el(args["bid"]).hover()
+            self._reachable(args["bid"]).hover()
         elif name == "press":
             self._el(args["bid"]).press(args["key_comb"])
         elif name == "focus":
@@ -344,7 +369,8 @@ class BrowserEnv:
         tree = data["tree"]
         if len(tree) > self.cfg.max_tree_chars:
             tree = tree[: self.cfg.max_tree_chars].rsplit("\n", 1)[0] + "\n[... truncated]"
-        interactive = [InteractiveElement(e["bid"], e["role"], e["name"]) for e in data["interactive"]]
+        interactive = [InteractiveElement(e["bid"], e["role"], e["name"], e.get("options", []),
+                                          e.get("input_type", "")) for e in data["interactive"]]
         raw = page.screenshot(type="png", timeout=self.cfg.action_timeout_ms)
         img = Image.open(io.BytesIO(raw)).convert("RGB").resize(self.cfg.screenshot_size, Image.BILINEAR)
         buf = io.BytesIO()

@@ -126,8 +126,11 @@
             const name = nameOf(el, role);
             const st = states(el, role);
             lines.push(`${'  '.repeat(depth)}[${bid}] ${role}${name ? ` ${JSON.stringify(name)}` : ''}${st.length ? `, ${st.join(', ')}` : ''}`);
-            if ((INTERACTIVE.has(role) || clickable) && !(el.disabled)) {
-                interactive.push({ bid, role, name });
+            if ((INTERACTIVE.has(role) || clickable) && !(el.disabled) && !(role === 'option' && el.tagName === 'OPTION')) {
+                const item = { bid, role, name };
+                if (el.tagName === 'SELECT') item.options = Array.from(el.options).map((o) => clean(o.textContent));
+                if (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA') item.input_type = (el.getAttribute('type') || el.tagName).toLowerCase();
+                interactive.push(item);
             }
             childDepth = depth + 1;
             // Leaf-like controls: their text is already the name.

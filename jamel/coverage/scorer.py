@@ -135,6 +135,8 @@ class NoveltyScorer:
 
     def __init__(self, timeout_s: float = 120.0):
         self.timeout_s = timeout_s
+        self.record_path: Path | None = None  # if set, every add() is appended here (coverage_takes.jsonl)
+        self._adds = 0
         self._worker: _NodeWorker | None = None
         self._sent_sources: dict[str, str] = {}  # key -> url used for it
         self._url_keys: dict[str, set[str]] = {}
@@ -161,6 +163,7 @@ class NoveltyScorer:
         self._url_keys.clear()
         self._history.clear()
         self.counts = CoverageCounts()
+        self._adds = 0
 
     # -- scoring ----------------------------------------------------------------------------------
     def _entry(self, take: ScriptTake) -> dict[str, Any]:
@@ -183,6 +186,11 @@ class NoveltyScorer:
         """Fold one step's takes into the union; returns C(t) and its change."""
         t0 = time.perf_counter()
         entries = [self._entry(t) for t in takes]
+        if self.record_path is not None:
+            # Sources go in once per script (with its first entry), not in every step's file.
+            with open(self.record_path, "a", encoding="utf-8") as fh:
+                fh.write(json.dumps({"step": self._adds, "entries": entries}, separators=(",", ":")) + "\n")
+        self._adds += 1
         worker = self._ensure_worker()
         if entries:
             reply = worker.request({"op": "add", "entries": entries})

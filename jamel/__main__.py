@@ -1,0 +1,5 @@
+import sys
+
+from jamel.cli import main
+
+sys.exit(main())

@@ -1,0 +1,258 @@
+"""`jamel explore`: agents explore apps; every step is scored by the persistent coverage novelty.
+
+Output layout (one folder per run):
+    OUTPUT/config.json                       every setting of the run
+    OUTPUT/<app>/session_<k>/trajectory.parquet   one StepRecord per step
+    OUTPUT/<app>/session_<k>/summary.json    cumulative reward, C(t) curve, timings (written last)
+    OUTPUT/<app>/session_<k>/coverage_takes.jsonl  the raw V8 takes (sources once per script)
+    OUTPUT/<app>/session_<k>/coverage/       monocart's HTML report of the session's union
+    OUTPUT/<app>/session_<k>/reward_curve.png
+    OUTPUT/summary.json, OUTPUT/summary.csv  per-app cumulative reward
+A session whose summary.json exists is finished and skipped on a rerun; an unfinished one is redone
+from its first step (a browser's state cannot be restored half-way).
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import logging
+import shutil
+import statistics
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jamel.actions import ActionParseError, extract_action
+from jamel.agents.base import Agent, PastStep, SessionContext
+from jamel.browser.env import BrowserEnv, EnvConfig
+from jamel.corpus import Corpus
+from jamel.records import StepRecord
+from jamel.server import CorpusServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ExploreConfig:
+    corpus: str
+    apps: list[str]
+    agent: str
+    steps: int = 50
+    sessions: int = 1
+    seed: int = 0
+    output: str = "runs/explore"
+    coverage_filter: str = "app"
+    settle_ms: int = 250
+    action_timeout_ms: int = 3000
+    record_takes: bool = True
+    html_report: bool = True
+    agent_kwargs: dict[str, Any] = field(default_factory=dict)
+
+
+def session_seed(seed: int, app: str, index: int) -> int:
+    """A seed per (run seed, app, session) that does not depend on which other apps run."""
+    return int.from_bytes(hashlib.sha256(f"{seed}/{app}/{index}".encode()).digest()[:4], "little")
+
+
+def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed: int, steps: int,
+                session_id: str, on_step: Callable[[StepRecord], None] | None = None, record_takes: bool = True,
+                html_report: bool = True) -> dict[str, Any]:
+    """One session of `steps` steps; writes the session folder and returns its summary."""
+    tmp_dir = session_dir.with_name(session_dir.name + ".partial")
+    shutil.rmtree(tmp_dir, ignore_errors=True)
+    tmp_dir.mkdir(parents=True)
+    env.cfg.max_steps = steps
+    env.scorer.record_path = tmp_dir / "coverage_takes.jsonl" if record_takes else None
+    t_session = time.perf_counter()
+    obs, info = env.reset(seed=seed)
+    ctx = SessionContext(app=app, start_url=env.cfg.start_url, max_steps=steps)
+    agent.begin_session(ctx, seed)
+    c0 = info["coverage"]
+    rows: list[StepRecord] = []
+    for t in range(1, steps + 1):
+        ctx.step, ctx.episode = t, env.episode
+        t0 = time.perf_counter()
+        try:
+            out = agent.act(obs, ctx)
+            model_output, action = out.model_output, out.action
+        except Exception as exc:  # an agent failure is this step's invalid action, not a crash
+            log.exception("agent failed at step %d", t)
+            out, model_output, action = None, f"[agent error] {type(exc).__name__}: {exc}", ""
+        agent_ms = (time.perf_counter() - t0) * 1000
+        if not action:
+            try:
+                action = extract_action(model_output)
+            except ActionParseError:
+                action = ""
+        before_obs, episode, episode_step = obs, env.episode, env.episode_step + 1
+        obs, reward, terminated, truncated, info = env.step(action)
+        timings = info["timings"]
+        counts = info["counts"]
+        record = StepRecord(
+            session_id=session_id, app=app, start_url=env.cfg.start_url, episode=episode, step=t,
+            episode_step=episode_step, url=before_obs.url, observation=before_obs.text(),
+            open_urls=list(before_obs.open_urls), screenshot=before_obs.screenshot, model_output=model_output,
+            action=action, action_canonical=info["action_canonical"], valid=info["valid"], error=info["error"],
+            reward=reward, coverage=info["coverage"], coverage_delta=info["coverage_delta"], lines=counts["lines"],
+            branches=counts["branches"], statements=counts["statements"], functions=counts["functions"],
+            coverage_filter=env.cfg.coverage_filter, browser_restarted=info["browser_restarted"], agent=agent.name,
+            text_tokens=getattr(out, "text_tokens", 0), image_tokens=getattr(out, "image_tokens", 0),
+            memory_tokens=getattr(out, "memory_tokens", 0), action_ms=timings.action_ms,
+            settle_ms=timings.settle_ms, coverage_ms=timings.coverage_ms, scoring_ms=timings.scoring_ms,
+            observation_ms=timings.observation_ms, agent_ms=agent_ms, step_ms=timings.step_ms)
+        rows.append(record)
+        ctx.history.append(PastStep(t, episode, before_obs.url, action, info["valid"], info["error"], reward))
+        if on_step:
+            on_step(record)
+        if terminated or truncated:
+            break
+
+    table = pa.Table.from_pylist([r.to_row() for r in rows])
+    pq.write_table(table, tmp_dir / "trajectory.parquet", compression="zstd")
+    report = None
+    if html_report:
+        try:
+            report = env.scorer.write_report(tmp_dir / "coverage", name=f"{app} / {session_id}")
+        except Exception as exc:  # a report is a convenience; the trajectory is what matters
+            log.warning("coverage report failed for %s: %s", session_id, exc)
+    summary = session_summary(rows, app, session_id, seed, c0, env, time.perf_counter() - t_session)
+    summary["coverage_report"] = "coverage/" + report.name if report else None
+    plot_reward_curve(rows, tmp_dir / "reward_curve.png", title=f"{app} ({agent.name})")
+    # summary.json is the completion marker: write it last, then move the folder into place.
+    (tmp_dir / "summary.json").write_text(json.dumps(summary, indent=2))
+    shutil.rmtree(session_dir, ignore_errors=True)
+    tmp_dir.rename(session_dir)
+    return summary
+
+
+def session_summary(rows: list[StepRecord], app: str, session_id: str, seed: int, c0: int, env: BrowserEnv,
+                    wall_s: float) -> dict[str, Any]:
+    cum, curve = 0, []
+    for r in rows:
+        cum += r.reward
+        curve.append(cum)
+    mean = lambda xs: round(statistics.fmean(xs), 2) if xs else 0.0  # noqa: E731
+    return {
+        "session_id": session_id, "app": app, "seed": seed, "agent": rows[0].agent if rows else "",
+        "steps": len(rows), "cumulative_reward": cum, "cumulative_reward_curve": curve,
+        "coverage_initial": c0, "coverage_final": rows[-1].coverage if rows else c0,
+        "coverage_curve": [r.coverage for r in rows],
+        "final_counts": {k: getattr(rows[-1], k) for k in ("lines", "branches", "statements", "functions")} if rows else {},
+        "invalid_actions": sum(not r.valid for r in rows), "failed_actions": sum(bool(r.error) for r in rows),
+        "episodes": (rows[-1].episode + 1) if rows else 0, "browser_restarts": env.restarts,
+        "coverage_filter": env.cfg.coverage_filter, "blocked_requests": sorted(set(env.blocked_requests)),
+        "input_tokens": sum(r.text_tokens + r.image_tokens + r.memory_tokens for r in rows),
+        "mean_ms": {k: mean([getattr(r, k) for r in rows]) for k in
+                    ("step_ms", "action_ms", "settle_ms", "coverage_ms", "scoring_ms", "observation_ms", "agent_ms")},
+        "wall_s": round(wall_s, 2),
+    }
+
+
+def plot_reward_curve(rows: list[StepRecord], path: Path, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [r.step for r in rows]
+    cum, acc = [], 0
+    for r in rows:
+        acc += r.reward
+        cum.append(acc)
+    fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
+    ax.step(steps, cum, where="post", color="tab:blue", label="cumulative reward")
+    ax.set_xlabel("step")
+    ax.set_ylabel("cumulative reward", color="tab:blue")
+    ax2 = ax.twinx()
+    ax2.plot(steps, [r.coverage for r in rows], color="tab:orange", alpha=0.7, label="C(t)")
+    ax2.set_ylabel("C(t) covered entities", color="tab:orange")
+    for r in rows:
+        if r.action.startswith("reset"):
+            ax.axvline(r.step, color="grey", lw=0.5, ls=":")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def make_agent(name: str, **kwargs) -> Agent:
+    from jamel.agents import build_agent
+
+    return build_agent(name, **kwargs)
+
+
+def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[str, Any]:
+    out = Path(cfg.output)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    log.info("explore config: %s", json.dumps(asdict(cfg)))
+    agent = make_agent(cfg.agent, **cfg.agent_kwargs)
+    todo = [(app, k) for app in cfg.apps for k in range(cfg.sessions)]
+    done = {(a, k) for a, k in todo if (out / a / f"session_{k}" / "summary.json").exists()}
+    if done:
+        log.info("resuming: %d of %d sessions already finished", len(done), len(todo))
+    bar = None
+    if progress:
+        from tqdm import tqdm
+
+        bar = tqdm(total=(len(todo) - len(done)) * cfg.steps, unit="step", dynamic_ncols=True)
+    with CorpusServer(corpus.root) as server:
+        for app, k in todo:
+            if (app, k) in done:
+                continue
+            env_cfg = EnvConfig(start_url=server.url_for(app), max_steps=cfg.steps, coverage_filter=cfg.coverage_filter,
+                                settle_ms=cfg.settle_ms, action_timeout_ms=cfg.action_timeout_ms)
+            with BrowserEnv(env_cfg) as env:
+                if bar:
+                    bar.set_description(f"{app} #{k}")
+
+                def tick(rec: StepRecord) -> None:
+                    if bar:
+                        bar.update(1)
+                        bar.set_postfix(reward=rec.reward, C=rec.coverage)
+
+                run_session(env, agent, app, out / app / f"session_{k}", session_seed(cfg.seed, app, k), cfg.steps,
+                            session_id=f"{app}/session_{k}", on_step=tick, record_takes=cfg.record_takes,
+                            html_report=cfg.html_report)
+    if bar:
+        bar.close()
+    return write_run_summary(out, cfg.apps, cfg.sessions)
+
+
+def write_run_summary(out: Path, apps: list[str], sessions: int) -> dict[str, Any]:
+    per_app = []
+    for app in apps:
+        sums = [json.loads(p.read_text()) for k in range(sessions)
+                if (p := out / app / f"session_{k}" / "summary.json").exists()]
+        if not sums:
+            continue
+        rewards = [s["cumulative_reward"] for s in sums]
+        per_app.append({"app": app, "agent": sums[0]["agent"], "sessions": len(sums),
+                        "cumulative_reward": round(statistics.fmean(rewards), 2),
+                        "cumulative_reward_std": round(statistics.pstdev(rewards), 2) if len(rewards) > 1 else 0.0,
+                        "coverage_final": round(statistics.fmean(s["coverage_final"] for s in sums), 1),
+                        "steps": sums[0]["steps"]})
+    rewards = [r["cumulative_reward"] for r in per_app]
+    summary = {"apps": per_app,
+               "mean_cumulative_reward": round(statistics.fmean(rewards), 2) if rewards else 0.0,
+               "std_cumulative_reward_across_apps": round(statistics.pstdev(rewards), 2) if len(rewards) > 1 else 0.0}
+    (out / "summary.json").write_text(json.dumps(summary, indent=2))
+    with open(out / "summary.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["app", "agent", "sessions", "cumulative_reward", "cumulative_reward_std",
+                                           "coverage_final", "steps"])
+        w.writeheader()
+        w.writerows(per_app)
+    return summary
+
+
+def format_table(summary: dict[str, Any]) -> str:
+    lines = [f"{'app':<16}{'agent':<10}{'sessions':>9}{'cum. reward':>13}{'C(T)':>10}"]
+    for r in summary["apps"]:
+        lines.append(f"{r['app']:<16}{r['agent']:<10}{r['sessions']:>9}{r['cumulative_reward']:>13.2f}{r['coverage_final']:>10.1f}")
+    lines.append(f"{'mean':<35}{summary['mean_cumulative_reward']:>13.2f}")
+    return "\n".join(lines)

@@ -1,0 +1,107 @@
+"""Tests for jamel.corpus: splits and app-spec resolution."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from jamel import corpus as corpus_mod  # noqa: E402
+from jamel.corpus import DEMO_CORPUS, SCALEWOB_CORPUS, SPLITS_FILE, Corpus, load_corpus, load_splits  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def make_corpus(root: Path, apps: list[str]) -> Corpus:
+    for app in apps:
+        (root / app).mkdir(parents=True)
+        (root / app / "index.html").write_text(f"<title>{app}</title>", encoding="utf-8")
+    return Corpus(root)
+
+
+def test_paths_point_into_repo() -> None:
+    assert DEMO_CORPUS == REPO / "env" / "demo_apps"
+    assert SCALEWOB_CORPUS == REPO / "env" / "browser_env" / "scalewob-env"
+
+
+def test_scalewob_splits_sizes_and_disjoint() -> None:
+    raw = json.loads(SPLITS_FILE.read_text(encoding="utf-8"))
+    test10, train86 = raw["test10"], raw["train86"]
+    assert len(test10) == len(set(test10)) == 10
+    assert len(train86) == len(set(train86)) == 86
+    assert not set(test10) & set(train86)
+    assert {"vipshop", "temu", "12306", "BestBuy", "Feishu_D", "X", "zol"} <= set(test10) | set(train86)
+    assert raw["demo"] == ["messenger", "settings", "shop", "travel", "video"]
+    assert set(load_splits()) == {"test10", "train86", "demo"}
+
+
+def test_apps_lists_only_app_folders(tmp_path: Path) -> None:
+    c = make_corpus(tmp_path, ["b", "a", ".hidden"])
+    (tmp_path / "no_index").mkdir()
+    (tmp_path / "file.html").write_text("x")
+    assert c.apps() == ["a", "b"]
+    assert Corpus(tmp_path / "missing").apps() == []
+
+
+def test_start_path_encodes() -> None:
+    c = Corpus(Path("/nowhere"))
+    assert c.start_path("shop") == "/shop/index.html"
+    assert c.start_path("my app#1") == "/my%20app%231/index.html"
+
+
+def test_resolve_names_lists_and_all(tmp_path: Path) -> None:
+    c = make_corpus(tmp_path, ["x", "y", "z"])
+    assert c.resolve("all") == ["x", "y", "z"]
+    assert c.resolve("z") == ["z"]
+    assert c.resolve(" z, x ,z,,y ") == ["z", "x", "y"]  # dedup keeps first occurrence order
+    assert c.resolve("y,all") == ["y", "x", "z"]
+
+
+def test_resolve_unknown_lists_valid(tmp_path: Path) -> None:
+    c = make_corpus(tmp_path, ["alpha", "beta"])
+    with pytest.raises(ValueError) as e:
+        c.resolve("alpha,gamma")
+    msg = str(e.value)
+    assert "gamma" in msg and "alpha" in msg and "beta" in msg
+    with pytest.raises(ValueError):
+        c.resolve(" , ")
+    with pytest.raises(ValueError):
+        c.resolve("Alpha")  # ids are case-sensitive
+
+
+def test_resolve_split_against_fake_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    test10 = list(load_splits()["test10"])
+    c = make_corpus(tmp_path / "full", test10 + ["extra"])
+    assert c.resolve("test10") == test10  # split order, not folder order
+    assert c.resolve("test10,extra,vipshop") == test10 + ["extra"]
+
+    partial = make_corpus(tmp_path / "partial", test10[:3])
+    with pytest.raises(ValueError) as e:
+        partial.resolve("test10")
+    msg = str(e.value)
+    assert "download_scalewob_env.py" in msg and "not downloaded" in msg
+    assert test10[5] in msg and test10[0] in msg  # names the missing member and the valid apps
+
+
+def test_resolve_demo_split(tmp_path: Path) -> None:
+    c = make_corpus(tmp_path, ["messenger", "settings", "shop", "travel", "video"])
+    assert c.resolve("demo") == ["messenger", "settings", "shop", "travel", "video"]
+
+
+def test_load_corpus(tmp_path: Path) -> None:
+    with pytest.raises(FileNotFoundError):
+        load_corpus(str(tmp_path / "nope"))
+    with pytest.raises(ValueError, match="no apps"):
+        load_corpus(str(tmp_path))
+    make_corpus(tmp_path, ["a"])
+    assert load_corpus(str(tmp_path)).apps() == ["a"]
+
+
+def test_load_corpus_default_is_demo(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    make_corpus(tmp_path, ["shop"])
+    monkeypatch.setattr(corpus_mod, "DEMO_CORPUS", tmp_path)
+    assert corpus_mod.load_corpus(None).root == tmp_path
