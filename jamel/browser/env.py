@@ -63,6 +63,7 @@ class EnvConfig:
     max_tree_chars: int = 8000
     max_interactive: int = 200
     coverage_filter: str = "app"  # "app" (own scripts) | "http" (every http script, as the release)
+    coverage_mode: str = "persistent"  # "persistent" | "merged" (see NoveltyScorer)
     action_timeout_ms: int = 3000  # Playwright waits this long for an element to become actionable
     navigation_timeout_ms: int = 15000
     settle_ms: int = 250  # let handlers, timers and rendering run before coverage is taken
@@ -80,13 +81,13 @@ class BrowserEnv:
     def __init__(self, config: EnvConfig):
         self.cfg = config
         self.filter = ScriptFilter(config.coverage_filter, config.start_url)
-        self.scorer = NoveltyScorer()
+        self.scorer = NoveltyScorer(mode=config.coverage_mode)
         self._pw = None
         self._browser = None
         self._context = None
         self.pages: list[Any] = []
         self.active = 0
-        self._collectors: dict[int, CoverageCollector] = {}
+        self._collectors: dict[int, CoverageCollector | None] = {}
         self.blocked_requests: list[str] = []
         self.step_count = 0
         self.episode = 0
@@ -119,6 +120,7 @@ class BrowserEnv:
         self._context.on("page", self._on_page)
         self.pages, self._collectors, self.active = [], {}, 0
         page = self._context.new_page()
+        self._on_page(page)
         self._goto(page, self.cfg.start_url)
 
     def _route(self, route) -> None:
@@ -132,6 +134,11 @@ class BrowserEnv:
 
     def _on_page(self, page) -> None:
         # Pages opened by the app (target=_blank, window.open) join the session with coverage on.
+        # Idempotent: the first page is attached explicitly before its first navigation, because
+        # the event may be delivered only after a later call.
+        if id(page) in self._collectors:
+            return
+        self._collectors[id(page)] = None  # claimed before any I/O: the two callers can interleave
         self.pages.append(page)
         page.on("dialog", lambda d: d.dismiss())  # alert/confirm must never block a step
         cdp = self._context.new_cdp_session(page)
@@ -325,7 +332,7 @@ class BrowserEnv:
             self.active = args["index"]
             self.page.bring_to_front()
         elif name == "new_tab":
-            self._context.new_page()
+            self._on_page(self._context.new_page())
             self.active = len(self.pages) - 1
         elif name == "go_back":
             p.go_back(wait_until="load")

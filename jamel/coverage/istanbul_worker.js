@@ -9,7 +9,8 @@
 //
 // Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
 //   {"op": "add", "entries": [{"key", "url", "source"?, "functions"}]}
-//       -> {"ok": true, "total": {lines, branches, statements, functions}, "C": n, "changed": [key...]}
+//       -> {"ok": true, "total": {"merged": {lines, branches, statements, functions}, "persistent": {...}},
+//           "changed": [key...]}
 //   {"op": "totals"} -> same reply without changes
 //   {"op": "report", "dir": DIR, "name": NAME} -> writes monocart's HTML + json-summary of the union
 //   {"op": "clear"} -> forget the session
@@ -74,7 +75,6 @@ locatorModule.Locator = CachedLocator;
 const MCR = require('monocart-coverage-reports');
 const Util = require('monocart-coverage-reports/util');
 const { convertV8List } = require('monocart-coverage-reports/converter');
-const { createFileCoverage } = require('istanbul-lib-coverage');
 
 // While scoring, skip monocart's byte-range -> V8 line mapping: it feeds only the V8 report's own
 // line counts (half of a conversion's time), never the Istanbul data C(t) is read from. The HTML
@@ -86,15 +86,7 @@ const CONVERT_OPTIONS = { all: null, v8Ignore: true, baseDir: process.cwd(), log
 
 const scripts = new Map(); // key -> {url, source, functions (merged), counts}
 
-const istanbulCounts = (fileData) => {
-    const s = createFileCoverage(fileData).toSummary();
-    return {
-        lines: s.lines.covered,
-        branches: s.branches.covered,
-        statements: s.statements.covered,
-        functions: s.functions.covered
-    };
-};
+const { KINDS, KIND_OF, istanbulCounts } = require('./istanbul_entities.js');
 
 const sourcePathOf = (key) => `jamel/${key}.js`;
 
@@ -116,15 +108,21 @@ const convertOne = async (key, script) => {
     }
 };
 
+// Two readings of C(t). `merged`: monocart's numbers for the session's merged V8 coverage (what the
+// release computes). `persistent`: every entity monocart has reported covered at any step so far.
+// They agree until a reload: V8 then reports a not-yet-recompiled function as an uncovered block of
+// its parent, and monocart's merge of that with the earlier take can un-cover code that did run.
+// `persistent` keeps the paper's "executed at least once in the session" (code never pays twice).
 const totals = () => {
-    const total = { lines: 0, branches: 0, statements: 0, functions: 0 };
+    const merged = { lines: 0, branches: 0, statements: 0, functions: 0 };
+    const persistent = { lines: 0, branches: 0, statements: 0, functions: 0 };
     for (const script of scripts.values()) {
-        for (const k of Object.keys(total)) {
-            total[k] += script.counts[k];
+        for (const k of KINDS) {
+            merged[k] += script.counts[k];
+            persistent[k] += script.persistent[k];
         }
     }
-    total.C = total.lines + total.branches + total.statements + total.functions;
-    return total;
+    return { merged, persistent };
 };
 
 const addEntries = async (entries) => {
@@ -136,7 +134,12 @@ const addEntries = async (entries) => {
                 throw new Error(`first entry for script ${entry.key} carries no source`);
             }
             script = {
-                url: entry.url, source: entry.source, functions: entry.functions, counts: null
+                url: entry.url,
+                source: entry.source,
+                functions: entry.functions,
+                counts: null,
+                covered: new Set(),
+                persistent: { lines: 0, branches: 0, statements: 0, functions: 0 }
             };
             scripts.set(entry.key, script);
         } else {
@@ -147,8 +150,17 @@ const addEntries = async (entries) => {
             script.functions = merged.functions;
         }
         const before = script.counts;
-        script.counts = await convertOne(entry.key, script);
-        if (!before || Object.keys(before).some((k) => before[k] !== script.counts[k])) {
+        const { counts, covered } = await convertOne(entry.key, script);
+        script.counts = counts;
+        let grew = false;
+        for (const id of covered) {
+            if (!script.covered.has(id)) {
+                script.covered.add(id);
+                script.persistent[KIND_OF[id[0]]] += 1;
+                grew = true;
+            }
+        }
+        if (grew || !before || KINDS.some((k) => before[k] !== counts[k])) {
             changed.push(entry.key);
         }
     }
@@ -182,6 +194,13 @@ const handle = async (msg) => {
         }
         case 'totals':
             return { ok: true, total: totals(), changed: [] };
+        case 'scripts': {
+            const out = {};
+            for (const [key, script] of scripts) {
+                out[key] = { url: script.url, merged: script.counts, persistent: script.persistent };
+            }
+            return { ok: true, scripts: out };
+        }
         case 'report':
             return { ok: true, ...(await writeReport(path.resolve(msg.dir), msg.name)) };
         case 'clear':

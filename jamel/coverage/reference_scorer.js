@@ -4,7 +4,10 @@
 // Usage: node reference_scorer.js TAKES.jsonl [--upto T]
 //   TAKES.jsonl: one line per step: {"step": t, "entries": [{key, url, source?, functions}]}
 //   (sources appear on a key's first entry only; they are re-attached here).
-// Prints one JSON line per step scored: {"step", "C", "lines", "branches", "statements", "functions", "ms"}.
+// Prints one JSON line per step scored: {"step", "merged": {lines, branches, statements, functions},
+// "persistent": {...}, "C_merged", "C_persistent", "ms"}. `merged` is monocart's json-summary total of
+// all takes so far; `persistent` counts every entity monocart reported covered at any step so far
+// (computed from each step's coverage-final.json, so only meaningful without --upto).
 // With --upto T only step T is scored (one from-scratch conversion, as the release does per step).
 
 'use strict';
@@ -13,6 +16,7 @@ const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const MCR = require('monocart-coverage-reports');
+const { KINDS, KIND_OF, istanbulCounts } = require('./istanbul_entities.js');
 
 const main = async () => {
     const file = process.argv[2];
@@ -34,34 +38,42 @@ const main = async () => {
         url: e.url, scriptId: e.key, source: sources.get(e.key), functions: JSON.parse(JSON.stringify(e.functions))
     });
 
+    const everCovered = new Set();
+    const persistent = { lines: 0, branches: 0, statements: 0, functions: 0 };
     const scoreUpTo = async (t) => {
         const started = Date.now();
+        const upTo = steps.filter((s) => s.step <= t && s.entries.length);
         const outputDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jamel-ref-'));
         const mcr = MCR({
-            outputDir, reports: [['json-summary']], logging: 'error', cleanCache: true
+            outputDir, reports: [['json'], ['json-summary']], logging: 'error', cleanCache: true
         });
-        for (const step of steps) {
-            if (step.step > t) {
-                break;
+        for (const step of upTo) {
+            await mcr.add(step.entries.map(toV8));
+        }
+        const merged = { lines: 0, branches: 0, statements: 0, functions: 0 };
+        if (upTo.length) {
+            await mcr.generate();
+            const total = JSON.parse(fs.readFileSync(path.join(outputDir, 'coverage-summary.json'), 'utf8')).total;
+            const files = JSON.parse(fs.readFileSync(path.join(outputDir, 'coverage-final.json'), 'utf8'));
+            for (const k of KINDS) {
+                merged[k] = total[k].covered;
             }
-            if (step.entries.length) {
-                await mcr.add(step.entries.map(toV8));
+            for (const [file, data] of Object.entries(files)) {
+                for (const id of istanbulCounts(data).covered) {
+                    const full = `${file}\u0000${id}`;
+                    if (!everCovered.has(full)) {
+                        everCovered.add(full);
+                        persistent[KIND_OF[id[0]]] += 1;
+                    }
+                }
             }
         }
-        await mcr.generate();
-        const summaryFile = path.join(outputDir, 'coverage-summary.json');
-        const total = fs.existsSync(summaryFile) ? JSON.parse(fs.readFileSync(summaryFile, 'utf8')).total : null;
         fs.rmSync(outputDir, { recursive: true, force: true });
-        const c = (k) => (total ? total[k].covered : 0);
+        const sum = (c) => c.lines + c.branches + c.statements + c.functions;
         const row = {
-            step: t,
-            lines: c('lines'),
-            branches: c('branches'),
-            statements: c('statements'),
-            functions: c('functions'),
+            step: t, merged, persistent: { ...persistent }, C_merged: sum(merged), C_persistent: sum(persistent),
             ms: Date.now() - started
         };
-        row.C = row.lines + row.branches + row.statements + row.functions;
         process.stdout.write(`${JSON.stringify(row)}\n`);
     };
 

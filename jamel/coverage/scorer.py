@@ -125,15 +125,26 @@ class _NodeWorker:
         self.proc.wait()
 
 
+COVERAGE_MODES = ("persistent", "merged")
+
+
 class NoveltyScorer:
     """Session-wide coverage union and the persistent novelty reward.
+
+    `mode` picks the reading of C(t) (both are monocart's Istanbul numbers; see istanbul_worker.js):
+    `persistent` (default) counts every entity monocart has reported covered at any step of the
+    session, so code pays once, even across reloads; `merged` is monocart's total for the session's
+    merged V8 coverage, as the public release computes it, which can drop after a reload.
 
     The baseline lives for the whole session (across `reset()`); call `clear()` only between
     sessions. If the Node worker dies, it is restarted and the session's takes are replayed, so the
     baseline is never lost.
     """
 
-    def __init__(self, timeout_s: float = 120.0):
+    def __init__(self, mode: str = "persistent", timeout_s: float = 120.0):
+        if mode not in COVERAGE_MODES:
+            raise ValueError(f"unknown coverage mode {mode!r}; choose one of {COVERAGE_MODES}")
+        self.mode = mode
         self.timeout_s = timeout_s
         self.record_path: Path | None = None  # if set, every add() is appended here (coverage_takes.jsonl)
         self._adds = 0
@@ -176,7 +187,9 @@ class NoveltyScorer:
             # distinct source under one URL gets its own fragment.
             keys = self._url_keys.setdefault(take.url, set())
             keys.add(take.key)
-            url = take.url if len(keys) == 1 else f"{take.url}#inline-{take.key[:8]}"
+            # (a query, not a fragment: monocart drops fragments from file paths)
+            sep = "&" if "?" in take.url else "?"
+            url = take.url if len(keys) == 1 else f"{take.url}{sep}jamel-script={take.key[:12]}"
             self._sent_sources[take.key] = url
             entry["source"] = take.source
         entry["url"] = url
@@ -195,7 +208,7 @@ class NoveltyScorer:
         if entries:
             reply = worker.request({"op": "add", "entries": entries})
             self._history.extend(entries)
-            counts = CoverageCounts.from_json(reply["total"])
+            counts = CoverageCounts.from_json(reply["total"][self.mode])
             changed = reply["changed"]
         else:
             counts, changed = self.counts, []
@@ -234,9 +247,9 @@ def read_takes(path: Path) -> list[tuple[int, list[ScriptTake]]]:
     return steps
 
 
-def replay_fast(path: Path) -> list[tuple[int, StepScore]]:
+def replay_fast(path: Path, mode: str = "persistent") -> list[tuple[int, StepScore]]:
     """C(t) for every recorded step with the incremental engine."""
-    with NoveltyScorer() as scorer:
+    with NoveltyScorer(mode=mode) as scorer:
         return [(step, scorer.add(takes)) for step, takes in read_takes(path)]
 
 

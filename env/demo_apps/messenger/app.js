@@ -241,7 +241,7 @@ function bindComposer(c) {
   });
   input.addEventListener('keydown', (e) => {
     if (e.key === 'ArrowUp' && !input.value) { const last = [...c.msgs].reverse().find((m) => m.from === 'me' && !m.deleted && !m.poll); if (last) { e.preventDefault(); startEdit(c, last.id); } }
-    if (e.key === 'Enter' && !state.settings.enterToSend) { e.preventDefault(); input.value += '\n'; }
+    if (e.key === 'Enter' && !state.settings.enterToSend) { e.preventDefault(); $('#send-error').textContent = 'Enter-to-send is off: use the Send button.'; }
   });
   $('#composer').addEventListener('submit', (e) => { e.preventDefault(); sendMessage(c); });
   $('#emoji-btn').addEventListener('click', () => {
