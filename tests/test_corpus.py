@@ -73,7 +73,7 @@ def test_resolve_unknown_lists_valid(tmp_path: Path) -> None:
         c.resolve("Alpha")  # ids are case-sensitive
 
 
-def test_resolve_split_against_fake_corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_resolve_split_against_fake_corpus(tmp_path: Path) -> None:
     test10 = list(load_splits()["test10"])
     c = make_corpus(tmp_path / "full", test10 + ["extra"])
     assert c.resolve("test10") == test10  # split order, not folder order

@@ -22,7 +22,7 @@ CLICK_ROLES = {"button", "link", "checkbox", "radio", "tab", "menuitem", "menuit
 # sides of a form's validation run.
 FIELD_VALUES = [
     (r"e-?mail", ["not-an-email", "alex.morgan@example.com"]),
-    (r"pass(word)?|pin", ["123", "Str0ng!Passw0rd#2026"]),
+    (r"password|\bpin\b", ["123", "Str0ng!Passw0rd#2026"]),
     (r"phone|mobile|tel", ["12", "+1 415 555 0134"]),
     (r"card", ["1234", "4242 4242 4242 4242"]),
     (r"cvc|cvv|security", ["1", "123"]),
@@ -41,10 +41,11 @@ TYPE_VALUES = {"email": "email", "password": "password", "tel": "phone", "number
 
 
 def field_values(el: InteractiveElement) -> list[str]:
-    text = f"{TYPE_VALUES.get(el.input_type, '')} {el.name}".lower()
-    for pattern, values in FIELD_VALUES:
-        if re.search(pattern, text):
-            return values
+    """[invalid, valid] values for a field, by its input type first, then by its label."""
+    for text in (TYPE_VALUES.get(el.input_type, ""), el.name.lower()):
+        for pattern, values in FIELD_VALUES:
+            if text and re.search(pattern, text):
+                return values
     return ["", "Sample text 42"]
 
 
@@ -94,12 +95,13 @@ class RandomAgent:
 class CrawlerAgent:
     """A systematic novelty seeker.
 
-    It remembers, for the whole session, which (page, element, kind of action, value) it has tried,
-    keyed by the element's role and label rather than its bid (bids are renumbered after a reload).
-    Each step it fills untried fields (a wrong value, later a valid one), picks untried options,
-    then clicks untried elements; when a page is exhausted or nothing new has paid for a while it goes
-    back, then resets to the start page. Rewards steer it: an element that paid is worth revisiting
-    on other pages (its key includes the page), one that failed is not retried.
+    It remembers, for the whole session, what it has tried, keyed by the element's role and label
+    rather than its bid (bids are renumbered after a reload). On each page, in tiers: fill untried
+    fields with valid values and pick one choice per select (so forms can be submitted), then click
+    untried elements, then the other side of validation (invalid values), more choices while they
+    keep paying, Enter in search boxes, hovers. Elements inside an open dialog come first. When a page
+    is exhausted it goes back, and after `patience` steps without reward it resets to the start page.
+    An action that failed is not retried.
     """
 
     name = "crawler"
@@ -113,6 +115,8 @@ class CrawlerAgent:
         self.failed: set[tuple] = set()
         self.pending: tuple | None = None
         self.backs_in_row = 0
+        self.fruitless: set[tuple] = set()  # selects whose extra choices stopped paying
+        self.last_select: tuple | None = None
 
     @staticmethod
     def _page_key(obs: Observation) -> str:
@@ -121,8 +125,6 @@ class CrawlerAgent:
 
     def _keys(self, obs: Observation) -> list[tuple[InteractiveElement, tuple]]:
         page, seen, out = self._page_key(obs), Counter(), []
-        # A dialog is usually listed last in the tree and blocks the rest: visit the tail first
-        # when something is modal.
         for el in obs.interactive:
             seen[(el.role, el.name)] += 1
             out.append((el, (page, el.role, el.name, seen[(el.role, el.name)])))
@@ -133,7 +135,9 @@ class CrawlerAgent:
         if last is not None and self.pending is not None:
             if last.error:
                 self.failed.add(self.pending)
-        self.pending = None
+        if last is not None and self.last_select is not None and not last.reward:
+            self.fruitless.add(self.last_select)
+        self.pending = self.last_select = None
         since_reward = 0
         for past in reversed(ctx.history):
             if past.reward:
@@ -170,26 +174,34 @@ class CrawlerAgent:
         return True
 
     def _next_untried(self, elements: list[tuple[InteractiveElement, tuple]]) -> Action | None:
-        # 1. fields: a wrong value first (validation branch), then a valid one; Enter in search boxes
+        # Fields and selects are keyed without the page (the same form shows under several routes);
+        # clicks are keyed per page (the same label can do different things on different views).
+        def field_key(el: InteractiveElement, key: tuple) -> tuple:
+            return key[1:]
+
+        # 1. fill every field once with a plausible valid value, pick one non-default choice per select
         for el, key in elements:
-            if el.role in TEXT_ROLES:
-                for value in field_values(el):
-                    if self._try(key + ("fill", value)):
-                        return Action("fill", {"bid": el.bid, "value": value})
-                if el.role == "searchbox" and self._try(key + ("press", "Enter")):
-                    return Action("press", {"bid": el.bid, "key_comb": "Enter"})
-        # 2. choices of selects
+            if el.role in TEXT_ROLES and self._try(field_key(el, key) + ("fill", "valid")):
+                return Action("fill", {"bid": el.bid, "value": field_values(el)[1]})
+            if el.role in ("combobox", "listbox") and len(el.options) > 1 and \
+                    self._try(field_key(el, key) + ("select", 1)):
+                return Action("select_option", {"bid": el.bid, "options": el.options[1]})
+        # 2. clicks, in document order (deterministic, so a session can be reproduced)
         for el, key in elements:
-            if el.role in ("combobox", "listbox") and el.options:
-                for option in el.options[1:] + el.options[:1]:
-                    if self._try(key + ("select", option)):
-                        return Action("select_option", {"bid": el.bid, "options": option})
-        # 3. clicks, in document order (deterministic, so a session can be reproduced)
+            if el.role not in TEXT_ROLES | {"combobox", "listbox"} and self._try(key + ("click",)):
+                return Action("click", {"bid": el.bid, "button": "left", "modifiers": []})
+        # 3. the other side of validation, more choices (while they keep paying), Enter, hovers
         for el, key in elements:
-            if el.role in CLICK_ROLES or el.role not in TEXT_ROLES | {"combobox", "listbox"}:
-                if self._try(key + ("click",)):
-                    return Action("click", {"bid": el.bid, "button": "left", "modifiers": []})
-        # 4. hovers on links and generic clickables (tooltips, previews)
+            fk = field_key(el, key)
+            if el.role in TEXT_ROLES and self._try(fk + ("fill", "invalid")):
+                return Action("fill", {"bid": el.bid, "value": field_values(el)[0]})
+            if el.role == "searchbox" and self._try(fk + ("press", "Enter")):
+                return Action("press", {"bid": el.bid, "key_comb": "Enter"})
+            if el.role in ("combobox", "listbox") and fk not in self.fruitless:
+                for i in (2, 0):
+                    if i < len(el.options) and self._try(fk + ("select", i)):
+                        self.last_select = fk
+                        return Action("select_option", {"bid": el.bid, "options": el.options[i]})
         for el, key in elements:
             if el.role in ("link", "generic-clickable", "button") and self._try(key + ("hover",)):
                 return Action("hover", {"bid": el.bid})
