@@ -49,6 +49,7 @@ class ExploreConfig:
     coverage_filter: str = "app"
     settle_ms: int = 250
     action_timeout_ms: int = 3000
+    episode_steps: int = 0  # >0: back to the start page every this many steps (sessions of episodes)
     record_takes: bool = True
     html_report: bool = True
     agent_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -61,7 +62,7 @@ def session_seed(seed: int, app: str, index: int) -> int:
 
 def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed: int, steps: int,
                 session_id: str, on_step: Callable[[StepRecord], None] | None = None, record_takes: bool = True,
-                html_report: bool = True) -> dict[str, Any]:
+                html_report: bool = True, episode_steps: int = 0) -> dict[str, Any]:
     """One session of `steps` steps; writes the session folder and returns its summary."""
     tmp_dir = session_dir.with_name(session_dir.name + ".partial")
     shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -111,6 +112,8 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
             on_step(record)
         if terminated or truncated:
             break
+        if episode_steps and env.episode_step >= episode_steps:
+            obs = env.begin_episode()
 
     table = pa.Table.from_pylist([r.to_row() for r in rows])
     pq.write_table(table, tmp_dir / "trajectory.parquet", compression="zstd")
@@ -218,7 +221,7 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
 
                 run_session(env, agent, app, out / app / f"session_{k}", session_seed(cfg.seed, app, k), cfg.steps,
                             session_id=f"{app}/session_{k}", on_step=tick, record_takes=cfg.record_takes,
-                            html_report=cfg.html_report)
+                            html_report=cfg.html_report, episode_steps=cfg.episode_steps)
     if bar:
         bar.close()
     return write_run_summary(out, cfg.apps, cfg.sessions)

@@ -120,3 +120,18 @@ def test_fast_engine_matches_monocart_on_fixture(novelty_env, tmp_path):
     assert [row["C_persistent"] for row in reference] == seq
     merged = [score.coverage for _, score in replay_fast(takes, mode="merged")]
     assert [row["C_merged"] for row in reference] == merged
+
+
+def test_episodes_inside_a_session_keep_the_baseline(novelty_env, tmp_path):
+    env = novelty_env
+    takes = tmp_path / "takes.jsonl"
+    env.scorer.record_path = takes
+    obs, _ = env.reset()
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Second page', 'link')}')")
+    assert "page2.html" in obs.url and env.episode == 0
+    obs = env.begin_episode()  # not a step: no step count, no record line
+    assert obs.url == env.cfg.start_url and env.episode == 1 and env.episode_step == 0 and env.step_count == 1
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Alpha')}')")
+    assert r == 1 and env.episode_step == 1
+    assert len(takes.read_text().splitlines()) == 3  # C(0) + one line per step
+    assert [row["C_persistent"] for row in replay_reference(takes)][-1] == info["coverage"]

@@ -6,8 +6,12 @@ from jamel.agents.base import Agent
 
 def build_agent(name: str, **kwargs) -> Agent:
     """The agent registry; model-backed agents import their heavy dependencies lazily."""
+    if name == "jamel":  # the packaged JAMEL model; torch/transformers are imported only here
+        from jamel.agents.jamel_agent import JamelAgent
+
+        return JamelAgent(**kwargs)
     from jamel.agents.baselines import AGENTS
 
     if name not in AGENTS:
-        raise ValueError(f"unknown agent {name!r}; choose one of {sorted(AGENTS)}")
+        raise ValueError(f"unknown agent {name!r}; choose one of {sorted([*AGENTS, 'jamel'])}")
     return AGENTS[name](**kwargs)

@@ -89,6 +89,7 @@ class BrowserEnv:
         self.active = 0
         self._collectors: dict[int, CoverageCollector | None] = {}
         self.blocked_requests: list[str] = []
+        self._pending_takes: list[ScriptTake] = []  # coverage taken between steps, folded into the next
         self.step_count = 0
         self.episode = 0
         self.episode_step = 0
@@ -199,6 +200,7 @@ class BrowserEnv:
         self._close_browser()
         self.scorer.clear()
         self.blocked_requests = []
+        self._pending_takes = []
         self.step_count = self.episode = self.episode_step = self.restarts = 0
         self._launch()
         self.page.wait_for_timeout(self.cfg.settle_ms)
@@ -222,7 +224,7 @@ class BrowserEnv:
             info["valid"], info["error"] = False, f"invalid action: {exc}"
 
         executed_ok = False
-        takes: list[ScriptTake] = []
+        takes, self._pending_takes = self._pending_takes, []
         try:
             if action is not None:
                 if action.name in NAVIGATING:
@@ -273,6 +275,25 @@ class BrowserEnv:
                     timings=timings, executed=executed_ok)
         truncated = self.step_count >= self.cfg.max_steps
         return obs, reward, False, truncated, info
+
+    def begin_episode(self) -> Observation:
+        """A new episode inside the session, not a step: back to the start page, baseline kept.
+
+        Used for sessions of fixed-length episodes (data collection). Coverage taken here joins the
+        next step's take, so the recorded takes stay one entry per step.
+        """
+        try:
+            self._pending_takes += self._take_coverage()
+            self._execute(Action("reset", {}))
+            self.page.wait_for_timeout(self.cfg.settle_ms)
+            self._pending_takes += self._take_coverage()
+        except Exception as exc:
+            log.warning("episode reset failed (%s); restarting the browser", _short(exc))
+            self._restart()
+            self._pending_takes += self._take_coverage()
+        self.episode += 1
+        self.episode_step = 0
+        return self._observe()
 
     # -- actions ----------------------------------------------------------------------------------
     def _el(self, bid: str):

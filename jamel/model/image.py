@@ -1,0 +1,228 @@
+"""Image preprocessing and model-input building for Qwen2.5-VL / Qwen3-VL, without torchvision.
+
+`transformers`' full `AutoProcessor` for these models needs a video processor, which needs torchvision
+(absent, and broken beside our torch, on the CPU machines). `VLProcessor` therefore builds model inputs from
+the tokenizer and the PIL/numpy image processor `Qwen2VLImageProcessorPil` alone; when the full
+`AutoProcessor` loads (GPU nodes with torchvision), `VLProcessor.from_pretrained` uses it instead. Both give
+`input_ids`, `attention_mask`, `mm_token_type_ids`, `pixel_values`, `image_grid_thw`.
+
+Screenshot sizes (the model sees 640x360 PNGs):
+  Qwen2.5-VL: patch 14, merge 2 -> side multiple of 28; min_pixels 56*56 = 3,136, max_pixels 12,845,056
+      (the checkpoint's preprocessor_config). smart_resize(360, 640) = 364 x 644 -> patch grid (1, 26, 46)
+      = 1,196 patches -> 26*46/4 = 299 image tokens.
+  Qwen3-VL: patch 16, merge 2 -> side multiple of 32; min_pixels 65,536, max_pixels 16,777,216.
+      smart_resize(360, 640) = 352 x 640 -> grid (1, 22, 40) = 880 patches -> 220 image tokens.
+Both pixel bounds are far from 640x360 = 230,400 pixels, so only the rounding to the patch factor applies.
+"""
+from __future__ import annotations
+
+import io
+import math
+from pathlib import Path
+from typing import Any, Sequence
+
+from jamel.model.tokenizer import CHAT_TEMPLATE, IMAGE_PAD, SPECIAL_IDS
+
+SCREENSHOT_SIZE = (640, 360)  # width, height of the model's screenshot
+
+# Image-processor settings of the real checkpoints (preprocessor_config.json), by model_type.
+IMAGE_SETTINGS: dict[str, dict[str, Any]] = {
+    "qwen2_5_vl": dict(patch_size=14, merge_size=2, temporal_patch_size=2, min_pixels=56 * 56,
+                       max_pixels=12845056, image_mean=[0.48145466, 0.4578275, 0.40821073],
+                       image_std=[0.26862954, 0.26130258, 0.27577711]),
+    "qwen3_vl": dict(patch_size=16, merge_size=2, temporal_patch_size=2, min_pixels=65536,
+                     max_pixels=16777216, image_mean=[0.5, 0.5, 0.5], image_std=[0.5, 0.5, 0.5]),
+}
+IMAGE_SETTINGS["qwen2_vl"] = IMAGE_SETTINGS["qwen2_5_vl"]
+
+
+def smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixels: int) -> tuple[int, int]:
+    """Qwen-VL's resize rule: both sides multiples of `factor`, pixel count within [min, max], aspect kept."""
+    h = max(factor, round(height / factor) * factor)
+    w = max(factor, round(width / factor) * factor)
+    if h * w > max_pixels:
+        beta = math.sqrt(height * width / max_pixels)
+        h = max(factor, math.floor(height / beta / factor) * factor)
+        w = max(factor, math.floor(width / beta / factor) * factor)
+    elif h * w < min_pixels:
+        beta = math.sqrt(min_pixels / (height * width))
+        h = math.ceil(height * beta / factor) * factor
+        w = math.ceil(width * beta / factor) * factor
+    return h, w
+
+
+def expected_grid(width: int = SCREENSHOT_SIZE[0], height: int = SCREENSHOT_SIZE[1], model_type: str = "qwen2_5_vl",
+                  **overrides) -> tuple[int, int, int]:
+    """The (t, h, w) patch grid an image of this size gets (before the 2x2 merge)."""
+    s = {**IMAGE_SETTINGS[model_type], **overrides}
+    h, w = smart_resize(height, width, s["patch_size"] * s["merge_size"], s["min_pixels"], s["max_pixels"])
+    return 1, h // s["patch_size"], w // s["patch_size"]
+
+
+def image_token_count(width: int = SCREENSHOT_SIZE[0], height: int = SCREENSHOT_SIZE[1],
+                      model_type: str = "qwen2_5_vl", **overrides) -> int:
+    """LLM tokens of one image: grid cells / merge_size**2 (299 for a 640x360 screenshot on Qwen2.5-VL)."""
+    t, h, w = expected_grid(width, height, model_type, **overrides)
+    merge = {**IMAGE_SETTINGS[model_type], **overrides}["merge_size"]
+    return t * h * w // merge**2
+
+
+def make_image_processor(model_type: str = "qwen2_5_vl", **overrides):
+    """A `Qwen2VLImageProcessorPil` (PIL + numpy, no torchvision) with the checkpoint's settings."""
+    from transformers import Qwen2VLImageProcessorPil
+
+    s = {**IMAGE_SETTINGS[model_type], **overrides}
+    return Qwen2VLImageProcessorPil(
+        patch_size=s["patch_size"], merge_size=s["merge_size"], temporal_patch_size=s["temporal_patch_size"],
+        image_mean=s["image_mean"], image_std=s["image_std"],
+        size={"shortest_edge": s["min_pixels"], "longest_edge": s["max_pixels"]})
+
+
+def to_pil(image: Any):
+    """PNG/JPEG bytes, a path or a PIL image -> RGB PIL image."""
+    from PIL import Image
+
+    if isinstance(image, Image.Image):
+        return image.convert("RGB")
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return Image.open(io.BytesIO(bytes(image))).convert("RGB")
+    if isinstance(image, (str, Path)):
+        return Image.open(image).convert("RGB")
+    raise TypeError(f"cannot read an image from {type(image).__name__}")
+
+
+def _torchvision_available() -> bool:
+    try:
+        from transformers.utils import is_torchvision_available
+
+        return bool(is_torchvision_available())
+    except ImportError:
+        return False
+
+
+_TOKENIZERS: dict[str, Any] = {}
+
+
+def load_tokenizer(path: str | Path):
+    """`AutoTokenizer.from_pretrained`, shared between folders holding identical tokenizer files (the actor and
+    compressor usually do; a Qwen tokenizer takes ~2 s to load)."""
+    import hashlib
+
+    from transformers import AutoTokenizer
+
+    path = Path(path)
+    h = hashlib.sha256()
+    for name in ("tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt", "special_tokens_map.json"):
+        f = path / name
+        if f.exists():
+            h.update(name.encode() + b"\0" + f.read_bytes())
+    key = h.hexdigest()
+    if key not in _TOKENIZERS:
+        _TOKENIZERS[key] = AutoTokenizer.from_pretrained(path)
+    return _TOKENIZERS[key]
+
+
+class VLProcessor:
+    """Tokenizer + image processor -> Qwen-VL model inputs; JAMEL's chat template for rendering.
+
+    `__call__(texts, images)`: each `<|image_pad|>` in the texts (one per image, in order) is expanded to
+    the image's token count (grid cells / merge**2), exactly as the HF Qwen-VL processors do."""
+
+    def __init__(self, tokenizer, image_processor, hf_processor=None):
+        self.tokenizer = tokenizer
+        self.image_processor = image_processor
+        self.hf_processor = hf_processor
+        self.image_token_id = tokenizer.convert_tokens_to_ids(IMAGE_PAD)
+        self.video_token_id = tokenizer.convert_tokens_to_ids("<|video_pad|>")
+        if self.image_token_id != SPECIAL_IDS[IMAGE_PAD]:
+            raise ValueError(f"tokenizer maps {IMAGE_PAD} to {self.image_token_id}, expected {SPECIAL_IDS[IMAGE_PAD]}")
+        self.merge_size = int(getattr(image_processor, "merge_size", 2))
+
+    # construction / persistence
+    @classmethod
+    def for_model_type(cls, tokenizer, model_type: str, **overrides) -> "VLProcessor":
+        return cls(tokenizer, make_image_processor(model_type, **overrides))
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, model_type: str | None = None, use_auto_processor: bool = True):
+        """Load from a checkpoint folder: the full `AutoProcessor` when it loads, else tokenizer + PIL image
+        processor (from the folder's preprocessor_config.json, or the model type's defaults)."""
+        path = Path(path)
+        if use_auto_processor and _torchvision_available():
+            try:
+                from transformers import AutoProcessor
+
+                hf = AutoProcessor.from_pretrained(path)
+                return cls(hf.tokenizer, hf.image_processor, hf_processor=hf)
+            except Exception:  # no torchvision (video processor) or no processor files: build it ourselves
+                pass
+        tokenizer = load_tokenizer(path)
+        if (path / "preprocessor_config.json").exists():
+            from transformers import Qwen2VLImageProcessorPil
+
+            image_processor = Qwen2VLImageProcessorPil.from_pretrained(path)
+        else:
+            image_processor = make_image_processor(model_type or "qwen2_5_vl")
+        return cls(tokenizer, image_processor)
+
+    def save_pretrained(self, path: str | Path) -> None:
+        self.tokenizer.save_pretrained(path)
+        self.image_processor.save_pretrained(path)
+
+    # rendering
+    def apply_chat_template(self, messages: Sequence[dict[str, Any]], add_generation_prompt: bool = True) -> str:
+        """Render with JAMEL's own template (never the checkpoint's), so every stage sees the same prompt."""
+        return self.tokenizer.apply_chat_template(list(messages), chat_template=CHAT_TEMPLATE, tokenize=False,
+                                                  add_generation_prompt=add_generation_prompt)
+
+    def image_tokens(self, grid_thw) -> int:
+        t, h, w = (int(x) for x in grid_thw)
+        return t * h * w // self.merge_size**2
+
+    def preprocess_images(self, images: Sequence[Any]) -> dict[str, Any]:
+        """`pixel_values` [patches, C*T*P*P] and `image_grid_thw` [n, 3] (torch tensors)."""
+        return dict(self.image_processor(images=[to_pil(i) for i in images], return_tensors="pt"))
+
+    def __call__(self, texts: str | Sequence[str], images: Sequence[Any] | None = None,
+                 padding_side: str = "left") -> dict[str, Any]:
+        import torch
+
+        texts = [texts] if isinstance(texts, str) else list(texts)
+        images = list(images or [])
+        n_placeholders = sum(t.count(IMAGE_PAD) for t in texts)
+        if n_placeholders != len(images):
+            raise ValueError(f"{n_placeholders} image placeholders but {len(images)} images")
+        if self.hf_processor is not None:
+            out = self.hf_processor(text=texts, images=[to_pil(i) for i in images] or None, padding=True,
+                                    padding_side=padding_side, return_tensors="pt", return_mm_token_type_ids=True)
+            return dict(out)
+        out: dict[str, Any] = {}
+        if images:
+            out.update(self.preprocess_images(images))
+            counts = [self.image_tokens(g) for g in out["image_grid_thw"]]
+            expanded, k = [], 0
+            for text in texts:
+                pieces = text.split(IMAGE_PAD)
+                rebuilt = pieces[0]
+                for piece in pieces[1:]:
+                    rebuilt += IMAGE_PAD * counts[k] + piece
+                    k += 1
+                expanded.append(rebuilt)
+            texts = expanded
+        enc = self.tokenizer(texts, padding=True, padding_side=padding_side, return_tensors="pt",
+                             add_special_tokens=False)
+        ids = enc["input_ids"]
+        mm = torch.zeros_like(ids, dtype=torch.int32)
+        mm[ids == self.image_token_id] = 1
+        mm[ids == self.video_token_id] = 2
+        out.update(input_ids=ids, attention_mask=enc["attention_mask"], mm_token_type_ids=mm)
+        return out
+
+    def build(self, messages_batch: Sequence[Sequence[dict[str, Any]]], add_generation_prompt: bool = True,
+              padding_side: str = "left") -> dict[str, Any]:
+        """Model inputs for a batch of message lists (images taken from their image parts)."""
+        from jamel.prompt import message_images
+
+        texts = [self.apply_chat_template(m, add_generation_prompt) for m in messages_batch]
+        images = [img for m in messages_batch for img in message_images(m)]
+        return self(texts, images, padding_side=padding_side)

@@ -1,0 +1,166 @@
+"""THE prompt and answer format of JAMEL: data collection, SFT, RL and evaluation all build prompts here.
+
+JAMEL prompt (one step; the memory prefix carries the history, the prompt carries none):
+    system: the task (explore the app, find new functionality, one action per step), the action grammar
+            (`jamel.actions.action_space_doc()`) and the answer format `<action>...</action>`, optionally
+            preceded by a short reasoning;
+    user:   the screenshot (an image part) + the observation text (open pages, page, accessibility tree,
+            interactive elements) + the error of the last action.
+Memory item (what the compressor reads for one past step): the screenshot that step's action was taken on
+plus `memory_item_text(action)` = ``Previous action: {action}``.
+
+ReAct prompt (full-history baselines and LLM data collection): the same task and grammar, asks for brief
+reasoning, and adds a text history of every earlier step of the session (action, error, reward), optionally
+with the screenshot of every past step (ReAct-vision).
+
+Messages are chat-template messages: ``{"role", "content": [parts]}`` with parts ``{"type": "text", "text"}``
+and ``{"type": "image", "image": <PNG bytes>}``; `message_images(messages)` lists the images in prompt order.
+Render them with `jamel.model.tokenizer.CHAT_TEMPLATE` (`jamel.model.image.VLProcessor.apply_chat_template`).
+
+`obs` may be a `jamel.records.Observation` or anything with ``.text()``, ``.screenshot`` and
+``.last_action_error`` (e.g. a row of a trajectory, see `benchmarks/bench_tokens.py`).
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from jamel.actions import action_space_doc, extract_action
+
+__all__ = [
+    "PROMPT_VERSION", "MEMORY_ITEM_TEMPLATE", "system_text", "react_system_text", "observation_text",
+    "build_messages", "build_react_messages", "memory_item_text", "memory_item_messages", "parse_answer",
+    "message_images", "history_line",
+]
+
+PROMPT_VERSION = "jamel-prompt-v1"
+MEMORY_ITEM_TEMPLATE = "Previous action: {action}"
+
+_TASK = (
+    "You are exploring a web app. There is no task to complete: your goal is to discover as much of the app's "
+    "functionality as possible. At every step choose the one action most likely to make the app do something "
+    "it has not done yet in this session: open pages, menus, tabs, dialogs and forms you have not opened, fill "
+    "and submit inputs, try different options and settings. Repeating an earlier action or revisiting a known "
+    "state finds nothing new. `reset()` returns to the start page; the session goes on.")
+
+_OBSERVATION_DOC = (
+    "Every step you get the screenshot of the page, the open pages, the page's accessibility tree, its "
+    "interactive elements (`- bid: role 'name'`) and the error of your last action, if it failed. Address "
+    "elements by their bid.")
+
+_ANSWER_DOC = (
+    "Answer with exactly one action inside <action></action> tags, e.g. <action>click('12')</action>. "
+    "You may write a short reasoning (at most two sentences) before the action block; write nothing after it.")
+
+_REACT_ANSWER_DOC = (
+    "First think briefly about what you have already explored (see the history) and what is still new, then "
+    "answer with exactly one action inside <action></action> tags, e.g. <action>click('12')</action>. Write "
+    "nothing after the action block.")
+
+
+def system_text() -> str:
+    """The system message of the JAMEL prompt (memory-based; no history in text)."""
+    return (f"{_TASK}\nYour memory of all earlier steps of this session is given to you before this "
+            f"conversation.\n\n{_OBSERVATION_DOC}\n\n# Actions (one per step)\n{action_space_doc()}\n\n"
+            f"{_ANSWER_DOC}")
+
+
+def react_system_text() -> str:
+    """The system message of the full-history ReAct prompt."""
+    return (f"{_TASK}\nThe history of all earlier steps of this session (across resets) is listed in each "
+            f"message; a reward of 1 means that step found new functionality.\n\n{_OBSERVATION_DOC}\n\n"
+            f"# Actions (one per step)\n{action_space_doc()}\n\n{_REACT_ANSWER_DOC}")
+
+
+def _truncate(text: str, limit: int | None) -> str:
+    if limit is None or len(text) <= limit:
+        return text
+    return text[:max(0, limit)] + "\n[... truncated]"
+
+
+def observation_text(obs: Any, max_tree_chars: int | None = None) -> str:
+    """The observation as shown to the model: `Observation.text()` plus the last action's error.
+
+    `max_tree_chars` shortens the accessibility tree (only for prompts over the input budget; needs a real
+    `Observation`)."""
+    if max_tree_chars is not None and hasattr(obs, "axtree"):
+        import dataclasses
+
+        obs = dataclasses.replace(obs, axtree=_truncate(obs.axtree, max_tree_chars))
+    error = (getattr(obs, "last_action_error", "") or "").strip()
+    return f"{obs.text()}\n\n# Last action error\n{error or 'none'}"
+
+
+def _image_part(png: bytes | None) -> dict[str, Any]:
+    return {"type": "image", "image": png}
+
+
+def build_messages(obs: Any, image: bool = True, max_tree_chars: int | None = None) -> list[dict[str, Any]]:
+    """The JAMEL prompt for one step: system + user (screenshot, observation). No text history."""
+    user: list[dict[str, Any]] = [_image_part(obs.screenshot)] if image else []
+    user.append({"type": "text", "text": observation_text(obs, max_tree_chars)})
+    return [{"role": "system", "content": [{"type": "text", "text": system_text()}]},
+            {"role": "user", "content": user}]
+
+
+def memory_item_text(action: str) -> str:
+    """The text the compressor reads for one past step (with the screenshot the action was taken on)."""
+    return MEMORY_ITEM_TEMPLATE.format(action=action)
+
+
+def memory_item_messages(screenshot: bytes | None, action: str) -> list[dict[str, Any]]:
+    """The compressor's input for one past step: a single user turn (screenshot, `Previous action: ...`)."""
+    return [{"role": "user", "content": [_image_part(screenshot), {"type": "text", "text": memory_item_text(action)}]}]
+
+
+def parse_answer(text: str) -> str:
+    """The action string of a model answer (the last `<action>` block); raises `ActionParseError`."""
+    return extract_action(text)
+
+
+def history_line(past: Any) -> str:
+    """One `PastStep` as a line of the ReAct history."""
+    result = "invalid action" if not past.valid else ("ok" if not past.error else "failed")
+    if past.error:
+        result += f": {past.error}"
+    action = past.action if past.action else "(no action)"
+    return (f"Step {past.step} (episode {past.episode}) on {past.url}: {action} -> {result}; "
+            f"reward {past.reward}")
+
+
+def build_react_messages(obs: Any, history: Sequence[Any], image: bool = True,
+                         past_screenshots: Sequence[bytes] | None = None,
+                         max_tree_chars: int | None = None) -> list[dict[str, Any]]:
+    """The full-history ReAct prompt: system + user (history of every past step, screenshot, observation).
+
+    `history` is `SessionContext.history` (`PastStep`s). With `past_screenshots` (one per history step, the
+    screenshot that step's action was taken on) every history line is preceded by its image (ReAct-vision
+    as in the paper's baseline); `image` adds the current screenshot."""
+    if past_screenshots is not None and len(past_screenshots) != len(history):
+        raise ValueError(f"{len(past_screenshots)} past screenshots for {len(history)} history steps")
+    parts: list[dict[str, Any]] = []
+    if not history:
+        parts.append({"type": "text", "text": "# History\nnone (this is the first step of the session)\n\n"})
+    elif past_screenshots is None:
+        lines = "\n".join(history_line(p) for p in history)
+        parts.append({"type": "text", "text": f"# History\n{lines}\n\n"})
+    else:
+        parts.append({"type": "text", "text": "# History\n"})
+        for past, png in zip(history, past_screenshots):
+            parts.append(_image_part(png))
+            parts.append({"type": "text", "text": history_line(past) + "\n"})
+        parts.append({"type": "text", "text": "\n"})
+    parts.append({"type": "text", "text": f"# Current step {len(history) + 1}\n"})
+    if image:
+        parts.append(_image_part(obs.screenshot))
+    parts.append({"type": "text", "text": observation_text(obs, max_tree_chars)})
+    return [{"role": "system", "content": [{"type": "text", "text": react_system_text()}]},
+            {"role": "user", "content": parts}]
+
+
+def message_images(messages: Sequence[dict[str, Any]]) -> list[bytes | None]:
+    """The images of a message list, in the order their placeholders appear in the rendered prompt."""
+    out = []
+    for m in messages:
+        if isinstance(m.get("content"), list):
+            out.extend(p.get("image") for p in m["content"] if p.get("type") == "image")
+    return out
