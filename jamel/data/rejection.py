@@ -44,7 +44,7 @@ class RejectionStats:
     prefixes_kept: int = 0
     steps_kept: int = 0
     synthetic_resets: int = 0
-    synthetic_resets_skipped_no_next_observation: int = 0
+    synthetic_resets_skipped_no_next_observation: int = 0  # t* ended the session or its episode
     samples: int = 0
 
     def table(self) -> str:
@@ -94,7 +94,7 @@ def select_prefixes(rows: list[dict], cfg: RejectionConfig, stats: RejectionStat
             stats.steps_kept += len(prefix)
             if cfg.append_reset:
                 nxt = next((r for r in steps if r["step"] == prefix[-1]["step"] + 1), None)
-                if nxt is None:  # t* was the session's last step: no observation to reset from
+                if nxt is None or nxt["episode"] != ep:  # t* ended the session or the episode: nothing to reset
                     stats.synthetic_resets_skipped_no_next_observation += 1
                     continue
                 synthetic.append(dict(nxt, keep=True, synthetic=True, action=SYNTHETIC_RESET,
