@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from jamel.actions import ActionParseError, extract_action
-from jamel.agents.base import Agent, PastStep, SessionContext
+from jamel.agents.base import Agent, AgentUnavailable, PastStep, SessionContext
 from jamel.browser.env import BrowserEnv, EnvConfig
 from jamel.corpus import Corpus
 from jamel.records import StepRecord
@@ -81,6 +81,8 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
         try:
             out = agent.act(obs, ctx)
             model_output, action = out.model_output, out.action
+        except AgentUnavailable:
+            raise
         except Exception as exc:  # an agent failure is this step's invalid action, not a crash
             log.exception("agent failed at step %d", t)
             out, model_output, action = None, f"[agent error] {type(exc).__name__}: {exc}", ""

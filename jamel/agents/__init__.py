@@ -10,8 +10,12 @@ def build_agent(name: str, **kwargs) -> Agent:
         from jamel.agents.jamel_agent import JamelAgent
 
         return JamelAgent(**kwargs)
+    if name == "openai":  # any OpenAI-compatible chat endpoint (ReAct prompt, full history)
+        from jamel.agents.openai_agent import OpenAIAgent
+
+        return OpenAIAgent(**kwargs)
     from jamel.agents.baselines import AGENTS
 
     if name not in AGENTS:
-        raise ValueError(f"unknown agent {name!r}; choose one of {sorted([*AGENTS, 'jamel'])}")
+        raise ValueError(f"unknown agent {name!r}; choose one of {sorted([*AGENTS, 'jamel', 'openai'])}")
     return AGENTS[name](**kwargs)

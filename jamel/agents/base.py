@@ -39,6 +39,11 @@ class AgentOutput:
     memory_tokens: int = 0
 
 
+class AgentUnavailable(RuntimeError):
+    """The agent's backend cannot answer (endpoint down, model missing): the session stops, unfinished,
+    and a rerun redoes it. Any other agent failure only makes that step an invalid action."""
+
+
 class Agent(Protocol):
     name: str
 
