@@ -151,6 +151,7 @@ def session_summary(rows: list[StepRecord], app: str, session_id: str, seed: int
         "invalid_actions": sum(not r.valid for r in rows), "failed_actions": sum(bool(r.error) for r in rows),
         "episodes": (rows[-1].episode + 1) if rows else 0, "browser_restarts": env.restarts,
         "coverage_filter": env.cfg.coverage_filter, "blocked_requests": sorted(set(env.blocked_requests)),
+        "vendored_requests": sorted(set(env.vendored_requests)),
         "input_tokens": sum(r.text_tokens + r.image_tokens + r.memory_tokens for r in rows),
         "mean_ms": {k: mean([getattr(r, k) for r in rows]) for k in
                     ("step_ms", "action_ms", "settle_ms", "coverage_ms", "scoring_ms", "observation_ms", "agent_ms")},

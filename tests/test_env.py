@@ -135,3 +135,15 @@ def test_episodes_inside_a_session_keep_the_baseline(novelty_env, tmp_path):
     assert r == 1 and env.episode_step == 1
     assert len(takes.read_text().splitlines()) == 3  # C(0) + one line per step
     assert [row["C_persistent"] for row in replay_reference(takes)][-1] == info["coverage"]
+
+
+def test_vendored_copy_answers_an_external_request(fixture_server, tmp_path):
+    from jamel.browser.env import BrowserEnv, EnvConfig
+
+    (tmp_path / "runtime.js").write_text("window.vendoredRuntime = true;")
+    vmap = tmp_path / "map.json"
+    vmap.write_text('{"vendor_dir": ".", "assets": {"https://cdn.invalid.example/runtime.js": "runtime.js"}}')
+    with BrowserEnv(EnvConfig(start_url=fixture_server.url_for("novelty"), vendor_map=str(vmap), settle_ms=50)) as env:
+        env.reset()
+        assert env.page.evaluate("window.vendoredRuntime") is True
+        assert env.vendored_requests == ["https://cdn.invalid.example/runtime.js"] and not env.blocked_requests

@@ -25,6 +25,7 @@ from PIL import Image
 from jamel.actions import Action, ActionParseError, parse_action
 from jamel.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake
 from jamel.coverage.scorer import CoverageCounts, NoveltyScorer, StepScore, novelty_reward
+from jamel.offline_assets import load_vendor_map, resolve_vendored, vendored_headers
 from jamel.records import InteractiveElement, Observation, StepTimings
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ class EnvConfig:
     navigation_timeout_ms: int = 15000
     settle_ms: int = 250  # let handlers, timers and rendering run before coverage is taken
     block_external: bool = True  # offline: requests to other hosts are aborted (and recorded)
+    vendor_map: str | None = None  # third_party/offline_assets.json-style map: external URL -> local copy
     upload_dir: str | None = None  # upload_file() may only pick files from here
     chromium_path: str | None = None
     headless: bool = True
@@ -94,6 +96,8 @@ class BrowserEnv:
         self.episode = 0
         self.episode_step = 0
         self.restarts = 0
+        self.vendored_requests: list[str] = []
+        self._vendor = load_vendor_map(config.vendor_map) if config.vendor_map else {}
         origin = urlsplit(config.start_url)
         self._local_hosts = {origin.hostname, "127.0.0.1", "localhost"}
 
@@ -129,6 +133,9 @@ class BrowserEnv:
         host = urlsplit(url).hostname
         if url.startswith(("data:", "blob:", "about:")) or host in self._local_hosts:
             route.continue_()
+        elif (local := resolve_vendored(url, self._vendor)) is not None:
+            self.vendored_requests.append(url)  # answered from a vendored copy, offline and identical
+            route.fulfill(status=200, path=str(local), headers=vendored_headers(local))
         else:
             self.blocked_requests.append(url)
             route.abort("blockedbyclient")
@@ -199,7 +206,7 @@ class BrowserEnv:
         """Start a new session: fresh browser state, empty coverage union, C(0) = the page load."""
         self._close_browser()
         self.scorer.clear()
-        self.blocked_requests = []
+        self.blocked_requests, self.vendored_requests = [], []
         self._pending_takes = []
         self.step_count = self.episode = self.episode_step = self.restarts = 0
         self._launch()

@@ -1,0 +1,25 @@
+#!/usr/bin/env python3
+"""Report what each app loads from other hosts, and which of those URLs are vendored locally.
+
+    python scripts/scan_external_assets.py [--corpus DIR] [--apps SPEC] [--all] [--urls] [--json OUT]
+        [--blocked RUN_DIR ...] [--vendor DIR] [--vendor-map third_party/offline_assets.json]
+        [--suggest-map] [--strict]
+
+Static scan of HTML/JS/CSS (see jamel/offline_assets.py); --blocked adds what sessions really
+requested (the blocked_requests of their summary.json files).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+try:
+    import jamel  # noqa: F401
+except ImportError:  # run from a checkout without `pip install -e .`
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from jamel.offline_assets import main
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
