@@ -14,6 +14,11 @@ def build_agent(name: str, **kwargs) -> Agent:
         from jamel.agents.openai_agent import OpenAIAgent
 
         return OpenAIAgent(**kwargs)
+    if ":" in name:  # a user's agent class, "package.module:ClassName"
+        import importlib
+
+        module, _, cls = name.partition(":")
+        return getattr(importlib.import_module(module), cls)(**kwargs)
     from jamel.agents.baselines import AGENTS
 
     if name not in AGENTS:

@@ -1,0 +1,191 @@
+"""Evaluation harness: many sessions in parallel worker processes, scheduled through Ray.
+
+Each work unit is one session (method, app, session index). A worker runs it with the explore
+machinery (one step-record schema): its own static server on its own port, its own browser, its own
+agent. With GPUs, a unit asks Ray for `1 / workers_per_gpu` of a GPU, and Ray pins the worker to that
+GPU through CUDA_VISIBLE_DEVICES; with `num_gpus=0` units are CPU workers. A unit whose worker process
+dies is retried by Ray (`max_retries`), and the session is redone from its first step; a rerun of the
+whole evaluation skips finished sessions (their `summary.json` exists). Ray scales the same harness past
+one node (`ray start --head` / `--address`).
+
+Output: EVAL_OUTPUT/<method>/<app>/session_<k>/ (as `jamel explore`), EVAL_OUTPUT/<method>/config.json,
+and the reports of `jamel.report`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class EvalConfig:
+    method: str  # label of the method in reports (e.g. "crawler", "jamel", "jamel-no-memory")
+    agent: str
+    corpus: str
+    apps: list[str]
+    max_steps: int = 50
+    num_sessions: int = 1
+    num_gpus: int = 0
+    workers_per_gpu: int = 1  # with num_gpus=0: the number of parallel CPU workers
+    output: str = "runs/eval"
+    seed: int = 0
+    coverage_filter: str = "app"
+    settle_ms: int = 250
+    agent_kwargs: dict[str, Any] = field(default_factory=dict)
+    max_retries: int = 2  # Ray re-runs a unit whose worker died this many times
+    ray_address: str | None = None  # None: start a local Ray; "auto": join a running cluster
+
+    def validate(self) -> None:
+        if self.max_steps < 1 or self.num_sessions < 1 or self.workers_per_gpu < 1 or self.num_gpus < 0:
+            raise ValueError("max_steps, num_sessions, workers_per_gpu must be >= 1 and num_gpus >= 0")
+
+
+def session_dir(cfg: EvalConfig, app: str, k: int) -> Path:
+    return Path(cfg.output) / cfg.method / app / f"session_{k}"
+
+
+def run_unit(cfg_dict: dict[str, Any], app: str, k: int) -> dict[str, Any]:
+    """One session, in whatever process Ray gives it (also callable directly)."""
+    from jamel.agents import build_agent
+    from jamel.browser.env import BrowserEnv, EnvConfig
+    from jamel.explore import run_session, session_seed
+    from jamel.server import CorpusServer
+
+    cfg = EvalConfig(**cfg_dict)
+    seed = session_seed(cfg.seed, app, k)
+    started = time.time()
+    with CorpusServer(cfg.corpus) as server:  # port 0: every worker gets its own free port
+        env_cfg = EnvConfig(start_url=server.url_for(app), max_steps=cfg.max_steps,
+                            coverage_filter=cfg.coverage_filter, settle_ms=cfg.settle_ms)
+        with BrowserEnv(env_cfg) as env:
+            summary = run_session(env, build_agent(cfg.agent, **cfg.agent_kwargs), app, session_dir(cfg, app, k),
+                                  seed, cfg.max_steps, session_id=f"{cfg.method}/{app}/session_{k}")
+    summary["worker"] = {"pid": os.getpid(), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+                         "wall_s": round(time.time() - started, 1)}
+    (session_dir(cfg, app, k) / "worker.json").write_text(json.dumps(summary["worker"]))
+    return summary
+
+
+def evaluate(cfg: EvalConfig, progress: bool = True) -> list[dict[str, Any]]:
+    """Runs every unfinished session of the panel; returns the summaries of all finished ones."""
+    import ray
+
+    cfg.validate()
+    out = Path(cfg.output) / cfg.method
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    units = [(app, k) for app in cfg.apps for k in range(cfg.num_sessions)]
+    todo = [(a, k) for a, k in units if not (session_dir(cfg, a, k) / "summary.json").exists()]
+    log.info("%s: %d sessions, %d to run", cfg.method, len(units), len(todo))
+    (out / "failed.json").unlink(missing_ok=True)
+    if todo:
+        if cfg.num_gpus > 0:
+            slots, resources = cfg.num_gpus * cfg.workers_per_gpu, {"num_gpus": 1.0 / cfg.workers_per_gpu, "num_cpus": 1}
+        else:
+            slots, resources = cfg.workers_per_gpu, {"num_cpus": 1}
+        if not ray.is_initialized():
+            init: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+            if cfg.ray_address:
+                init["address"] = cfg.ray_address
+            else:
+                init.update(num_cpus=slots, num_gpus=cfg.num_gpus)
+            ray.init(**init)
+        remote = ray.remote(max_retries=cfg.max_retries, retry_exceptions=False, **resources)(run_unit)
+        refs = {remote.remote(asdict(cfg), a, k): (a, k) for a, k in todo}
+        bar = None
+        if progress:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(refs), unit="session", desc=cfg.method)
+        pending, failed = list(refs), []
+        while pending:
+            done, pending = ray.wait(pending, num_returns=1)
+            for ref in done:
+                try:
+                    ray.get(ref)
+                except Exception as exc:  # a unit that failed for good: reported, the others go on
+                    failed.append((refs[ref], f"{type(exc).__name__}: {exc}"))
+                    log.error("session %s failed: %s", refs[ref], exc)
+                if bar:
+                    bar.update(1)
+        if bar:
+            bar.close()
+        if failed:
+            (out / "failed.json").write_text(json.dumps([{"app": a, "session": k, "error": e} for (a, k), e in failed],
+                                                        indent=2))
+    return [json.loads(p.read_text()) for a, k in units if (p := session_dir(cfg, a, k) / "summary.json").exists()]
+
+
+def method_and_kwargs(args) -> tuple[str, dict[str, Any]]:
+    """The agent's constructor arguments and the method's report label from CLI flags."""
+    if args.agent == "openai":
+        if not args.model_path:
+            raise SystemExit("AGENT=openai needs --model-path (the served model's name)")
+        kwargs = {"model": args.model_path, "vision": args.vision, "history_images": args.vision,
+                  "temperature": args.temperature, "top_p": args.top_p}
+        if args.base_url:
+            kwargs["base_url"] = args.base_url
+        return args.method or ("react-vision" if args.vision else "react-text"), kwargs
+    if args.agent == "jamel":
+        if not args.model_path:
+            raise SystemExit("AGENT=jamel needs --model-path (a packaged model folder)")
+        kwargs = {"model_path": args.model_path, "temperature": args.temperature, "top_p": args.top_p,
+                  "device": "cuda" if args.num_gpus > 0 else "cpu"}
+        label = "jamel"
+        if args.memory != "latent":
+            kwargs["memory"] = args.memory
+            label = "jamel-no-memory" if args.memory == "none" else f"jamel-text-memory-k{args.text_memory_k}"
+            if args.memory == "text":
+                kwargs["text_memory_k"] = args.text_memory_k
+        return args.method or label, kwargs
+    return args.method or args.agent, {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+
+    from jamel.corpus import load_corpus
+    from jamel.report import build_report
+
+    ap = argparse.ArgumentParser(prog="jamel eval", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--agent", required=True, help="random | crawler | openai | jamel")
+    ap.add_argument("--method", default=None, help="label in reports (default: from agent and ablation)")
+    ap.add_argument("--model-path", default=None, help="jamel: packaged model folder; openai: served model name")
+    ap.add_argument("--memory", default="latent", choices=["latent", "none", "text"], help="jamel ablations")
+    ap.add_argument("--text-memory-k", type=int, default=8, help="--memory text: last k steps as text")
+    ap.add_argument("--base-url", default=None, help="openai: the chat endpoint")
+    ap.add_argument("--vision", action="store_true", help="openai: ReAct-vision (screenshots) instead of text")
+    ap.add_argument("--corpus", default=None)
+    ap.add_argument("--apps", default="test10")
+    ap.add_argument("--max-steps", type=int, default=50)
+    ap.add_argument("--num-sessions", type=int, default=1)
+    ap.add_argument("--num-gpus", type=int, default=0)
+    ap.add_argument("--workers-per-gpu", type=int, default=1)
+    ap.add_argument("--output", default="runs/eval")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--temperature", type=float, default=0.8)
+    ap.add_argument("--top-p", type=float, default=0.9)
+    ap.add_argument("--coverage-filter", default="app", choices=["app", "http"])
+    ap.add_argument("--ray-address", default=None)
+    ap.add_argument("--no-progress", action="store_true")
+    args = ap.parse_args(argv)
+    corpus = load_corpus(args.corpus)
+    method, kwargs = method_and_kwargs(args)
+    cfg = EvalConfig(method=method, agent=args.agent, corpus=str(corpus.root), apps=corpus.resolve(args.apps),
+                     max_steps=args.max_steps, num_sessions=args.num_sessions, num_gpus=args.num_gpus,
+                     workers_per_gpu=args.workers_per_gpu, output=args.output, seed=args.seed,
+                     coverage_filter=args.coverage_filter, agent_kwargs=kwargs, ray_address=args.ray_address)
+    print(json.dumps({"eval_config": asdict(cfg)}))
+    evaluate(cfg, progress=not args.no_progress)
+    build_report([Path(args.output)], Path(args.output), max_steps=args.max_steps)
+    print((Path(args.output) / "results.md").read_text())
+    failed = Path(args.output) / method / "failed.json"
+    return 1 if failed.exists() else 0

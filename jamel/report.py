@@ -1,0 +1,178 @@
+"""Paper-style reports from evaluation (or explore) outputs; several runs merge into one panel.
+
+    jamel report RUN_DIR [RUN_DIR ...] --output DIR
+
+A run folder holds method folders (`<method>/<app>/session_<k>/summary.json`, as written by
+`jamel.eval`), or is itself one explore run (`<app>/session_<k>/...`, the method is then its agent).
+Writes results.csv, results.md, fig_reward_curve.png (mean cumulative reward against step, band =
+std across apps: the paper's Figure 2 form) and fig_per_app.png (per-app finals: Figure 3 form). On a
+test10 panel the paper's Table 1/2 values are added as reference rows marked as published.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import statistics
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from jamel.corpus import load_splits
+
+REFERENCE = Path(__file__).with_name("configs") / "paper_reference.json"
+
+
+@dataclass
+class MethodResult:
+    method: str
+    apps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # app -> session summaries
+
+    def app_curve(self, app: str, steps: int) -> list[float]:
+        """Mean cumulative reward per step over the app's sessions (a short session holds its last value)."""
+        curves = []
+        for s in self.apps[app]:
+            c = s["cumulative_reward_curve"][:steps]
+            curves.append(c + [c[-1] if c else 0] * (steps - len(c)))
+        return [statistics.fmean(col) for col in zip(*curves)]
+
+    def app_final(self, app: str, steps: int) -> float:
+        return self.app_curve(app, steps)[-1]
+
+    def tokens(self) -> tuple[int, int]:
+        sums = [s for ss in self.apps.values() for s in ss]
+        return sum(s.get("input_tokens", 0) for s in sums), sum(s["steps"] for s in sums)
+
+
+def _summaries(folder: Path) -> dict[str, list[dict[str, Any]]]:
+    apps: dict[str, list[dict[str, Any]]] = {}
+    for p in sorted(folder.glob("*/session_*/summary.json")):
+        s = json.loads(p.read_text())
+        apps.setdefault(s["app"], []).append(s)
+    return apps
+
+
+def collect(run_dirs: list[Path]) -> dict[str, MethodResult]:
+    methods: dict[str, MethodResult] = {}
+    for run in run_dirs:
+        if not run.is_dir():
+            raise FileNotFoundError(f"no run folder {run}")
+        direct = _summaries(run)
+        groups = [(run, direct)] if direct else [(m, _summaries(m)) for m in sorted(run.iterdir()) if m.is_dir()]
+        for folder, apps in groups:
+            if not apps:
+                continue
+            first = next(iter(apps.values()))[0]
+            name = folder.name if not direct else first.get("agent") or folder.name
+            res = methods.setdefault(name, MethodResult(name))
+            for app, sums in apps.items():
+                res.apps.setdefault(app, []).extend(sums)
+    if not methods:
+        raise ValueError(f"no session summaries under {[str(r) for r in run_dirs]}")
+    return methods
+
+
+def build_report(run_dirs: list[Path], output: Path, max_steps: int | None = None) -> dict[str, Any]:
+    methods = collect(run_dirs)
+    steps = max_steps or max(s["steps"] for m in methods.values() for ss in m.apps.values() for s in ss)
+    output.mkdir(parents=True, exist_ok=True)
+    rows, table = [], {}
+    for m in methods.values():
+        finals = {app: m.app_final(app, steps) for app in sorted(m.apps)}
+        tok, nsteps = m.tokens()
+        table[m.method] = {
+            "apps": len(finals), "sessions": sum(len(v) for v in m.apps.values()),
+            "mean": statistics.fmean(finals.values()), "std": statistics.pstdev(finals.values()) if len(finals) > 1 else 0.0,
+            "input_tokens": tok, "tokens_per_step": tok / nsteps if nsteps else 0.0, "per_app": finals}
+        for app, v in finals.items():
+            rows.append({"method": m.method, "app": app, "sessions": len(m.apps[app]),
+                         f"cumulative_reward_at_{steps}": round(v, 3)})
+    with open(output / "results.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    all_apps = sorted({a for m in methods.values() for a in m.apps})
+    test10 = set(load_splits()["test10"])
+    published = json.loads(REFERENCE.read_text()) if set(all_apps) == test10 and steps == 50 else None
+    (output / "results.md").write_text(_markdown(table, all_apps, steps, published))
+    _plots(methods, all_apps, steps, output)
+    summary = {"max_steps": steps, "methods": table, "published_reference": published is not None}
+    (output / "results.json").write_text(json.dumps(summary, indent=2))
+    return summary
+
+
+def _markdown(table: dict[str, Any], apps: list[str], steps: int, published: dict | None) -> str:
+    out = [f"# Exploration results (cumulative reward at step {steps})", "",
+           "Mean and standard deviation are across apps (each app: mean over its sessions).", "",
+           "| method | apps | sessions | mean | std across apps | input tokens | tokens/step |",
+           "|---|---:|---:|---:|---:|---:|---:|"]
+    for name, t in table.items():
+        out.append(f"| {name} | {t['apps']} | {t['sessions']} | {t['mean']:.2f} | {t['std']:.2f} | "
+                   f"{t['input_tokens']:,} | {t['tokens_per_step']:,.0f} |")
+    if published:
+        out += ["", f"Published reference ({published['source']}), test10, 50 steps:", "",
+                "| method (published) | avg cumulative reward @50 | input tokens, 500 steps |", "|---|---:|---:|"]
+        base = published["table2_input_tokens_500_steps"]
+        jamel_tokens = next(v for v in base.values() if isinstance(v, int))
+        for name, r in published["table1_avg_cumulative_reward_at_50"].items():
+            t = base.get(name, "")
+            t = f"{t:,}" if isinstance(t, int) else (f"{t} (= {float(t[:-1]) * jamel_tokens:,.0f})" if t else "")
+            out.append(f"| {name} *(published)* | {r} | {t} |")
+    out += ["", "## Per app", "", "| app | " + " | ".join(table) + " |", "|---|" + "---:|" * len(table)]
+    for app in apps:
+        out.append(f"| {app} | " + " | ".join(f"{t['per_app'][app]:.2f}" if app in t["per_app"] else "-"
+                                              for t in table.values()) + " |")
+    return "\n".join(out) + "\n"
+
+
+def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    xs = list(range(1, steps + 1))
+    fig, ax = plt.subplots(figsize=(6.4, 4), dpi=110)
+    for m in methods.values():
+        curves = [m.app_curve(a, steps) for a in sorted(m.apps)]
+        mean = [statistics.fmean(c) for c in zip(*curves)]
+        std = [statistics.pstdev(c) if len(c) > 1 else 0.0 for c in zip(*curves)]
+        ax.plot(xs, mean, label=f"{m.method} (n={len(curves)} apps)")
+        ax.fill_between(xs, [a - b for a, b in zip(mean, std)], [a + b for a, b in zip(mean, std)], alpha=0.2)
+    ax.set_xlabel("step")
+    ax.set_ylabel("cumulative reward")
+    ax.set_title("Mean cumulative reward (band: std across apps)")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(output / "fig_reward_curve.png")
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(max(6.4, 0.6 * len(apps) * max(1, len(methods)) / 2), 4), dpi=110)
+    width = 0.8 / max(1, len(methods))
+    for i, m in enumerate(methods.values()):
+        vals = [m.app_final(a, steps) if a in m.apps else 0.0 for a in apps]
+        ax.bar([j + i * width for j in range(len(apps))], vals, width, label=m.method)
+    ax.set_xticks([j + 0.4 - width / 2 for j in range(len(apps))], apps, rotation=45, ha="right")
+    ax.set_ylabel(f"cumulative reward at step {steps}")
+    ax.set_title("Per-app final cumulative reward")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(output / "fig_per_app.png")
+    plt.close(fig)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="jamel report", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("runs", nargs="+", type=Path, help="evaluation or explore output folders")
+    ap.add_argument("--output", type=Path, required=True)
+    ap.add_argument("--max-steps", type=int, default=None, help="report at this step (default: longest session)")
+    args = ap.parse_args(argv)
+    summary = build_report(args.runs, args.output, args.max_steps)
+    print((args.output / "results.md").read_text())
+    print(f"wrote {args.output}/results.csv, results.md, fig_reward_curve.png, fig_per_app.png")
+    return 0 if summary else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
