@@ -94,10 +94,18 @@ def _image_part(png: bytes | None) -> dict[str, Any]:
     return {"type": "image", "image": png}
 
 
-def build_messages(obs: Any, image: bool = True, max_tree_chars: int | None = None) -> list[dict[str, Any]]:
-    """The JAMEL prompt for one step: system + user (screenshot, observation). No text history."""
+def build_messages(obs: Any, image: bool = True, max_tree_chars: int | None = None,
+                   text_memory: Sequence[str] | None = None) -> list[dict[str, Any]]:
+    """The JAMEL prompt for one step: system + user (screenshot, observation). No text history.
+
+    `text_memory` (ablation only: a text memory instead of the latent one) adds the given lines, e.g.
+    `memory_item_text(action)` of the last k steps, under "# Memory" before the observation."""
     user: list[dict[str, Any]] = [_image_part(obs.screenshot)] if image else []
-    user.append({"type": "text", "text": observation_text(obs, max_tree_chars)})
+    text = observation_text(obs, max_tree_chars)
+    if text_memory is not None:
+        lines = "\n".join(text_memory) or "none (first step of the session)"
+        text = f"# Memory (earlier steps of this session, oldest first)\n{lines}\n\n{text}"
+    user.append({"type": "text", "text": text})
     return [{"role": "system", "content": [{"type": "text", "text": system_text()}]},
             {"role": "user", "content": user}]
 
@@ -129,25 +137,31 @@ def history_line(past: Any) -> str:
 
 def build_react_messages(obs: Any, history: Sequence[Any], image: bool = True,
                          past_screenshots: Sequence[bytes] | None = None,
+                         past_observations: Sequence[str] | None = None,
                          max_tree_chars: int | None = None) -> list[dict[str, Any]]:
     """The full-history ReAct prompt: system + user (history of every past step, screenshot, observation).
 
-    `history` is `SessionContext.history` (`PastStep`s). With `past_screenshots` (one per history step, the
-    screenshot that step's action was taken on) every history line is preceded by its image (ReAct-vision
-    as in the paper's baseline); `image` adds the current screenshot."""
-    if past_screenshots is not None and len(past_screenshots) != len(history):
-        raise ValueError(f"{len(past_screenshots)} past screenshots for {len(history)} history steps")
+    `history` is `SessionContext.history` (`PastStep`s): one line per step (action, result, reward). With
+    `past_screenshots` (one per history step, the screenshot that step's action was taken on) every history
+    entry is preceded by its image (ReAct-vision as in the paper's baseline); with `past_observations` (one
+    observation text per history step) every entry also carries the page the step saw. `image` adds the
+    current screenshot."""
+    for name, seq in (("past screenshots", past_screenshots), ("past observations", past_observations)):
+        if seq is not None and len(seq) != len(history):
+            raise ValueError(f"{len(seq)} {name} for {len(history)} history steps")
     parts: list[dict[str, Any]] = []
     if not history:
         parts.append({"type": "text", "text": "# History\nnone (this is the first step of the session)\n\n"})
-    elif past_screenshots is None:
+    elif past_screenshots is None and past_observations is None:
         lines = "\n".join(history_line(p) for p in history)
         parts.append({"type": "text", "text": f"# History\n{lines}\n\n"})
     else:
         parts.append({"type": "text", "text": "# History\n"})
-        for past, png in zip(history, past_screenshots):
-            parts.append(_image_part(png))
-            parts.append({"type": "text", "text": history_line(past) + "\n"})
+        for i, past in enumerate(history):
+            if past_screenshots is not None:
+                parts.append(_image_part(past_screenshots[i]))
+            page = f"## Page at step {past.step}\n{past_observations[i]}\n" if past_observations is not None else ""
+            parts.append({"type": "text", "text": page + history_line(past) + "\n"})
         parts.append({"type": "text", "text": "\n"})
     parts.append({"type": "text", "text": f"# Current step {len(history) + 1}\n"})
     if image:

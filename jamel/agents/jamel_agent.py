@@ -9,6 +9,9 @@ Per step t:
   3. generate with the memory prefix (temperature / top_p, seeded per session), parse `<action>...</action>`.
 Token counts (text, image, memory) are reported separately in `AgentOutput`. Malformed output never raises:
 the action is then '' and the environment records an invalid step.
+
+Ablations (`memory=`): "latent" (the method), "none" (no memory at all), "text" (no latent memory; the last
+`text_memory_k` steps as `Previous action: ...` lines in the prompt, `jamel.prompt.build_messages(text_memory=)`).
 """
 from __future__ import annotations
 
@@ -17,7 +20,7 @@ import logging
 
 from jamel.actions import ActionParseError
 from jamel.agents.base import AgentOutput, SessionContext
-from jamel.prompt import build_messages, parse_answer
+from jamel.prompt import build_messages, memory_item_text, parse_answer
 from jamel.records import Observation
 
 log = logging.getLogger(__name__)
@@ -30,20 +33,24 @@ class JamelAgent:
     def __init__(self, model_path: str, device: str = "cpu", temperature: float = 0.8, top_p: float = 0.9,
                  max_new_tokens: int = 256, max_memory_items: int = 512, max_input_tokens: int = 8192,
                  compression_batch_size: int | None = None, attn_implementation: str | None = None,
-                 dtype: str | None = None):
+                 dtype: str | None = None, memory: str = "latent", text_memory_k: int = 8):
         import torch
 
         from jamel.model.compressor import MemoryBank
         from jamel.model.package import load_packaged
 
+        if memory not in ("latent", "none", "text"):
+            raise ValueError(f"memory must be latent | none | text, got {memory!r}")
         if not model_path:
             raise ValueError("the jamel agent needs model_path (a packaged model folder; see jamel.model.package)")
         torch_dtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
-        self.model = load_packaged(model_path, device=device, dtype=torch_dtype, attn_implementation=attn_implementation,
-                                   max_memory_items=max_memory_items, compression_batch_size=compression_batch_size)
+        self.model = load_packaged(model_path, device=device, dtype=torch_dtype,
+                                   attn_implementation=attn_implementation, max_memory_items=max_memory_items,
+                                   compression_batch_size=compression_batch_size)
         self.device = torch.device(device)
         self.temperature, self.top_p, self.max_new_tokens = float(temperature), float(top_p), int(max_new_tokens)
         self.max_memory_items, self.max_input_tokens = int(max_memory_items), int(max_input_tokens)
+        self.memory_mode, self.text_memory_k = memory, int(text_memory_k)
         self.bank = MemoryBank(self.model.compressor, max_items=self.max_memory_items)
         self._session_id = ""
         self._screens: dict[int, bytes] = {}  # step -> screenshot the agent acted on, until it is in the bank
@@ -59,12 +66,22 @@ class JamelAgent:
         self._generator = torch.Generator(device=self.device).manual_seed(int(seed))
 
     def act(self, obs: Observation, ctx: SessionContext) -> AgentOutput:
+        import torch
+
         if self._generator is None:  # act() without begin_session(): start one implicitly
             self.begin_session(ctx, 0)
-        self.remember(ctx)
-        memory = self.bank.tokens_for(self._session_id, ctx.step, self.max_memory_items)
-        self._screens[ctx.step] = obs.screenshot
-        inputs, counts = self.prepare(obs, memory.shape[0])
+        text_memory = None
+        if self.memory_mode == "latent":
+            self.remember(ctx)
+            memory = self.bank.tokens_for(self._session_id, ctx.step, self.max_memory_items)
+            self._screens[ctx.step] = obs.screenshot
+        else:
+            memory = torch.zeros(0, self.model.compressor.hidden_size)
+            if self.memory_mode == "text":
+                past = [p for p in ctx.history if p.step < ctx.step]
+                text_memory = [memory_item_text(p.action) for p in past[-self.text_memory_k:]] \
+                    if self.text_memory_k > 0 else []
+        inputs, counts = self.prepare(obs, memory.shape[0], text_memory)
         tokens = self.model.policy.generate(**inputs, memory_tokens=memory.unsqueeze(0).to(self.device),
                                             temperature=self.temperature, top_p=self.top_p,
                                             max_new_tokens=self.max_new_tokens, generator=self._generator)
@@ -88,12 +105,13 @@ class JamelAgent:
                 continue
             self.bank.add(self._session_id, past.step, screen, past.action)
 
-    def prepare(self, obs: Observation, n_memory: int):
+    def prepare(self, obs: Observation, n_memory: int, text_memory: list[str] | None = None):
         """Model inputs for the step (on the device) and the token counts {text, image, memory}."""
         processor = self.model.processor
         limit = None
         while True:
-            enc = processor.build([build_messages(obs, image=True, max_tree_chars=limit)])
+            messages = build_messages(obs, image=True, max_tree_chars=limit, text_memory=text_memory)
+            enc = processor.build([messages])
             ids = enc["input_ids"][0]
             image = int((ids == processor.image_token_id).sum())
             text = int(ids.shape[0]) - image

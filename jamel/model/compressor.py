@@ -74,6 +74,7 @@ class MemoryCompressor:
         if not items:
             return torch.zeros(0, self.hidden_size, dtype=self.dtype, device=self.device)
         out = []
+        # no_grad, not inference_mode: inference tensors could not be saved for backward by the aligner's Linear.
         with torch.no_grad():
             for i in range(0, len(items), self.batch_size):
                 enc = self.inputs(items[i:i + self.batch_size])

@@ -46,20 +46,18 @@ def sample_next_token(logits: torch.Tensor, temperature: float, top_p: float,
                       generator: torch.Generator | None = None) -> torch.Tensor:
     """Temperature + nucleus (top-p) sampling over [B, V] logits; greedy when temperature <= 0.
 
-    The nucleus is found among the top-k tokens, k growing (256, 1024, ...) until their mass reaches top_p:
-    the same set a full sort gives, without sorting 150k probabilities per token on peaked distributions."""
+    The nucleus is taken from the 256 most likely tokens when they hold top_p of the mass (the same set a
+    full sort gives, without sorting 150k probabilities per token on peaked distributions), else from a full
+    sort."""
     if temperature <= 0:
         return logits.argmax(-1)
     probs = torch.softmax(logits.float() / temperature, dim=-1)
     if top_p >= 1.0:
         return torch.multinomial(probs, 1, generator=generator).squeeze(-1)
     vocab = probs.shape[-1]
-    k = min(vocab, 256)
-    while True:
-        top, order = probs.topk(k, dim=-1)  # sorted, most likely first
-        if k == vocab or bool((top.sum(-1) >= top_p).all()):
-            break
-        k = min(vocab, k * 8)
+    top, order = probs.topk(min(vocab, 256), dim=-1)  # sorted, most likely first
+    if top.shape[-1] < vocab and not bool((top.sum(-1) >= top_p).all()):
+        top, order = probs.sort(dim=-1, descending=True)
     before = top.cumsum(-1) - top  # mass of strictly more likely tokens
     top = top.masked_fill(before >= top_p, 0.0)  # the most likely token always stays
     choice = torch.multinomial(top, 1, generator=generator)
@@ -106,16 +104,21 @@ class MemoryAugmentedPolicy(nn.Module):
         self.base.gradient_checkpointing_enable(**kwargs)
 
     def text_embed_rms(self) -> torch.Tensor:
-        """RMS of the policy's text-embedding matrix (the aligner's RMS cap target); recomputed only when the
-        weights change (tracked by the tensor's version counter, bumped by optimizer steps)."""
+        """RMS of the policy's text-embedding matrix (the aligner's RMS cap target), a constant for gradients.
+        Recomputed only when the weights change (the tensor's version counter is bumped by optimizer steps).
+        Works on FSDP2-sharded (DTensor) weights: sharded reduction, then all-reduce."""
         w = self.base.get_input_embeddings().weight
-        key = (w.data_ptr(), w._version, w.dtype, w.device, tuple(w.shape))
-        if key != self._rms_key:
+        key = (id(w), getattr(w, "_version", None), w.dtype, str(w.device), tuple(w.shape))
+        if key != self._rms_key or self._rms is None:
             with torch.no_grad():
-                total = torch.zeros((), dtype=torch.float64, device=w.device)
-                for chunk in w.detach().split(16384):
-                    total += chunk.double().pow(2).sum()
-                self._rms = (total / w.numel()).sqrt().float()
+                wd = w.detach()
+                if hasattr(wd, "full_tensor"):  # DTensor
+                    self._rms = wd.float().pow(2).mean().full_tensor().sqrt()
+                else:
+                    total = torch.zeros((), dtype=torch.float64, device=wd.device)
+                    for chunk in wd.split(16384):
+                        total += chunk.double().pow(2).sum()
+                    self._rms = (total / wd.numel()).sqrt().float()
             self._rms_key = key
         return self._rms
 
@@ -212,6 +215,7 @@ class MemoryAugmentedPolicy(nn.Module):
         n = 0
         if memory is not None:
             n = memory.shape[1]
+            memory, mem_mask = memory.to(embeds.device), mem_mask.to(embeds.device)
             prefix = self.align_memory(memory).to(embeds.dtype) * mem_mask.unsqueeze(-1).to(embeds.dtype)
             counts = mem_mask.long().sum(1)  # [B]
             mem_pos = (mem_mask.long().cumsum(1) - 1).clamp(min=0)  # 0..n_b-1 on the valid slots

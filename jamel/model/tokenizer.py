@@ -119,7 +119,7 @@ def build_qwen2_tokenizer(ranks_path: str | Path | None = None):
         if got != i:
             raise RuntimeError(f"special token {t} got id {got}, expected {i}")
     tok.chat_template = CHAT_TEMPLATE
-    tok.model_max_length = 32768
+    tok.model_max_length = 131072
     return tok
 
 
@@ -138,6 +138,7 @@ def qwen2_tokenizer():
             tok = AutoTokenizer.from_pretrained(path)
             if tok.convert_tokens_to_ids(IMAGE_PAD) == SPECIAL_IDS[IMAGE_PAD]:
                 tok.chat_template = CHAT_TEMPLATE
+                tok.model_max_length = 131072
                 return tok
         except Exception:  # a stale or partial cache: rebuild it
             pass
