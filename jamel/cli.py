@@ -1,12 +1,29 @@
-"""`jamel` command line: `jamel explore ...`, `jamel serve ...`."""
+"""`jamel` command line: one entry point per job.
+
+    jamel explore ...        agents explore apps, every step scored by coverage novelty
+    jamel eval ...           a method on an app panel, parallel workers through Ray, reports
+    jamel report RUN ...     rebuild reports from existing outputs (several runs merge)
+    jamel rejection ...      rejection-sampling prefixes of trajectories (SFT data, step 2)
+    jamel prepare-sft ...    trajectories -> memory SFT parquet files (step 3)
+    jamel serve ...          serve an app corpus on 127.0.0.1
+"""
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import sys
 
 from jamel.corpus import load_corpus
+
+PASSTHROUGH = {"eval": "jamel.eval", "report": "jamel.report", "rejection": "jamel.data.rejection",
+               "prepare-sft": "jamel.train.memory.prepare_sft_dataset", "serve": "jamel.server"}
+PASSTHROUGH_HELP = {"eval": "evaluate a method on an app panel (Ray workers) and write reports",
+                    "report": "rebuild reports from evaluation/explore outputs",
+                    "rejection": "rejection-sampling prefixes of trajectories, with statistics",
+                    "prepare-sft": "trajectories -> memory SFT parquet files",
+                    "serve": "serve a corpus folder on 127.0.0.1 (see scripts/serve_scalewob.py)"}
 
 
 def _explore_parser(sub) -> None:
@@ -14,17 +31,23 @@ def _explore_parser(sub) -> None:
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--corpus", default=None, help="folder of <app>/index.html (default: the bundled demo corpus)")
     p.add_argument("--apps", default="all", help="comma list of app ids, or test10 | train86 | demo | all")
-    p.add_argument("--agent", default="crawler", help="random | crawler | jamel")
+    p.add_argument("--agent", default="crawler", help="random | crawler | jamel | openai | package.module:Class")
     p.add_argument("--model-path", default=None, help="jamel agent: packaged model folder (actor/, compressor/, model.json)")
     p.add_argument("--device", default=None, help="jamel agent: torch device (default cpu)")
     p.add_argument("--temperature", type=float, default=None, help="jamel agent: sampling temperature (default 0.8)")
     p.add_argument("--top-p", type=float, default=None, help="jamel agent: nucleus sampling top_p (default 0.9)")
+    p.add_argument("--model", default=None, help="openai agent: the served model's name")
+    p.add_argument("--base-url", default="http://127.0.0.1:8000/v1", help="openai agent: chat endpoint")
+    p.add_argument("--vision", action="store_true", help="openai agent: send screenshots (ReAct-vision)")
     p.add_argument("--steps", type=int, default=50, help="steps per session (T)")
     p.add_argument("--sessions", type=int, default=1, help="sessions per app")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--output", default="runs/explore", help="run folder; rerunning with it resumes")
     p.add_argument("--coverage-filter", default="app", choices=["app", "http"],
                    help="app: only the app's own scripts count; http: every http script (the release's choice)")
+    p.add_argument("--coverage-mode", default="persistent", choices=["persistent", "merged"],
+                   help="persistent: every entity ever covered counts (pays once); merged: monocart's merged total")
+    p.add_argument("--vendor-map", default=None, help="answer external requests from vendored copies (JSON map)")
     p.add_argument("--settle-ms", type=int, default=250, help="wait after each action before coverage is taken")
     p.add_argument("--action-timeout-ms", type=int, default=3000)
     p.add_argument("--episode-steps", type=int, default=0,
@@ -39,17 +62,27 @@ def cmd_explore(args) -> int:
 
     if args.steps < 1 or args.sessions < 1 or args.episode_steps < 0:
         raise SystemExit("--steps and --sessions must be >= 1, --episode-steps >= 0")
-    corpus = load_corpus(args.corpus)
-    apps = corpus.resolve(args.apps)
-    agent_kwargs = {k: v for k, v in (("model_path", args.model_path), ("device", args.device),
-                                      ("temperature", args.temperature), ("top_p", args.top_p)) if v is not None}
-    if args.agent != "jamel":
-        agent_kwargs = {}  # the model options only concern the jamel agent
-    elif "model_path" not in agent_kwargs:
-        raise SystemExit("--agent jamel needs --model-path")
+    try:
+        corpus = load_corpus(args.corpus)
+        apps = corpus.resolve(args.apps)
+    except (ValueError, FileNotFoundError) as exc:  # a bad corpus or app name: say which, no traceback
+        raise SystemExit(f"jamel explore: {exc}")
+    sampling = {k: v for k, v in (("temperature", args.temperature), ("top_p", args.top_p)) if v is not None}
+    agent_kwargs: dict = {}
+    if args.agent == "jamel":
+        agent_kwargs = {k: v for k, v in (("model_path", args.model_path), ("device", args.device)) if v is not None}
+        agent_kwargs.update(sampling)
+        if "model_path" not in agent_kwargs:
+            raise SystemExit("--agent jamel needs --model-path")
+    elif args.agent == "openai":
+        if not args.model:
+            raise SystemExit("--agent openai needs --model (the served model's name)")
+        agent_kwargs = {"model": args.model, "base_url": args.base_url, "vision": args.vision,
+                        "history_images": args.vision, **sampling}
     cfg = ExploreConfig(corpus=str(corpus.root), apps=apps, agent=args.agent, steps=args.steps,
                         sessions=args.sessions, seed=args.seed, output=args.output,
-                        coverage_filter=args.coverage_filter, settle_ms=args.settle_ms,
+                        coverage_filter=args.coverage_filter, coverage_mode=args.coverage_mode,
+                        vendor_map=args.vendor_map, settle_ms=args.settle_ms,
                         action_timeout_ms=args.action_timeout_ms, episode_steps=args.episode_steps,
                         record_takes=not args.no_record_takes,
                         html_report=not args.no_html_report, agent_kwargs=agent_kwargs)
@@ -61,23 +94,24 @@ def cmd_explore(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="jamel", description=__doc__)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    verbose = bool(argv) and argv[0] in ("-v", "--verbose")
+    rest = argv[1:] if verbose else argv
+    if rest and rest[0] in PASSTHROUGH:  # jobs with their own parsers get their arguments untouched
+        logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        return importlib.import_module(PASSTHROUGH[rest[0]]).main(rest[1:])
+    parser = argparse.ArgumentParser(prog="jamel", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("-v", "--verbose", action="store_true")
     sub = parser.add_subparsers(dest="command", required=True)
     _explore_parser(sub)
-    serve = sub.add_parser("serve", help="serve a corpus folder on 127.0.0.1 (see scripts/serve_scalewob.py)",
-                           add_help=False)
-    serve.add_argument("rest", nargs=argparse.REMAINDER)
+    for name, help_text in PASSTHROUGH_HELP.items():  # listed for --help; dispatched above
+        sub.add_parser(name, help=help_text)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if args.command == "explore":
-        return cmd_explore(args)
-    if args.command == "serve":
-        from jamel.server import main as serve_main
-
-        return serve_main(args.rest)
-    return 2
+    return cmd_explore(args)
 
 
 if __name__ == "__main__":

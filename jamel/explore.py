@@ -47,6 +47,8 @@ class ExploreConfig:
     seed: int = 0
     output: str = "runs/explore"
     coverage_filter: str = "app"
+    coverage_mode: str = "persistent"
+    vendor_map: str | None = None
     settle_ms: int = 250
     action_timeout_ms: int = 3000
     episode_steps: int = 0  # >0: back to the start page every this many steps (sessions of episodes)
@@ -212,7 +214,8 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
             if (app, k) in done:
                 continue
             env_cfg = EnvConfig(start_url=server.url_for(app), max_steps=cfg.steps, coverage_filter=cfg.coverage_filter,
-                                settle_ms=cfg.settle_ms, action_timeout_ms=cfg.action_timeout_ms)
+                                coverage_mode=cfg.coverage_mode, vendor_map=cfg.vendor_map, settle_ms=cfg.settle_ms,
+                                action_timeout_ms=cfg.action_timeout_ms)
             with BrowserEnv(env_cfg) as env:
                 if bar:
                     bar.set_description(f"{app} #{k}")
