@@ -1,0 +1,76 @@
+"""Crawler trajectories -> rejection prefixes -> prepare_sft_dataset (tiny compressor, real tokenizer)."""
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from jamel.corpus import load_corpus  # noqa: E402
+from jamel.data.rejection import RejectionConfig, run as run_rejection  # noqa: E402
+from jamel.explore import ExploreConfig, explore  # noqa: E402
+from jamel.train.memory import prepare_sft_dataset as prep  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def sft_data(tmp_path_factory):
+    from jamel.model.tiny import make_tiny_package
+
+    root = tmp_path_factory.mktemp("sft")
+    runs = root / "runs"
+    corpus = load_corpus(None)
+    explore(ExploreConfig(corpus=str(corpus.root), apps=["shop", "messenger"], agent="crawler", steps=8, sessions=2,
+                          output=str(runs), settle_ms=100, episode_steps=4, html_report=False), corpus, progress=False)
+    kept = root / "kept.parquet"
+    stats = run_rejection([str(runs / "*" / "session_*" / "trajectory.parquet")], str(kept), RejectionConfig())
+    package = make_tiny_package(root / "pkg", seed=0)
+    out = root / "sft"
+    prep_stats = prep.prepare([str(kept)], str(out), str(package), max_memory_items=5, max_length=8192,
+                              val_ratio=0.3, compression_batch_size=3, seed=0)
+    return runs, kept, stats, out, prep_stats
+
+
+def test_rejection_counts_are_consistent(sft_data):
+    _, kept, stats, _, _ = sft_data
+    rows = pq.read_table(kept).to_pylist()
+    assert stats.sessions == 4 and stats.steps == 32 and stats.episodes == 8
+    assert stats.samples == sum(r["keep"] for r in rows) == stats.steps_kept + stats.synthetic_resets > 0
+    assert json.loads(kept.with_suffix(".stats.json").read_text())["stats"]["samples"] == stats.samples
+
+
+def test_one_vector_per_step_rows_reference_earlier_steps(sft_data):
+    _, kept, rejection, out, stats = sft_data
+    bank = pq.read_table(out / prep.BANK_FILE).to_pylist()
+    assert len(bank) == stats["steps_compressed"] == 32  # every real step once, kept or not
+    assert len({(b["session_id"], b["step"]) for b in bank}) == 32
+    assert len(bank[0]["vector"]) == stats["hidden_size"]
+    assert stats["compressor_forward_calls"] == -(-32 // 3)  # batches of 3
+    train = pq.read_table(out / prep.TRAIN_FILE).to_pylist()
+    val = pq.read_table(out / prep.VAL_FILE).to_pylist()
+    assert train and val and not {r["session_id"] for r in train} & {r["session_id"] for r in val}
+    assert len(train) + len(val) + stats["samples_dropped_too_long"] == rejection.samples
+    for r in train + val:
+        assert r["memory_steps"] == list(range(1, r["step"]))[-5:]  # earlier steps of its session, capped
+        assert r["response"].startswith("<action>") and r["response"].endswith("</action>")
+        assert "vector" not in r
+    # the same seed gives the same split; rows are readable with `datasets`
+    assert prep.split_sessions(sorted({b["session_id"] for b in bank}), 0, 0.3) == set(stats["val_sessions"])
+    import datasets
+
+    ds = datasets.load_dataset("parquet", data_files=str(out / prep.TRAIN_FILE), split="train")
+    assert len(ds) == len(train)
+
+
+def test_memory_vectors_match_the_compressor(sft_data):
+    """A stored vector is what the compressor gives for that step's screenshot and action."""
+    runs, _, _, out, _ = sft_data
+    from jamel.train.memory.prepare_sft_dataset import load_compressor
+
+    bank = {(b["session_id"], b["step"]): b["vector"] for b in pq.read_table(out / prep.BANK_FILE).to_pylist()}
+    row = pq.read_table(runs / "shop" / "session_0" / "trajectory.parquet").to_pylist()[2]
+    comp = load_compressor(str(out.parent / "pkg"), "cpu", 1)
+    vec = comp.compress([(row["screenshot"], row["action"])])[0]
+    assert torch.allclose(vec, torch.tensor(bank[(row["session_id"], row["step"])]), atol=1e-5)
