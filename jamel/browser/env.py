@@ -122,10 +122,11 @@ class BrowserEnv:
         self._context.set_default_navigation_timeout(self.cfg.navigation_timeout_ms)
         if self.cfg.block_external:
             self._context.route("**/*", self._route)
-        self._context.on("page", self._on_page)
         self.pages, self._collectors, self.active = [], {}, 0
         page = self._context.new_page()
-        self._on_page(page)
+        self._attach(page)
+        # Registered after the first page exists: its own event would otherwise race the explicit attach.
+        self._context.on("page", self._on_page)
         self._goto(page, self.cfg.start_url)
 
     def _route(self, route) -> None:
@@ -153,6 +154,19 @@ class BrowserEnv:
         collector = CoverageCollector(cdp, self.filter)
         collector.start()
         self._collectors[id(page)] = collector
+
+    def _attach(self, page) -> None:
+        """Coverage on for a page we opened ourselves, *before* it loads anything.
+
+        The context's page event may be handling the same page concurrently (Playwright's sync API runs
+        event handlers while we wait on the browser), so wait until whichever caller got there first
+        has started the collector."""
+        self._on_page(page)
+        for _ in range(400):
+            if self._collectors.get(id(page)) is not None:
+                return
+            page.wait_for_timeout(5)
+        raise BrowserCrash("coverage could not be started on a new page")
 
     def _goto(self, page, url: str) -> None:
         page.goto(url, wait_until="load")
@@ -360,7 +374,7 @@ class BrowserEnv:
             self.active = args["index"]
             self.page.bring_to_front()
         elif name == "new_tab":
-            self._on_page(self._context.new_page())
+            self._attach(self._context.new_page())
             self.active = len(self.pages) - 1
         elif name == "go_back":
             p.go_back(wait_until="load")
