@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing for JAMEL on a Debian machine (idempotent; quick when all is there).
-#   JAMEL_EXTRAS=a,b          pip extras to install (default: test; shell/test.sh: test,model,eval)
+#   JAMEL_EXTRAS=a,b          pip extras to install (default: test; shell/test.sh: test,model,eval,train)
 #   JAMEL_SKIP_APT=1          do not touch system packages
 set -euo pipefail
 cd "$(dirname "$0")/.."

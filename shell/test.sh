@@ -3,5 +3,5 @@
 #   PYTEST_ARGS   extra pytest arguments (default: -q)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-JAMEL_EXTRAS="${JAMEL_EXTRAS:-test,model,eval}" bash shell/setup.sh
+JAMEL_EXTRAS="${JAMEL_EXTRAS:-test,model,eval,train}" bash shell/setup.sh
 exec "${PYTHON:-python3}" -m pytest ${PYTEST_ARGS:--q} "$@"

@@ -28,3 +28,28 @@ def bid_of(obs, name: str, role: str | None = None) -> str:
         if el.name == name and (role is None or el.role == role):
             return el.bid
     raise AssertionError(f"no element named {name!r} in {[(e.role, e.name) for e in obs.interactive]}")
+
+
+@pytest.fixture(scope="session")
+def sft_data(tmp_path_factory):
+    """Crawler sessions (2 apps x 2 sessions x 8 steps, episodes of 4) -> rejection -> prepare_sft_dataset
+    with the compressor of a tiny packaged model. Shared by the SFT data and pipeline tests."""
+    pytest.importorskip("torch")
+    from jamel.corpus import load_corpus
+    from jamel.data.rejection import RejectionConfig, run as run_rejection
+    from jamel.explore import ExploreConfig, explore
+    from jamel.model.tiny import make_tiny_package
+    from jamel.train.memory import prepare_sft_dataset as prep
+
+    root = tmp_path_factory.mktemp("sft")
+    runs = root / "runs"
+    corpus = load_corpus(None)
+    explore(ExploreConfig(corpus=str(corpus.root), apps=["shop", "messenger"], agent="crawler", steps=8, sessions=2,
+                          output=str(runs), settle_ms=100, episode_steps=4, html_report=False), corpus, progress=False)
+    kept = root / "kept.parquet"
+    stats = run_rejection([str(runs / "*" / "session_*" / "trajectory.parquet")], str(kept), RejectionConfig())
+    package = make_tiny_package(root / "pkg", seed=0)
+    out = root / "sft"
+    prep_stats = prep.prepare([str(kept)], str(out), str(package), max_memory_items=5, max_length=8192,
+                              val_ratio=0.3, compression_batch_size=3, seed=0)
+    return runs, kept, stats, out, prep_stats

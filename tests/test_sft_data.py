@@ -9,28 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from jamel.corpus import load_corpus  # noqa: E402
-from jamel.data.rejection import RejectionConfig, run as run_rejection  # noqa: E402
-from jamel.explore import ExploreConfig, explore  # noqa: E402
 from jamel.train.memory import prepare_sft_dataset as prep  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def sft_data(tmp_path_factory):
-    from jamel.model.tiny import make_tiny_package
-
-    root = tmp_path_factory.mktemp("sft")
-    runs = root / "runs"
-    corpus = load_corpus(None)
-    explore(ExploreConfig(corpus=str(corpus.root), apps=["shop", "messenger"], agent="crawler", steps=8, sessions=2,
-                          output=str(runs), settle_ms=100, episode_steps=4, html_report=False), corpus, progress=False)
-    kept = root / "kept.parquet"
-    stats = run_rejection([str(runs / "*" / "session_*" / "trajectory.parquet")], str(kept), RejectionConfig())
-    package = make_tiny_package(root / "pkg", seed=0)
-    out = root / "sft"
-    prep_stats = prep.prepare([str(kept)], str(out), str(package), max_memory_items=5, max_length=8192,
-                              val_ratio=0.3, compression_batch_size=3, seed=0)
-    return runs, kept, stats, out, prep_stats
 
 
 def test_rejection_counts_are_consistent(sft_data):
@@ -52,8 +31,9 @@ def test_one_vector_per_step_rows_reference_earlier_steps(sft_data):
     val = pq.read_table(out / prep.VAL_FILE).to_pylist()
     assert train and val and not {r["session_id"] for r in train} & {r["session_id"] for r in val}
     assert len(train) + len(val) + stats["samples_dropped_too_long"] == rejection.samples
-    for r in train + val:
-        assert r["memory_steps"] == list(range(1, r["step"]))[-5:]  # earlier steps of its session, capped
+    rows_of_bank = [(b["session_id"], b["step"]) for b in bank]
+    for r in train + val:  # memory = the earlier steps of its own session, capped, oldest first
+        assert [rows_of_bank[i] for i in r["memory_ids"]] == [(r["session_id"], s) for s in range(1, r["step"])][-5:]
         assert r["response"].startswith("<action>") and r["response"].endswith("</action>")
         assert "vector" not in r
     # the same seed gives the same split; rows are readable with `datasets`

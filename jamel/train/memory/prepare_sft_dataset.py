@@ -10,10 +10,10 @@ Every real step of every session is compressed once by the frozen compressor (th
 step's action was taken on + `Previous action: {action}`), and its vector is stored once:
 
     DIR/jamel_memory_bank.parquet       session_id, step, vector (float32[H])  one row per step
-    DIR/jamel_memory_sft_train.parquet  one row per sample: the observation (text + PNG), the target
-    DIR/jamel_memory_sft_val.parquet    answer, and `memory_steps` (the earlier steps of its session,
-                                        across episodes, the most recent max-memory-items) that point
-                                        into the bank; no vectors in the rows
+    DIR/jamel_memory_sft_train.parquet  one row per sample: `messages` (the JAMEL prompt, image part as a
+    DIR/jamel_memory_sft_val.parquet    placeholder), `image` (PNG), `response` (the target answer) and
+                                        `memory_ids`: bank rows of the earlier steps of its session (across
+                                        episodes, oldest first, the most recent max-memory-items); no vectors
     DIR/stats.json
 
 The public release stores the memory (up to 512 x 2048 floats) inside every row; here a sample costs
@@ -127,6 +127,7 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     pq.write_table(bank_table, out / BANK_FILE, compression="zstd")
     steps_by_session: dict[str, list[int]] = {}
     errors: dict[tuple[str, int], str] = {}
+    bank_row = {(r["session_id"], r["step"]): i for i, r in enumerate(real)}
     for r in real:
         steps_by_session.setdefault(r["session_id"], []).append(r["step"])
         errors[(r["session_id"], r["step"])] = r["error"]
@@ -138,6 +139,7 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     train, val, too_long = [], [], 0
     for r in sorted(samples, key=lambda r: (r["session_id"], r["step"], r.get("synthetic", False))):
         memory_steps = [s for s in steps_by_session[r["session_id"]] if s < r["step"]][-max_memory_items:]
+        memory_ids = [bank_row[(r["session_id"], s)] for s in memory_steps]
         # the prompt shows the previous action's error, as the agent saw it at this step
         obs = _StoredObservation(r["observation"], r["screenshot"], errors.get((r["session_id"], r["step"] - 1), ""))
         messages = build_messages(obs)
@@ -151,17 +153,17 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
         row = {"sample_id": f"{r['session_id']}#{r['step']}{'+reset' if r.get('synthetic') else ''}",
                "session_id": r["session_id"], "app": r["app"], "step": r["step"], "episode": r["episode"],
                "synthetic": bool(r.get("synthetic")), "messages": json.dumps(_strip_images(messages)),
-               "image": r["screenshot"], "response": answer, "memory_steps": memory_steps,
+               "image": r["screenshot"], "response": answer, "memory_ids": memory_ids,
                "num_tokens": total, "memory_bank": BANK_FILE}
         (val if r["session_id"] in val_sessions else train).append(row)
     schema = pa.schema([("sample_id", pa.string()), ("session_id", pa.string()), ("app", pa.string()),
                         ("step", pa.int32()), ("episode", pa.int32()), ("synthetic", pa.bool_()),
                         ("messages", pa.string()), ("image", pa.binary()), ("response", pa.string()),
-                        ("memory_steps", pa.list_(pa.int32())), ("num_tokens", pa.int32()), ("memory_bank", pa.string())])
+                        ("memory_ids", pa.list_(pa.int64())), ("num_tokens", pa.int32()), ("memory_bank", pa.string())])
     for name, part in ((TRAIN_FILE, train), (VAL_FILE, val)):
         pq.write_table(pa.Table.from_pylist(part, schema=schema), out / name, compression="zstd")
 
-    inline_bytes = sum(len(x["memory_steps"]) for x in train + val) * hidden * 4
+    inline_bytes = sum(len(x["memory_ids"]) for x in train + val) * hidden * 4
     stats = {
         "rejection": rejection.__dict__ if rejection else "input already filtered",
         "sessions": len(steps_by_session), "val_sessions": sorted(val_sessions), "steps_compressed": len(real),

@@ -1,0 +1,145 @@
+"""The model folder verl trains, and the packaged model folder the `jamel` agent loads.
+
+verl's SFT trainer loads `model.path` with `AutoModelForCausalLM`; `jamel.train.memory_sft` registers
+`JamelMemoryForCausalLM` (the policy base + aligner behind verl's forward contract) for that. So:
+
+    init  : base Qwen2.5-VL (or a packaged model's actor + aligner) + the compressor's hidden size
+            -> DIR with config.json (model_type jamel_memory_policy), weights, tokenizer, image processor
+    train : torchrun -m jamel.train.sft_entry model.path=DIR ... (checkpoints with an hf_model copy)
+    export: a checkpoint's huggingface/ folder + the compressor -> the packaged folder
+            (actor/, compressor/, aligner.safetensors, model.json; `jamel.model.package`)
+
+    python -m jamel.train.memory.sft_model init --base-model PATH --compressor-model PATH --output DIR
+    python -m jamel.train.memory.sft_model init --package PKG --output DIR
+    python -m jamel.train.memory.sft_model export --checkpoint CKPT_DIR --compressor-model PATH --output PKG
+"""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import torch
+
+
+def _processor_for(path: Path, model_type: str):
+    from jamel.model.image import VLProcessor
+
+    return VLProcessor.from_pretrained(path, model_type=model_type, use_auto_processor=False)
+
+
+def _memory_model(base, aligner, max_memory_items: int, tokenizer):
+    """A `JamelMemoryForCausalLM` holding `base` and `aligner` (built on the meta device, then filled)."""
+    from jamel.model.policy import MemoryAugmentedPolicy
+    from jamel.train.memory_sft import JamelMemoryConfig, JamelMemoryForCausalLM, register
+
+    register()
+    cfg = JamelMemoryConfig(base.config, memory_hidden=aligner.proj.in_features, aligner_rms_cap=aligner.rms_cap,
+                            aligner_layer_norm=isinstance(aligner.norm, torch.nn.LayerNorm), max_memory_items=max_memory_items,
+                            architectures=["JamelMemoryForCausalLM"], eos_token_id=tokenizer.eos_token_id,
+                            pad_token_id=tokenizer.pad_token_id)
+    with torch.device("meta"):  # no second copy of a 7B base in memory
+        model = JamelMemoryForCausalLM(cfg)
+    model.policy = MemoryAugmentedPolicy(base, aligner, max_memory_items=max_memory_items)
+    return model
+
+
+def init_sft_model(output: str | Path, base_model: str | None = None, compressor_model: str | None = None,
+                   package: str | None = None, max_memory_items: int = 512, rms_cap: bool = True,
+                   seed: int = 0) -> Path:
+    """Write the folder verl starts from: from a packaged model (actor + its aligner), or from a base
+    Qwen2.5-VL checkpoint + a fresh aligner sized by the compressor."""
+    import transformers
+
+    from jamel.model.aligner import MemoryAligner
+
+    output = Path(output)
+    if package:
+        from jamel.model.package import load_packaged
+
+        pkg = load_packaged(package, device="cpu", dtype=torch.float32)
+        base, aligner, processor = pkg.policy.base, pkg.policy.aligner, pkg.processor
+        max_memory_items = pkg.policy.max_memory_items
+    else:
+        if not (base_model and compressor_model):
+            raise ValueError("give --package, or both --base-model and --compressor-model")
+        config = transformers.AutoConfig.from_pretrained(base_model)
+        base = transformers.AutoModelForImageTextToText.from_pretrained(base_model, dtype=torch.float32)
+        comp_cfg = transformers.AutoConfig.from_pretrained(_compressor_folder(compressor_model))
+        torch.manual_seed(seed)
+        aligner = MemoryAligner(comp_cfg.get_text_config().hidden_size, config.get_text_config().hidden_size,
+                                rms_cap=rms_cap)
+        processor = _processor_for(Path(base_model), config.model_type)
+    model = _memory_model(base, aligner, max_memory_items, processor.tokenizer)
+    model.save_pretrained(output)
+    processor.save_pretrained(output)
+    (output / "jamel_sft_init.json").write_text(json.dumps(
+        {"base_model": base_model, "compressor_model": compressor_model, "package": package,
+         "max_memory_items": max_memory_items}, indent=2))
+    return output
+
+
+def _compressor_folder(path: str | Path) -> Path:
+    folder = Path(path)
+    if (folder / "model.json").exists():  # a packaged model: its compressor
+        folder = folder / json.loads((folder / "model.json").read_text())["compressor"]["path"]
+    return folder
+
+
+def latest_hf_checkpoint(checkpoint_dir: str | Path) -> Path:
+    """`<dir>/global_step_<latest>/huggingface` (verl's layout), or the folder itself if it is one."""
+    d = Path(checkpoint_dir)
+    if (d / "config.json").exists():
+        return d
+    latest = d / "latest_checkpointed_iteration.txt"
+    if not latest.exists():
+        raise FileNotFoundError(f"{d}: no verl checkpoint (latest_checkpointed_iteration.txt) and no config.json")
+    hf = d / f"global_step_{latest.read_text().strip()}" / "huggingface"
+    if not any(hf.glob("*.safetensors")):
+        raise FileNotFoundError(f"{hf} has no weights: train with checkpoint.save_contents including hf_model")
+    return hf
+
+
+def export_packaged(checkpoint: str | Path, compressor_model: str | Path, output: str | Path,
+                    compression_batch_size: int = 8) -> Path:
+    """A trained `JamelMemoryForCausalLM` (verl checkpoint) + the frozen compressor -> the packaged folder."""
+    from jamel.model.package import save_packaged
+    from jamel.train.memory.prepare_sft_dataset import load_compressor
+    from jamel.train.memory_sft import JamelMemoryForCausalLM, register
+
+    register()
+    hf = latest_hf_checkpoint(checkpoint)
+    model = JamelMemoryForCausalLM.from_pretrained(hf, dtype=torch.float32)
+    processor = _processor_for(hf, model.config.base_config.model_type)
+    compressor = load_compressor(str(compressor_model), "cpu", compression_batch_size)
+    return save_packaged(output, model.policy, compressor, model.policy.aligner, processor=processor,
+                         extra={"trained_from": str(hf)})
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    i = sub.add_parser("init", help="write the folder verl trains from")
+    i.add_argument("--output", required=True)
+    i.add_argument("--base-model", default=None)
+    i.add_argument("--compressor-model", default=None)
+    i.add_argument("--package", default=None, help="start from a packaged JAMEL model (actor + aligner)")
+    i.add_argument("--max-memory-items", type=int, default=512)
+    i.add_argument("--no-rms-cap", action="store_true")
+    i.add_argument("--seed", type=int, default=0)
+    e = sub.add_parser("export", help="verl checkpoint + compressor -> packaged model folder")
+    e.add_argument("--checkpoint", required=True, help="verl's default_local_dir (latest step) or an HF folder")
+    e.add_argument("--compressor-model", required=True)
+    e.add_argument("--output", required=True)
+    args = ap.parse_args(argv)
+    if args.cmd == "init":
+        out = init_sft_model(args.output, args.base_model, args.compressor_model, args.package,
+                             args.max_memory_items, not args.no_rms_cap, args.seed)
+    else:
+        out = export_packaged(args.checkpoint, args.compressor_model, args.output)
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,272 @@
+"""CPU mode for verl's SFT trainer (`verl.trainer.sft_trainer`, FSDP2): laptops and CI, no GPU.
+
+verl 0.9.1 resolves its device through one platform singleton (`verl.plugin.platform.get_platform()`,
+registry `PlatformRegistry`, override `VERL_PLATFORM`), which only knows CUDA / ROCm / NPU. CPU mode is
+the smallest adapter that makes the real trainer run on CPU with gloo:
+
+  1. register `PlatformCPU` as platform "cpu" and select it (before anything asks `get_platform()`):
+     device name "cpu", backend "gloo", `current_device()` -> "cpu" (verl does `tensor.to(get_device_id())`),
+     no-op synchronize / set_device / empty_cache, zero memory statistics, torch.manual_seed as device seed;
+     `get_torch_device()` returns a small namespace (torch.cpu has no memory_allocated, mem_get_info, ...);
+  2. `verl.utils.distributed.initialize_global_process_group`: verl builds the backend string
+     "cpu:gloo,{device}:{backend}", which torch rejects as "cpu:gloo,cpu:gloo" (duplicate device type);
+  3. register verl's own `FSDPEngineWithLMHead` for device "cpu" in `EngineRegistry` (it is registered for
+     "cuda"/"npu" only; the class itself is device-agnostic once the platform says "cpu").
+
+Everything else is configuration, which `cpu_overrides()` lists (each with its reason) and `jamel.train.sft_entry`
+applies unless the user sets the same key: fp32 FSDP2 mixed precision, sdpa attention (flash-attn has no CPU
+build), padded (not packed) micro-batches, no torch.compile.
+
+Not patched, because not on the path: FSDP1 (`engine.strategy=fsdp`), Ulysses sequence parallelism, rollout /
+Ray workers, vLLM. Measured on 2 CPU cores (tests/test_verl_cpu.py): a tiny Qwen2 runs 2 steps in ~12 s wall with
+1 rank and ~15 s with 2 ranks (process start included); losses of 1 and 2 ranks agree to 1e-6 and a resumed run
+continues at global step 3 with the same losses as an uninterrupted one. verl 0.9.1 imports `uvicorn` and
+`fastapi` on the SFT path (verl/workers/rollout/utils.py via verl.checkpoint_engine) without declaring them.
+
+Enable with `JAMEL_VERL_DEVICE=cpu` + `import jamel.train.verl_cpu` (or `VERL_USE_EXTERNAL_MODULES=jamel.train.verl_cpu`,
+which verl imports at `import verl`), or call `enable_cpu_mode()` explicitly. It must run before
+`verl.workers.engine` is imported (that module caches the device name at import time); `enable_cpu_mode()`
+raises if it is too late. Tested against verl 0.9.1 only (`TESTED_VERL_VERSIONS`); other versions are refused
+(`JAMEL_VERL_ALLOW_UNTESTED=1` to try anyway).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import types
+from datetime import timedelta
+
+TESTED_VERL_VERSIONS = ("0.9.1",)
+ENV_DEVICE = "JAMEL_VERL_DEVICE"
+
+_enabled = False
+
+
+class VerlCPUModeError(RuntimeError):
+    pass
+
+
+def check_verl_version() -> str:
+    try:
+        import verl
+    except ImportError as e:  # pragma: no cover - exercised only without verl
+        raise VerlCPUModeError("verl is not installed: pip install 'verl==0.9.1' (see pyproject [train])") from e
+    version = getattr(verl, "__version__", "?")
+    if version not in TESTED_VERL_VERSIONS and os.environ.get("JAMEL_VERL_ALLOW_UNTESTED") != "1":
+        raise VerlCPUModeError(
+            f"jamel.train.verl_cpu patches verl internals and was tested with verl {TESTED_VERL_VERSIONS}, "
+            f"but verl {version} is installed. Install verl==0.9.1, or set JAMEL_VERL_ALLOW_UNTESTED=1 to try "
+            f"(then re-check every patch listed in {__file__})."
+        )
+    return version
+
+
+def _host_memory() -> tuple[int, int]:
+    try:
+        import psutil
+
+        vm = psutil.virtual_memory()
+        return int(vm.available), int(vm.total)
+    except Exception:  # pragma: no cover
+        return 0, 0
+
+
+def _cpu_device_module() -> types.ModuleType:
+    """`get_torch_device()` for CPU: torch.cpu plus the torch.cuda calls verl makes on the SFT path."""
+    import torch
+
+    mod = types.ModuleType("jamel_verl_cpu_device")
+    zero = lambda *a, **k: 0  # noqa: E731 - no device allocator on CPU: memory statistics are 0
+    noop = lambda *a, **k: None  # noqa: E731
+    for name in ("memory_allocated", "memory_reserved", "max_memory_allocated", "max_memory_reserved"):
+        setattr(mod, name, zero)
+    for name in ("empty_cache", "reset_peak_memory_stats", "reset_accumulated_memory_stats",
+                 "set_per_process_memory_fraction", "set_device", "synchronize"):
+        setattr(mod, name, noop)
+    mod.ipc_collect = noop
+    mod.mem_get_info = lambda *a, **k: _host_memory()
+    mod.get_device_name = lambda *a, **k: "CPU"  # flops_counter looks it up in its peak-FLOPS table
+    mod.is_available = lambda: True
+    mod.device_count = lambda: 1
+    mod.current_device = lambda: "cpu"
+    mod.manual_seed = mod.manual_seed_all = torch.manual_seed
+    mod.get_rng_state, mod.set_rng_state = torch.get_rng_state, torch.set_rng_state
+    mod.Stream, mod.Event, mod.stream, mod.current_stream = torch.cpu.Stream, torch.cpu.Event, torch.cpu.stream, \
+        torch.cpu.current_stream
+    mod.amp = torch.cpu.amp
+    return mod
+
+
+def _make_platform_class():
+    from verl.plugin.platform import PlatformBase
+
+    class PlatformCPU(PlatformBase):
+        """verl platform "cpu": gloo collectives, no device allocator, no profiler, no IPC."""
+
+        _module = None
+
+        device_name = property(lambda self: "cpu")
+        vendor_name = property(lambda self: "cpu")
+
+        @property
+        def device_module(self):
+            if PlatformCPU._module is None:
+                PlatformCPU._module = _cpu_device_module()
+            return PlatformCPU._module
+
+        def is_available(self) -> bool:
+            return True
+
+        def is_platform_available(self, use_smi_check=False) -> bool:
+            return os.environ.get(ENV_DEVICE, "").lower() == "cpu"  # never auto-picked over a real accelerator
+
+        def current_device(self):
+            return "cpu"  # used as `x.to(get_device_id())` / `torch.tensor(..., device=get_device_id())`
+
+        def device_count(self) -> int:
+            return 1
+
+        def set_device(self, device_index) -> None:
+            pass
+
+        def synchronize(self, device_index=None) -> None:
+            pass
+
+        def manual_seed(self, seed: int) -> None:
+            import torch
+
+            torch.manual_seed(seed)
+
+        manual_seed_all = manual_seed
+
+        def set_allocator_settings(self, settings: str) -> None:
+            pass
+
+        def empty_cache(self) -> None:
+            pass
+
+        def get_device_capability(self, device_index: int = 0):
+            return None, None
+
+        def communication_backend_name(self) -> str:
+            return "gloo"
+
+        def visible_devices_envvar(self) -> str:
+            return "CUDA_VISIBLE_DEVICES"
+
+        @contextlib.contextmanager
+        def nvtx_range(self, msg: str):
+            yield
+
+        def profiler_start(self) -> None:
+            pass
+
+        def profiler_stop(self) -> None:
+            pass
+
+        def ray_resource_name(self) -> str:
+            return "CPU"
+
+        def ray_resource_options(self, num_gpus: float):
+            return {"num_cpus": max(1, int(num_gpus))}
+
+        def ray_noset_envvars(self) -> list[str]:
+            return []
+
+        def is_ipc_supported(self) -> bool:
+            return False
+
+        def cudart(self):
+            return None
+
+    return PlatformCPU
+
+
+def _initialize_global_process_group(timeout_second=36000):
+    """verl.utils.distributed.initialize_global_process_group with backend "gloo" (torchrun env)."""
+    import torch.distributed
+
+    torch.distributed.init_process_group(backend="gloo", timeout=timedelta(seconds=timeout_second),
+                                         init_method=os.environ.get("DIST_INIT_METHOD", None))
+    return int(os.environ["LOCAL_RANK"]), int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
+
+
+def enable_cpu_mode() -> None:
+    """Select the CPU platform and apply the patches listed in the module docstring (idempotent)."""
+    global _enabled
+    if _enabled:
+        return
+    check_verl_version()
+    import verl.plugin.platform.platform_manager as pm
+    from verl.plugin.platform import PlatformRegistry
+
+    current = pm._current_platform
+    if current is not None and current.device_name != "cpu":
+        raise VerlCPUModeError(
+            f"verl already resolved its platform to {current.device_name!r}: call enable_cpu_mode() (or set "
+            f"{ENV_DEVICE}=cpu) before importing verl.trainer / verl.workers")
+    cached = sys.modules.get("verl.workers.engine.fsdp.transformer_impl")
+    if cached is not None and getattr(cached, "device_name", "cpu") != "cpu":
+        raise VerlCPUModeError("verl.workers.engine was imported before CPU mode was enabled")
+
+    # 1. the platform: everything in verl.utils.device (get_device_name, get_nccl_backend, get_torch_device,
+    #    get_device_id, ...) delegates to it.
+    platform_cls = PlatformRegistry.register(platform="cpu")(_make_platform_class())
+    os.environ["VERL_PLATFORM"] = "cpu"  # also picked by child processes that import verl
+    pm.set_platform(platform_cls())
+
+    # 2. process group: "cpu:gloo,cpu:gloo" is rejected by torch; run_sft imports this name at call time.
+    import verl.utils.distributed as vdist
+
+    vdist.initialize_global_process_group = _initialize_global_process_group
+
+    # 3. engine lookup: FSDPEngineWithLMHead is registered for cuda/npu only.
+    from verl.workers.engine.base import EngineRegistry
+    from verl.workers.engine.fsdp.transformer_impl import FSDPEngineWithLMHead
+
+    registry = EngineRegistry._engines.get("language_model", {})
+    for backend in ("fsdp", "fsdp2"):
+        if "cpu" not in registry.get(backend, {}):
+            EngineRegistry.register(model_type="language_model", backend=backend, device="cpu")(FSDPEngineWithLMHead)
+    _enabled = True
+
+
+def cpu_mode_requested() -> bool:
+    return os.environ.get(ENV_DEVICE, "").lower() == "cpu"
+
+
+def is_enabled() -> bool:
+    return _enabled
+
+
+# Hydra overrides CPU mode needs, as (key, value, why). `sft_entry` adds those the user did not set.
+CPU_OVERRIDES: tuple[tuple[str, str, str], ...] = (
+    ("trainer.device", "cpu", "sft_trainer puts per-step tensors on config.trainer.device (default cuda)"),
+    ("engine.strategy", "fsdp2", "FSDP2 (fully_shard) runs on a gloo CPU mesh; the yaml default is FSDP1"),
+    ("++engine.mixed_precision", "{param_dtype:fp32,reduce_dtype:fp32,buffer_dtype:fp32}",
+     "default param dtype is bf16 (CPU autocast, slow and lossy); fp32 also disables autocast"),
+    ("++model.override_config.attn_implementation", "sdpa", "HFModelConfig defaults to flash_attention_2 (no CPU build)"),
+    ("model.use_remove_padding", "false",
+     "packed batches: verl swaps Qwen-VL attention for flash-attn varlen (text-only HF models do work packed with "
+     "sdpa, same loss); padded is exact for every model and the only layout the memory prefix fits"),
+    ("engine.use_torch_compile", "false", "no inductor/C++ toolchain needed on CPU"),
+)
+
+
+def cpu_overrides(user_args: list[str] | tuple[str, ...] = ()) -> list[str]:
+    """The CPU-mode Hydra overrides whose keys the user did not set (`key=v`, `+key=v`, `++key=v`, `~key`)."""
+    def key_of(arg: str) -> str:
+        return arg.split("=", 1)[0].lstrip("+~")
+
+    given = {key_of(a) for a in user_args if not a.startswith("-")}
+    out = []
+    for key, value, _why in CPU_OVERRIDES:
+        bare = key.lstrip("+")
+        if not any(g == bare or g.startswith(bare + ".") or bare.startswith(g + ".") for g in given):
+            out.append(f"{key}={value}")
+    return out
+
+
+if cpu_mode_requested():  # `VERL_USE_EXTERNAL_MODULES=jamel.train.verl_cpu` or a plain import with the env set
+    enable_cpu_mode()
