@@ -14,6 +14,7 @@ import importlib
 import json
 import logging
 import sys
+from pathlib import Path
 
 from jamel.corpus import load_corpus
 
@@ -90,6 +91,10 @@ def cmd_explore(args) -> int:
     summary = explore(cfg, corpus, progress=not args.no_progress)
     print(format_table(summary))
     print(f"wrote {cfg.output}/summary.json and summary.csv")
+    failed = Path(cfg.output) / "failed.json"
+    if failed.exists():
+        print(f"some sessions failed (rerun to redo them): {failed.read_text()}", file=sys.stderr)
+        return 1
     return 0
 
 

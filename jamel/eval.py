@@ -37,7 +37,10 @@ class EvalConfig:
     output: str = "runs/eval"
     seed: int = 0
     coverage_filter: str = "app"
+    coverage_mode: str = "persistent"
+    vendor_map: str | None = None
     settle_ms: int = 250
+    action_timeout_ms: int = 3000
     agent_kwargs: dict[str, Any] = field(default_factory=dict)
     max_retries: int = 2  # Ray re-runs a unit whose worker died this many times
     ray_address: str | None = None  # None: start a local Ray; "auto": join a running cluster
@@ -63,7 +66,8 @@ def run_unit(cfg_dict: dict[str, Any], app: str, k: int) -> dict[str, Any]:
     started = time.time()
     with CorpusServer(cfg.corpus) as server:  # port 0: every worker gets its own free port
         env_cfg = EnvConfig(start_url=server.url_for(app), max_steps=cfg.max_steps,
-                            coverage_filter=cfg.coverage_filter, settle_ms=cfg.settle_ms)
+                            coverage_filter=cfg.coverage_filter, coverage_mode=cfg.coverage_mode,
+                            vendor_map=cfg.vendor_map, settle_ms=cfg.settle_ms, action_timeout_ms=cfg.action_timeout_ms)
         with BrowserEnv(env_cfg) as env:
             summary = run_session(env, build_agent(cfg.agent, **cfg.agent_kwargs), app, session_dir(cfg, app, k),
                                   seed, cfg.max_steps, session_id=f"{cfg.method}/{app}/session_{k}")
@@ -78,6 +82,7 @@ def evaluate(cfg: EvalConfig, progress: bool = True) -> list[dict[str, Any]]:
     import ray
 
     cfg.validate()
+    cfg.output = str(Path(cfg.output).resolve())  # workers (other processes, other nodes) write here
     out = Path(cfg.output) / cfg.method
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
@@ -174,6 +179,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--temperature", type=float, default=0.8)
     ap.add_argument("--top-p", type=float, default=0.9)
     ap.add_argument("--coverage-filter", default="app", choices=["app", "http"])
+    ap.add_argument("--coverage-mode", default="persistent", choices=["persistent", "merged"])
+    ap.add_argument("--vendor-map", default=None, help="answer external requests from vendored copies")
     ap.add_argument("--ray-address", default=None)
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
@@ -182,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     cfg = EvalConfig(method=method, agent=args.agent, corpus=str(corpus.root), apps=corpus.resolve(args.apps),
                      max_steps=args.max_steps, num_sessions=args.num_sessions, num_gpus=args.num_gpus,
                      workers_per_gpu=args.workers_per_gpu, output=args.output, seed=args.seed,
-                     coverage_filter=args.coverage_filter, agent_kwargs=kwargs, ray_address=args.ray_address)
+                     coverage_filter=args.coverage_filter, coverage_mode=args.coverage_mode,
+                     vendor_map=args.vendor_map, agent_kwargs=kwargs, ray_address=args.ray_address)
     print(json.dumps({"eval_config": asdict(cfg)}))
     evaluate(cfg, progress=not args.no_progress)
     build_report([Path(args.output)], Path(args.output), max_steps=args.max_steps)

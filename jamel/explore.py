@@ -101,6 +101,7 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
         record = StepRecord(
             session_id=session_id, app=app, start_url=env.cfg.start_url, episode=episode, step=t,
             episode_step=episode_step, url=before_obs.url, observation=before_obs.text(),
+            last_action_error=before_obs.last_action_error,
             open_urls=list(before_obs.open_urls), screenshot=before_obs.screenshot, model_output=model_output,
             action=action, action_canonical=info["action_canonical"], valid=info["valid"], error=info["error"],
             reward=reward, coverage=info["coverage"], coverage_delta=info["coverage_delta"], lines=counts["lines"],
@@ -209,6 +210,7 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
         from tqdm import tqdm
 
         bar = tqdm(total=(len(todo) - len(done)) * cfg.steps, unit="step", dynamic_ncols=True)
+    failed: list[dict[str, Any]] = []
     with CorpusServer(corpus.root) as server:
         for app, k in todo:
             if (app, k) in done:
@@ -225,11 +227,21 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
                         bar.update(1)
                         bar.set_postfix(reward=rec.reward, C=rec.coverage)
 
-                run_session(env, agent, app, out / app / f"session_{k}", session_seed(cfg.seed, app, k), cfg.steps,
-                            session_id=f"{app}/session_{k}", on_step=tick, record_takes=cfg.record_takes,
-                            html_report=cfg.html_report, episode_steps=cfg.episode_steps)
+                try:
+                    run_session(env, agent, app, out / app / f"session_{k}", session_seed(cfg.seed, app, k),
+                                cfg.steps, session_id=f"{app}/session_{k}", on_step=tick,
+                                record_takes=cfg.record_takes, html_report=cfg.html_report,
+                                episode_steps=cfg.episode_steps)
+                except AgentUnavailable:
+                    raise  # every later session would fail the same way
+                except Exception as exc:  # this session stays unfinished (a rerun redoes it); go on
+                    log.exception("session %s/%d failed", app, k)
+                    failed.append({"app": app, "session": k, "error": f"{type(exc).__name__}: {exc}"})
     if bar:
         bar.close()
+    (out / "failed.json").unlink(missing_ok=True)
+    if failed:
+        (out / "failed.json").write_text(json.dumps(failed, indent=2))
     return write_run_summary(out, cfg.apps, cfg.sessions)
 
 

@@ -68,6 +68,7 @@ class StepRecord:
     episode_step: int
     url: str  # page the action was taken on
     observation: str  # Observation.text() before the step
+    last_action_error: str  # the error shown with that observation (the previous action's)
     open_urls: list[str]
     screenshot: bytes  # PNG before the step (model resolution)
     model_output: str  # the agent's raw answer

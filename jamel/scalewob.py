@@ -794,8 +794,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="download_scalewob_env.py",
         description="Download the ScaleWoB app corpus (the authors' zip), verify it, extract it safely and "
                     "check it against the test10/train86 splits.",
-        epilog=f"Our machines cannot reach the file host: download the zip elsewhere and use --archive PATH. "
-               f"Exit status: 0 ok, 1 error, 2 corpus in place but checks failed.")
+        epilog="Our machines cannot reach the file host: download the zip elsewhere and use --archive PATH. "
+               "Exit status: 0 ok, 1 error, 2 corpus in place but checks failed.")
     p.add_argument("--url", default=None,
                    help=f"archive URL (default: ${URL_ENV_VAR} or {DEFAULT_URL})")
     p.add_argument("--dest", type=Path, default=SCALEWOB_CORPUS, help="corpus folder (default: %(default)s)")

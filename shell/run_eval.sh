@@ -15,7 +15,7 @@
 #   RAY_ADDRESS              join a running Ray cluster (multi-node) instead of starting a local one
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -n "${SKIP_SETUP:-}" ] || bash shell/setup.sh
+[ -n "${SKIP_SETUP:-}" ] || JAMEL_EXTRAS="${JAMEL_EXTRAS:-test,model,eval}" bash shell/setup.sh
 AGENT="${AGENT:-jamel}"
 APPS_MODE="${APPS_MODE:-test10}"
 if [ "$APPS_MODE" = "list" ]; then APPS_SPEC="${APPS:?APPS_MODE=list needs APPS=a,b,c}"; else APPS_SPEC="$APPS_MODE"; fi

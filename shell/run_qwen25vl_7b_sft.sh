@@ -18,7 +18,7 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 MEMORY_BANK="${MEMORY_BANK:-$(dirname "$TRAIN_FILE")/jamel_memory_bank.parquet}"
 INIT_DIR="${INIT_DIR:-$OUTPUT_DIR/init_model}"
-if [ ! -f "$INIT_DIR/config.json" ]; then
+if [ ! -f "$INIT_DIR/jamel_sft_init.json" ]; then  # written last: an interrupted init is redone
   if [ -n "${INIT_PACKAGE:-}" ]; then
     "$PY" -m jamel.train.memory.sft_model init --package "$INIT_PACKAGE" --output "$INIT_DIR"
   else

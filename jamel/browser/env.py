@@ -15,7 +15,7 @@ import io
 import logging
 import shutil
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -24,7 +24,7 @@ from PIL import Image
 
 from jamel.actions import Action, ActionParseError, parse_action
 from jamel.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake
-from jamel.coverage.scorer import CoverageCounts, NoveltyScorer, StepScore, novelty_reward
+from jamel.coverage.scorer import CoverageCounts, NoveltyScorer, novelty_reward
 from jamel.offline_assets import load_vendor_map, resolve_vendored, vendored_headers
 from jamel.records import InteractiveElement, Observation, StepTimings
 
@@ -89,7 +89,7 @@ class BrowserEnv:
         self._context = None
         self.pages: list[Any] = []
         self.active = 0
-        self._collectors: dict[int, CoverageCollector | None] = {}
+        self._collectors: dict[Any, CoverageCollector | None] = {}  # by Page
         self.blocked_requests: list[str] = []
         self._pending_takes: list[ScriptTake] = []  # coverage taken between steps, folded into the next
         self.step_count = 0
@@ -145,15 +145,16 @@ class BrowserEnv:
         # Pages opened by the app (target=_blank, window.open) join the session with coverage on.
         # Idempotent: the first page is attached explicitly before its first navigation, because
         # the event may be delivered only after a later call.
-        if id(page) in self._collectors:
+        if page in self._collectors:
             return
-        self._collectors[id(page)] = None  # claimed before any I/O: the two callers can interleave
+        self._collectors[page] = None  # claimed before any I/O: the two callers can interleave
         self.pages.append(page)
+        page.on("close", lambda p: self._collectors.pop(p, None))
         page.on("dialog", lambda d: d.dismiss())  # alert/confirm must never block a step
         cdp = self._context.new_cdp_session(page)
         collector = CoverageCollector(cdp, self.filter)
         collector.start()
-        self._collectors[id(page)] = collector
+        self._collectors[page] = collector
 
     def _attach(self, page) -> None:
         """Coverage on for a page we opened ourselves, *before* it loads anything.
@@ -163,7 +164,7 @@ class BrowserEnv:
         has started the collector."""
         self._on_page(page)
         for _ in range(400):
-            if self._collectors.get(id(page)) is not None:
+            if self._collectors.get(page) is not None:
                 return
             page.wait_for_timeout(5)
         raise BrowserCrash("coverage could not be started on a new page")
@@ -210,7 +211,7 @@ class BrowserEnv:
     def _take_coverage(self) -> list[ScriptTake]:
         takes: list[ScriptTake] = []
         for page in list(self.pages):
-            collector = self._collectors.get(id(page))
+            collector = self._collectors.get(page)
             if collector is not None and not page.is_closed():
                 takes.extend(collector.take())
         return takes
@@ -365,7 +366,7 @@ class BrowserEnv:
             if len(self.pages) == 1:
                 raise ValueError("cannot close the last open page")
             page = self.pages.pop(self.active)
-            self._collectors.pop(id(page), None)
+            self._collectors.pop(page, None)
             page.close()
             self.active = max(0, self.active - 1)
         elif name == "tab_focus":
@@ -386,7 +387,7 @@ class BrowserEnv:
             pass  # recorded in the trajectory; no browser effect
         elif name == "reset":
             for page in self.pages[1:]:
-                self._collectors.pop(id(page), None)
+                self._collectors.pop(page, None)
                 page.close()
             self.pages, self.active = self.pages[:1], 0
             self._goto(self.pages[0], self.cfg.start_url)
@@ -406,10 +407,8 @@ class BrowserEnv:
         return out
 
     def _browser_dead(self, exc: Exception) -> bool:
-        text = str(exc).lower()
-        dead = ("target closed", "browser has been closed", "target page, context or browser has been closed",
-                "connection closed", "browser closed", "crash")
-        return (self._browser is None or not self._browser.is_connected()) or any(s in text for s in dead)
+        # Only the browser's own state decides: error texts can quote page content (a bid, a label).
+        return type(exc).__name__ == "TargetClosedError" or self._browser is None or not self._browser.is_connected()
 
     # -- observation ------------------------------------------------------------------------------
     def _observe(self) -> Observation:

@@ -8,7 +8,7 @@ again lands on the same key.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
@@ -20,7 +20,7 @@ class ScriptTake:
     key: str
     url: str
     functions: list[dict[str, Any]]
-    source: str | None = None  # attached only the first time the scorer sees this key
+    source: str | None = None  # attached the first time a collector meets the script (the scorer keeps one)
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"key": self.key, "url": self.url, "functions": self.functions}
@@ -69,20 +69,18 @@ class CoverageCollector:
     def __init__(self, cdp: Any, script_filter: Callable[[str], bool]):
         self.cdp = cdp
         self.script_filter = script_filter
-        self._known: dict[str, _KnownScript | None] = {}  # scriptId -> key (None: filtered out)
+        self._known: dict[str, _KnownScript] = {}  # scriptId -> key
 
     def start(self) -> None:
         self.cdp.send("Profiler.enable")
         # Debugger is needed for getScriptSource; it also keeps scripts alive until we read them.
         self.cdp.send("Debugger.enable", {"maxScriptsCacheSize": 100_000_000})
+        self.cdp.send("Debugger.setSkipAllPauses", {"skip": True})  # a `debugger;` in app code must not freeze it
         self.cdp.send("Profiler.startPreciseCoverage", {"callCount": True, "detailed": True})
 
-    def take(self, keep_idle: bool = False) -> list[ScriptTake]:
-        """Coverage since the previous take, for filtered scripts that executed anything.
-
-        `keep_idle` also returns scripts whose counts are all zero (used to record raw takes for
-        the parity test; the scorer does not need them because merging adds counts).
-        """
+    def take(self) -> list[ScriptTake]:
+        """Coverage since the previous take, for filtered scripts that executed anything (merging only
+        adds counts, so a script whose counts are all zero changes nothing)."""
         result = self.cdp.send("Profiler.takePreciseCoverage")["result"]
         takes: list[ScriptTake] = []
         for script in result:
@@ -90,21 +88,14 @@ class CoverageCollector:
             if not url or not self.script_filter(url):
                 continue
             functions = script["functions"]
-            if not keep_idle and not any(r["count"] > 0 for fn in functions for r in fn["ranges"]):
-                continue  # a take only adds counts; an all-zero take changes nothing
-            known = self._known.get(script["scriptId"], False)
+            if not any(r["count"] > 0 for fn in functions for r in fn["ranges"]):
+                continue
+            known = self._known.get(script["scriptId"])
             source = None
-            if known is False:
+            if known is None:
                 source = self.cdp.send("Debugger.getScriptSource", {"scriptId": script["scriptId"]})["scriptSource"]
                 known = _KnownScript(script_key(url, source), url)
                 self._known[script["scriptId"]] = known
-            assert known is not None
             takes.append(ScriptTake(known.key, known.url, functions, source))
         return takes
 
-    def stop(self) -> None:
-        try:
-            self.cdp.send("Profiler.stopPreciseCoverage")
-            self.cdp.detach()
-        except Exception:  # the page may already be gone; nothing to save
-            pass

@@ -11,11 +11,15 @@
 //   {"op": "add", "entries": [{"key", "url", "source"?, "functions"}]}
 //       -> {"ok": true, "total": {"merged": {lines, branches, statements, functions}, "persistent": {...}},
 //           "changed": [key...]}
-//   {"op": "totals"} -> same reply without changes
+//   {"op": "scripts"} -> per-script counts (debugging)
 //   {"op": "report", "dir": DIR, "name": NAME} -> writes monocart's HTML + json-summary of the union
-//   {"op": "clear"} -> forget the session
 
 'use strict';
+
+// stdout carries the protocol: anything a library logs goes to stderr instead.
+console.log = console.error;
+console.info = console.error;
+console.warn = console.error;
 
 const path = require('path');
 const readline = require('readline');
@@ -192,8 +196,6 @@ const handle = async (msg) => {
             const changed = await addEntries(msg.entries || []);
             return { ok: true, total: totals(), changed };
         }
-        case 'totals':
-            return { ok: true, total: totals(), changed: [] };
         case 'scripts': {
             const out = {};
             for (const [key, script] of scripts) {
@@ -203,11 +205,6 @@ const handle = async (msg) => {
         }
         case 'report':
             return { ok: true, ...(await writeReport(path.resolve(msg.dir), msg.name)) };
-        case 'clear':
-            scripts.clear();
-            return { ok: true };
-        case 'ping':
-            return { ok: true, pid: process.pid };
         default:
             throw new Error(`unknown op ${JSON.stringify(msg.op)}`);
     }

@@ -7,18 +7,20 @@ worker (`istanbul_worker.js`) that re-converts only the scripts that ran in this
 from __future__ import annotations
 
 import json
+import logging
 import os
 import queue
 import shutil
 import subprocess
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
 from jamel.coverage.collector import ScriptTake
 
+log = logging.getLogger(__name__)
 WORKER_JS = Path(__file__).with_name("istanbul_worker.js")
 REFERENCE_JS = Path(__file__).with_name("reference_scorer.js")
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -177,20 +179,19 @@ class NoveltyScorer:
         self._adds = 0
 
     # -- scoring ----------------------------------------------------------------------------------
-    def _entry(self, take: ScriptTake) -> dict[str, Any]:
-        url = self._sent_sources.get(take.key)
+    def _entry(self, take: ScriptTake, new_urls: dict[str, str]) -> dict[str, Any]:
+        url = self._sent_sources.get(take.key) or new_urls.get(take.key)
         entry: dict[str, Any] = {"key": take.key, "functions": take.functions}
         if url is None:
             if take.source is None:
                 raise CoverageToolingError(f"script {take.url} ({take.key}) arrived without its source")
-            # Inline scripts of one page share the page URL; monocart keys files by path, so a second
-            # distinct source under one URL gets its own fragment.
+            # Inline scripts of one page share the page URL; monocart keys files by path (dropping
+            # fragments), so a second distinct source under one URL gets its own query.
             keys = self._url_keys.setdefault(take.url, set())
             keys.add(take.key)
-            # (a query, not a fragment: monocart drops fragments from file paths)
             sep = "&" if "?" in take.url else "?"
             url = take.url if len(keys) == 1 else f"{take.url}{sep}jamel-script={take.key[:12]}"
-            self._sent_sources[take.key] = url
+            new_urls[take.key] = url
             entry["source"] = take.source
         entry["url"] = url
         return entry
@@ -198,16 +199,22 @@ class NoveltyScorer:
     def add(self, takes: Iterable[ScriptTake]) -> StepScore:
         """Fold one step's takes into the union; returns C(t) and its change."""
         t0 = time.perf_counter()
-        entries = [self._entry(t) for t in takes]
+        new_urls: dict[str, str] = {}
+        entries = [self._entry(t, new_urls) for t in takes]
         if self.record_path is not None:
             # Sources go in once per script (with its first entry), not in every step's file.
             with open(self.record_path, "a", encoding="utf-8") as fh:
                 fh.write(json.dumps({"step": self._adds, "entries": entries}, separators=(",", ":")) + "\n")
         self._adds += 1
-        worker = self._ensure_worker()
         if entries:
-            reply = worker.request({"op": "add", "entries": entries})
+            try:
+                reply = self._ensure_worker().request({"op": "add", "entries": entries})
+            except CoverageToolingError as exc:  # worker died or hung: a fresh one replays the session, once
+                log.warning("coverage worker failed (%s); restarting it and replaying the session", exc)
+                self.close()
+                reply = self._ensure_worker().request({"op": "add", "entries": entries})
             self._history.extend(entries)
+            self._sent_sources.update(new_urls)  # only once the worker has the sources
             counts = CoverageCounts.from_json(reply["total"][self.mode])
             changed = reply["changed"]
         else:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 import glob
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import pyarrow as pa

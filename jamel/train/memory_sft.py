@@ -262,7 +262,14 @@ class JamelStepSFTDataset(torch.utils.data.Dataset):
         self.vlp = VLProcessor.from_pretrained(path, model_type="qwen2_5_vl", use_auto_processor=False)
         self.max_length = int(config.get("max_length", 8192))
         self.max_memory_items = int(config.get("max_memory_items", 512))
-        self.bank = load_memory_bank(config.get("memory_bank_files"))
+        bank_files = config.get("memory_bank_files")
+        if not bank_files or (not isinstance(bank_files, (str, Path)) and len(list(bank_files)) != 1):
+            raise ValueError("JamelStepSFTDataset needs exactly one memory bank (+data.memory_bank_files=PATH): "
+                             "memory_ids are rows of the bank written next to the SFT files")
+        self.bank = load_memory_bank(bank_files)
+        bad = [i for r in self.rows for i in (r.get("memory_ids") or []) if not 0 <= i < len(self.bank)]
+        if bad:
+            raise ValueError(f"memory ids out of range for a bank of {len(self.bank)}: {bad[:5]}")
         self.end = "<|im_end|>"
 
     def __len__(self):

@@ -61,6 +61,14 @@ def split_sessions(sessions: list[str], seed: int, val_ratio: float) -> set[str]
     return val
 
 
+def compressor_folder(path: str | Path) -> Path:
+    """The compressor checkpoint: the folder itself, or a packaged JAMEL model's `compressor/`."""
+    folder = Path(path)
+    if (folder / "model.json").exists():
+        folder = folder / json.loads((folder / "model.json").read_text())["compressor"]["path"]
+    return folder
+
+
 def load_compressor(path: str, device: str, batch_size: int):
     """A frozen compressor from a Qwen3-VL (or Qwen2.5-VL) checkpoint folder or a packaged model folder."""
     import torch
@@ -69,9 +77,7 @@ def load_compressor(path: str, device: str, batch_size: int):
     from jamel.model.compressor import MemoryCompressor
     from jamel.model.image import VLProcessor
 
-    folder = Path(path)
-    if (folder / "model.json").exists():  # a packaged JAMEL model: use its compressor
-        folder = folder / json.loads((folder / "model.json").read_text())["compressor"]["path"]
+    folder = compressor_folder(path)
     config = transformers.AutoConfig.from_pretrained(folder)
     classes = {"qwen3_vl": "Qwen3VLForConditionalGeneration", "qwen2_5_vl": "Qwen2_5_VLForConditionalGeneration"}
     if config.model_type not in classes:
@@ -86,7 +92,10 @@ def read_rows(inputs: list[str]) -> tuple[list[dict[str, Any]], RejectionStats |
     if not paths:
         raise FileNotFoundError(f"no input files match {inputs}")
     rows = [r for p in paths for r in pq.read_table(p).to_pylist()]
-    if rows and "keep" not in rows[0]:  # raw trajectories: apply the rejection rules first
+    filtered = {"keep" in r for r in rows}
+    if len(filtered) > 1:
+        raise ValueError("mix of raw trajectories and rejection outputs: give one kind (run `jamel rejection` on all)")
+    if rows and filtered == {False}:  # raw trajectories: apply the rejection rules first
         stats = RejectionStats()
         rows = select_prefixes(rows, RejectionConfig(), stats)
         return rows, stats
@@ -99,8 +108,7 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     import torch
 
     from jamel.model.image import image_token_count
-    from jamel.prompt import build_messages, memory_item_text
-    from jamel.records import Observation
+    from jamel.prompt import build_messages
 
     t0 = time.perf_counter()
     out = Path(output)
@@ -117,7 +125,9 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     with torch.no_grad():
         for i in range(0, len(real), compression_batch_size):
             batch = real[i:i + compression_batch_size]
-            vectors.append(compressor.compress([(r["screenshot"], r["action"] or "") for r in batch]).float().cpu())
+            # the canonical action: the form the policy is trained to emit, so the form its own memory holds
+            vectors.append(compressor.compress([(r["screenshot"], r["action_canonical"] or r["action"] or "")
+                                                for r in batch]).float().cpu())
     bank = torch.cat(vectors) if vectors else torch.zeros(0, compressor.hidden_size)
     hidden = int(bank.shape[1])
     bank_table = pa.table({
@@ -126,11 +136,9 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
         "vector": pa.FixedSizeListArray.from_arrays(pa.array(bank.reshape(-1).numpy(), pa.float32()), hidden)})
     pq.write_table(bank_table, out / BANK_FILE, compression="zstd")
     steps_by_session: dict[str, list[int]] = {}
-    errors: dict[tuple[str, int], str] = {}
     bank_row = {(r["session_id"], r["step"]): i for i, r in enumerate(real)}
     for r in real:
         steps_by_session.setdefault(r["session_id"], []).append(r["step"])
-        errors[(r["session_id"], r["step"])] = r["error"]
 
     # 2. one row per sample, referencing its memory by step index
     tokenizer = compressor.processor.tokenizer
@@ -140,8 +148,8 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     for r in sorted(samples, key=lambda r: (r["session_id"], r["step"], r.get("synthetic", False))):
         memory_steps = [s for s in steps_by_session[r["session_id"]] if s < r["step"]][-max_memory_items:]
         memory_ids = [bank_row[(r["session_id"], s)] for s in memory_steps]
-        # the prompt shows the previous action's error, as the agent saw it at this step
-        obs = _StoredObservation(r["observation"], r["screenshot"], errors.get((r["session_id"], r["step"] - 1), ""))
+        # the prompt exactly as the agent saw it at this step (observation + the error shown with it)
+        obs = _StoredObservation(r["observation"], r["screenshot"], r.get("last_action_error") or "")
         messages = build_messages(obs)
         prompt = compressor.processor.apply_chat_template(messages, add_generation_prompt=True)
         answer = target_text(r)

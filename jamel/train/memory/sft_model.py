@@ -52,6 +52,7 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
     import transformers
 
     from jamel.model.aligner import MemoryAligner
+    from jamel.train.memory.prepare_sft_dataset import compressor_folder
 
     output = Path(output)
     if package:
@@ -65,7 +66,7 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
             raise ValueError("give --package, or both --base-model and --compressor-model")
         config = transformers.AutoConfig.from_pretrained(base_model)
         base = transformers.AutoModelForImageTextToText.from_pretrained(base_model, dtype=torch.float32)
-        comp_cfg = transformers.AutoConfig.from_pretrained(_compressor_folder(compressor_model))
+        comp_cfg = transformers.AutoConfig.from_pretrained(compressor_folder(compressor_model))
         torch.manual_seed(seed)
         aligner = MemoryAligner(comp_cfg.get_text_config().hidden_size, config.get_text_config().hidden_size,
                                 rms_cap=rms_cap)
@@ -77,13 +78,6 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
         {"base_model": base_model, "compressor_model": compressor_model, "package": package,
          "max_memory_items": max_memory_items}, indent=2))
     return output
-
-
-def _compressor_folder(path: str | Path) -> Path:
-    folder = Path(path)
-    if (folder / "model.json").exists():  # a packaged model: its compressor
-        folder = folder / json.loads((folder / "model.json").read_text())["compressor"]["path"]
-    return folder
 
 
 def latest_hf_checkpoint(checkpoint_dir: str | Path) -> Path:
