@@ -147,3 +147,18 @@ def test_vendored_copy_answers_an_external_request(fixture_server, tmp_path):
         env.reset()
         assert env.page.evaluate("window.vendoredRuntime") is True
         assert env.vendored_requests == ["https://cdn.invalid.example/runtime.js"] and not env.blocked_requests
+
+
+def test_killed_coverage_worker_is_replayed(novelty_env):
+    env = novelty_env
+    obs, _ = env.reset()
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Alpha')}')")
+    c = info["coverage"]
+    env.scorer._worker.proc.kill()  # the Node worker dies between steps
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Alpha')}')")
+    assert r == 0 and info["coverage"] == c  # the union was rebuilt from the session's takes
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Beta')}')")  # new code: the dead worker is replaced
+    assert r == 1 and info["coverage"] > c
+    obs, r, *_, info = env.step(f"goto('{env.cfg.start_url}')")
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Alpha')}')")
+    assert r == 0  # Alpha's code is still in the union after the replay
