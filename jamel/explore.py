@@ -130,7 +130,8 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
             log.warning("coverage report failed for %s: %s", session_id, exc)
     summary = session_summary(rows, app, session_id, seed, c0, env, time.perf_counter() - t_session)
     summary["coverage_report"] = "coverage/" + report.name if report else None
-    plot_reward_curve(rows, tmp_dir / "reward_curve.png", title=f"{app} ({agent.name})")
+    plot_reward_curve(rows, summary["cumulative_reward_curve"], tmp_dir / "reward_curve.png",
+                      title=f"{app} ({agent.name})")
     # summary.json is the completion marker: write it last, then move the folder into place.
     (tmp_dir / "summary.json").write_text(json.dumps(summary, indent=2))
     shutil.rmtree(session_dir, ignore_errors=True)
@@ -162,17 +163,13 @@ def session_summary(rows: list[StepRecord], app: str, session_id: str, seed: int
     }
 
 
-def plot_reward_curve(rows: list[StepRecord], path: Path, title: str) -> None:
+def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title: str) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     steps = [r.step for r in rows]
-    cum, acc = [], 0
-    for r in rows:
-        acc += r.reward
-        cum.append(acc)
     fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
     ax.step(steps, cum, where="post", color="tab:blue", label="cumulative reward")
     ax.set_xlabel("step")

@@ -107,10 +107,16 @@ def select_prefixes(rows: list[dict], cfg: RejectionConfig, stats: RejectionStat
     return out
 
 
-def run(inputs: list[str], output: str, cfg: RejectionConfig) -> RejectionStats:
+def expand_inputs(inputs: list[str]) -> list[str]:
+    """Files and glob patterns -> sorted file list (a pattern that matches nothing is kept, to fail loudly)."""
     paths = sorted({p for pattern in inputs for p in (glob.glob(pattern) or [pattern])})
     if not paths:
-        raise FileNotFoundError(f"no trajectory files match {inputs}")
+        raise FileNotFoundError(f"no input files match {inputs}")
+    return paths
+
+
+def run(inputs: list[str], output: str, cfg: RejectionConfig) -> RejectionStats:
+    paths = expand_inputs(inputs)
     rows = [r for p in paths for r in pq.read_table(p).to_pylist()]
     stats = RejectionStats()
     kept = select_prefixes(rows, cfg, stats)

@@ -22,7 +22,6 @@ a list of step indices. The split is by session (no session in both) and determi
 from __future__ import annotations
 
 import argparse
-import glob
 import hashlib
 import json
 import logging
@@ -33,7 +32,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jamel.data.rejection import RejectionConfig, RejectionStats, select_prefixes
+from jamel.data.rejection import RejectionConfig, RejectionStats, expand_inputs, select_prefixes
 
 log = logging.getLogger(__name__)
 BANK_FILE = "jamel_memory_bank.parquet"
@@ -88,9 +87,7 @@ def load_compressor(path: str, device: str, batch_size: int):
 
 
 def read_rows(inputs: list[str]) -> tuple[list[dict[str, Any]], RejectionStats | None]:
-    paths = sorted({p for pattern in inputs for p in (glob.glob(pattern) or [pattern])})
-    if not paths:
-        raise FileNotFoundError(f"no input files match {inputs}")
+    paths = expand_inputs(inputs)
     rows = [r for p in paths for r in pq.read_table(p).to_pylist()]
     filtered = {"keep" in r for r in rows}
     if len(filtered) > 1:
