@@ -52,7 +52,6 @@ class StepTimings:
     coverage_ms: float = 0.0  # CDP takes (instrumentation)
     scoring_ms: float = 0.0  # C(t) update
     observation_ms: float = 0.0
-    agent_ms: float = 0.0
     step_ms: float = 0.0  # env.step wall time (action .. observation)
 
 

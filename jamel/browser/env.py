@@ -24,7 +24,7 @@ from PIL import Image
 
 from jamel.actions import Action, ActionParseError, parse_action
 from jamel.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake
-from jamel.coverage.scorer import CoverageCounts, NoveltyScorer, novelty_reward
+from jamel.coverage.scorer import NoveltyScorer, novelty_reward
 from jamel.offline_assets import load_vendor_map, resolve_vendored, vendored_headers
 from jamel.records import InteractiveElement, Observation, StepTimings
 
@@ -427,10 +427,6 @@ class BrowserEnv:
                            interactive=interactive[: self.cfg.max_interactive],
                            open_urls=[p.url for p in self.pages], active_tab=self.active,
                            screenshot=buf.getvalue(), screenshot_raw=raw)
-
-    @property
-    def coverage(self) -> CoverageCounts:
-        return self.scorer.counts
 
 
 def _short(exc: Exception, n: int = 300) -> str:

@@ -11,7 +11,6 @@
 //   {"op": "add", "entries": [{"key", "url", "source"?, "functions"}]}
 //       -> {"ok": true, "total": {"merged": {lines, branches, statements, functions}, "persistent": {...}},
 //           "changed": [key...]}
-//   {"op": "scripts"} -> per-script counts (debugging)
 //   {"op": "report", "dir": DIR, "name": NAME} -> writes monocart's HTML + json-summary of the union
 
 'use strict';
@@ -195,13 +194,6 @@ const handle = async (msg) => {
         case 'add': {
             const changed = await addEntries(msg.entries || []);
             return { ok: true, total: totals(), changed };
-        }
-        case 'scripts': {
-            const out = {};
-            for (const [key, script] of scripts) {
-                out[key] = { url: script.url, merged: script.counts, persistent: script.persistent };
-            }
-            return { ok: true, scripts: out };
         }
         case 'report':
             return { ok: true, ...(await writeReport(path.resolve(msg.dir), msg.name)) };
