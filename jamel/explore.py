@@ -75,7 +75,7 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
     obs, info = env.reset(seed=seed)
     ctx = SessionContext(app=app, start_url=env.cfg.start_url, max_steps=steps)
     agent.begin_session(ctx, seed)
-    c0 = info["coverage"]
+    c0, counts0 = info["coverage"], info["counts"]
     rows: list[StepRecord] = []
     for t in range(1, steps + 1):
         ctx.step, ctx.episode = t, env.episode
@@ -110,7 +110,8 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
             text_tokens=getattr(out, "text_tokens", 0), image_tokens=getattr(out, "image_tokens", 0),
             memory_tokens=getattr(out, "memory_tokens", 0), action_ms=timings.action_ms,
             settle_ms=timings.settle_ms, coverage_ms=timings.coverage_ms, scoring_ms=timings.scoring_ms,
-            observation_ms=timings.observation_ms, agent_ms=agent_ms, step_ms=timings.step_ms)
+            observation_ms=timings.observation_ms, agent_ms=agent_ms, step_ms=timings.step_ms,
+            target_box=list(info.get("target_box") or []))
         rows.append(record)
         ctx.history.append(PastStep(t, episode, before_obs.url, action, info["valid"], info["error"], reward))
         if on_step:
@@ -121,6 +122,9 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
             obs = env.begin_episode()
 
     table = pa.Table.from_pylist([r.to_row() for r in rows])
+    if pa.types.is_null(table.schema.field("target_box").type.value_type):  # no step had a box: keep the type
+        table = table.set_column(table.schema.get_field_index("target_box"), "target_box",
+                                 table.column("target_box").cast(pa.list_(pa.float64())))
     pq.write_table(table, tmp_dir / "trajectory.parquet", compression="zstd")
     report = None
     if html_report:
@@ -130,6 +134,7 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
             log.warning("coverage report failed for %s: %s", session_id, exc)
     summary = session_summary(rows, app, session_id, seed, c0, env, time.perf_counter() - t_session)
     summary["coverage_report"] = "coverage/" + report.name if report else None
+    summary["initial_counts"] = counts0  # C(0) by kind: the viewer splits step 1's delta with it
     plot_reward_curve(rows, summary["cumulative_reward_curve"], tmp_dir / "reward_curve.png",
                       title=f"{app} ({agent.name})")
     # summary.json is the completion marker: write it last, then move the folder into place.

@@ -95,6 +95,8 @@ class StepRecord:
     observation_ms: float = 0.0
     agent_ms: float = 0.0
     step_ms: float = 0.0
+    # The acted-on element's box on the screenshot, [x, y, w, h] in viewport CSS px ([] if no element)
+    target_box: list[float] = field(default_factory=list)
 
     def to_row(self) -> dict[str, Any]:
         return dataclasses.asdict(self)

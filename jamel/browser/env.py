@@ -43,6 +43,23 @@ COVER_CHECK_JS = """(el) => {
     const bid = box.getAttribute('data-jamel-bid');
     return `covered by ${bid ? '[' + bid + '] ' : ''}${box.tagName.toLowerCase()} ${JSON.stringify(String(name).slice(0, 60))} (close or answer it first)`;
 }"""
+# The target's box as the agent saw it (before any scrolling), [x, y, w, h] in viewport CSS px; open
+# shadow roots are searched too, as observe.js numbers elements inside them.
+TARGET_BOX_JS = """(bid) => {
+    const sel = `[data-jamel-bid="${CSS.escape(bid)}"]`;
+    const find = (root) => {
+        const hit = root.querySelector(sel);
+        if (hit) return hit;
+        for (const el of root.querySelectorAll('*')) {
+            if (el.shadowRoot) { const h = find(el.shadowRoot); if (h) return h; }
+        }
+        return null;
+    };
+    const el = find(document);
+    if (!el) return [];
+    const r = el.getBoundingClientRect();
+    return [r.left, r.top, r.width, r.height];
+}"""
 # Actions after which the old document may be gone: take its coverage first, or it is lost.
 NAVIGATING = {"reset", "goto", "go_back", "go_forward", "tab_close"}
 
@@ -253,6 +270,7 @@ class BrowserEnv:
                     t0 = time.perf_counter()
                     takes.extend(self._take_coverage())
                     timings.coverage_ms += (time.perf_counter() - t0) * 1000
+                info["target_box"] = self._target_box(action)
                 t0 = time.perf_counter()
                 try:
                     self._execute(action)
@@ -335,6 +353,16 @@ class BrowserEnv:
         if blocker:
             raise RuntimeError(f"element {bid} is not clickable: {blocker}")
         return el
+
+    def _target_box(self, a: Action) -> list[float]:
+        """Where the action's element was on the screenshot the agent acted on ([] if none or not found)."""
+        bid = a.args.get("bid") or a.args.get("from_bid")
+        if not bid:
+            return []
+        try:
+            return [round(float(v), 1) for v in self.page.evaluate(TARGET_BOX_JS, str(bid))]
+        except Exception:  # a record field only: the action itself reports what went wrong
+            return []
 
     def _execute(self, a: Action) -> None:
         p, args = self.page, a.args
