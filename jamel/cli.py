@@ -3,6 +3,7 @@
     jamel explore ...        agents explore apps, every step scored by coverage novelty
     jamel eval ...           a method on an app panel, parallel workers through Ray, reports
     jamel report RUN ...     rebuild reports from existing outputs (several runs merge)
+    jamel view RUN ...       static HTML viewer of runs: sessions step by step, maps, curves
     jamel rejection ...      rejection-sampling prefixes of trajectories (SFT data, step 2)
     jamel prepare-sft ...    trajectories -> memory SFT parquet files (step 3)
     jamel serve ...          serve an app corpus on 127.0.0.1
@@ -18,10 +19,11 @@ from pathlib import Path
 
 from jamel.corpus import load_corpus
 
-PASSTHROUGH = {"eval": "jamel.eval", "report": "jamel.report", "rejection": "jamel.data.rejection",
+PASSTHROUGH = {"eval": "jamel.eval", "report": "jamel.report", "view": "jamel.viewer", "rejection": "jamel.data.rejection",
                "prepare-sft": "jamel.train.memory.prepare_sft_dataset", "serve": "jamel.server"}
 PASSTHROUGH_HELP = {"eval": "evaluate a method on an app panel (Ray workers) and write reports",
                     "report": "rebuild reports from evaluation/explore outputs",
+                    "view": "write a static HTML viewer of runs (sessions, steps, exploration maps)",
                     "rejection": "rejection-sampling prefixes of trajectories, with statistics",
                     "prepare-sft": "trajectories -> memory SFT parquet files",
                     "serve": "serve a corpus folder on 127.0.0.1 (see scripts/serve_scalewob.py)"}

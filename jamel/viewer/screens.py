@@ -78,7 +78,7 @@ def build_graph(rows: list[dict[str, Any]]) -> ScreenGraph:
         e.steps.append(a["step"])
         e.actions.append(a["action"] or "(no action)")
         e.reward += int(a["reward"])
-        e.reset = e.reset or a["action"].startswith("reset")
+        e.reset = e.reset or a["action"].startswith("reset") or b["episode"] != a["episode"]
     return ScreenGraph(list(screens.values()), list(edges.values()), step_screen)
 
 
@@ -115,9 +115,9 @@ def render_svg(g: ScreenGraph, col_w: int = 150, row_h: int = 64, r: int = 15, m
     pos: dict[int, tuple[float, float]] = {}
     for c, col in enumerate(cols):
         for i, n in enumerate(col):
-            pos[n] = (40 + c * col_w, 36 + i * row_h)
+            pos[n] = (40 + c * col_w, 56 + i * row_h)
     width = max(200, 80 + (len(cols) - 1) * col_w + 60)
-    height = max(100, 36 + (max((len(c) for c in cols), default=1) - 1) * row_h + 50)
+    height = max(110, 56 + (max((len(c) for c in cols), default=1) - 1) * row_h + 60)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="map" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img" aria-label="exploration map">',
            '<defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
@@ -140,9 +140,9 @@ def render_svg(g: ScreenGraph, col_w: int = 150, row_h: int = 64, r: int = 15, m
             dist = max((dx * dx + dy * dy) ** 0.5, 1)
             sx, sy = x1 + dx / dist * r, y1 + dy / dist * r
             ex, ey = x2 - dx / dist * (r + 2), y2 - dy / dist * (r + 2)
-            # Bend every edge a little (more for edges going back), so a<->b pairs do not overlap.
-            bend = 0.35 if x2 <= x1 else 0.12
-            cx, cy = (sx + ex) / 2 - dy * bend, (sy + ey) / 2 + dx * bend
+            # Bend every edge a little (more for edges going back, capped), so a<->b pairs do not overlap.
+            off = min(dist * (0.35 if x2 <= x1 else 0.12), 50 if x2 <= x1 else 18)
+            cx, cy = (sx + ex) / 2 - dy / dist * off, (sy + ey) / 2 + dx / dist * off
             d = f"M{sx:.1f},{sy:.1f} Q{cx:.1f},{cy:.1f} {ex:.1f},{ey:.1f}"
             lx, ly = (sx + 2 * cx + ex) / 4, (sy + 2 * cy + ey) / 4
         out.append(f'<g class="edge" data-step="{e.steps[0]}"><title>{tip}</title>'
