@@ -213,6 +213,28 @@ def test_several_runs_side_by_side(run_and_site, tmp_path):
     assert all(f'class="mhead">{m}</th>' in html for m in ("crawler", "jamel", "react-text", "crawler (again)"))
     assert (tmp_path / "site" / "s" / "react-text" / "shop" / "session_0" / "data.js").is_file()
     assert html.count('class="session-link"') == 4
+    (evals / "jamel" / "shop" / "session_0" / "trajectory.parquet").write_bytes(b"not parquet")
+    html = build_site([out, evals], tmp_path / "site2", jobs=1).read_text()
+    assert "unreadable session" in html and html.count('class="session-link"') == 2
+
+
+def test_serve_on_loopback(run_and_site):
+    import threading
+    import urllib.request
+
+    from jamel.viewer import make_server
+
+    _, site = run_and_site
+    with make_server(site) as httpd:
+        assert httpd.server_address[0] == "127.0.0.1"
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        try:
+            assert b"JAMEL runs" in urllib.request.urlopen(base + "index.html", timeout=10).read()
+            data = urllib.request.urlopen(base + "s/crawler/shop/session_0/data.js", timeout=10).read()
+            assert data.startswith(b"window.JAMEL_SESSION = ")
+        finally:
+            httpd.shutdown()
 
 
 def test_view_errors_are_clear(tmp_path, capsys):

@@ -14,9 +14,19 @@ import sys
 from pathlib import Path
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args) -> None:  # no line per request on the terminal
+        pass
+
+
+def make_server(site: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
+    """The site on 127.0.0.1 only (port 0: a free one)."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+
+
 def serve(site: Path, port: int = 0) -> None:
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
-    with http.server.ThreadingHTTPServer(("127.0.0.1", port), handler) as httpd:
+    with make_server(site, port) as httpd:
         print(f"serving http://127.0.0.1:{httpd.server_address[1]}/index.html (Ctrl-C to stop)", flush=True)
         try:
             httpd.serve_forever()
@@ -45,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, ValueError) as exc:
         print(f"jamel view: {exc}", file=sys.stderr)
         return 2
-    print(index.resolve())
+    print(index.resolve(), flush=True)
     if args.serve:
         serve(args.out, args.port)
     return 0

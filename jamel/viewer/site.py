@@ -58,7 +58,8 @@ def _slug(s: str) -> str:
 
 
 def _sessions_under(folder: Path) -> list[Path]:
-    return sorted(p.parent for p in folder.glob("*/session_*/summary.json") if p.parent.name[8:].isdigit())
+    dirs = [p.parent for p in folder.glob("*/session_*/summary.json") if p.parent.name[8:].isdigit()]
+    return sorted(dirs, key=lambda d: (d.parent.name, int(d.name[8:])))
 
 
 def discover(run_dirs: list[Path]) -> list[SessionRef]:
@@ -120,7 +121,7 @@ def _write_images(rows: list[dict[str, Any]], out: Path) -> None:
         if not r["screenshot"]:
             continue
         img = Image.open(io.BytesIO(r["screenshot"])).convert("RGB")
-        img.save(out / "shots" / name, "JPEG", quality=85, optimize=True)
+        img.save(out / "shots" / name, "JPEG", quality=85)
         img.thumbnail((192, 108))
         img.save(out / "thumbs" / name, "JPEG", quality=70)
 
@@ -175,8 +176,9 @@ def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str,
             "steps": steps, "initial_code": code[0].to_json() if code and 0 in code else None,
             "code_available": bool(code), "code_error": code_error,
             "screens": [{"index": s.index, "url": s.url, "digest": s.digest, "steps": s.steps} for s in graph.screens]}
-    (out / "data.js").write_text("window.JAMEL_SESSION = " + json.dumps(data, separators=(",", ":")) + ";\n",
-                                 encoding="utf-8")
+    # UTF-8 rather than \u escapes (CJK apps' texts stay a third of the size); a lone surrogate becomes "?".
+    (out / "data.js").write_text("window.JAMEL_SESSION = " + json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+                                 + ";\n", encoding="utf-8", errors="replace")
     failures = sum(_failed(r) for r in rows)
     resets = [r["step"] for r in rows if r["action"].startswith("reset")]
     episode_starts = [b["step"] for a, b in zip(rows, rows[1:]) if b["episode"] != a["episode"]]
@@ -198,6 +200,15 @@ def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str,
     row_file.write_text(json.dumps(row))
     (out / ".stamp").write_text(stamp)
     return row
+
+
+def build_session_or_error(ref: SessionRef, site: Path, force: bool = False) -> dict[str, Any]:
+    """One unreadable session (a truncated parquet, say) is listed as broken; the others are still built."""
+    try:
+        return build_session(ref, site, force)
+    except Exception as exc:
+        return {"method": ref.method, "app": ref.app, "session": ref.index, "source": str(ref.dir.resolve()),
+                "error": f"{type(exc).__name__}: {exc}"}
 
 
 def _page(title: str, depth: str, body: str, scripts: list[str] = ()) -> str:
@@ -269,7 +280,11 @@ def _mean_curve(curves: list[list[int]], steps: int) -> list[float]:
     return [statistics.fmean(col) for col in zip(*padded)]
 
 
-def _run_html(rows: list[dict[str, Any]], run_dirs: list[Path]) -> str:
+def _run_html(all_rows: list[dict[str, Any]], run_dirs: list[Path]) -> str:
+    rows = [r for r in all_rows if "error" not in r]
+    broken = [r for r in all_rows if "error" in r]
+    if not rows:
+        raise ValueError("no session could be read: " + "; ".join(f"{r['source']}: {r['error']}" for r in broken))
     methods = list(dict.fromkeys(r["method"] for r in rows))
     steps = max(r["steps"] for r in rows)
     series = []
@@ -314,6 +329,9 @@ def _run_html(rows: list[dict[str, Any]], run_dirs: list[Path]) -> str:
                        f'data-app="{escape(app)}">view</a></td>')
         body.append(f'<tr data-app="{escape(app)}"><td>{escape(app)}</td><td class="num">{k}</td>{"".join(tds)}</tr>')
     runs = "".join(f"<li><code>{escape(str(p.resolve()))}</code></li>" for p in run_dirs)
+    if broken:
+        runs += "".join(f'<li class="bad">unreadable session <code>{escape(r["source"])}</code>: {escape(r["error"])}</li>'
+                        for r in broken)
     page = f"""
 <header><h1>JAMEL runs</h1><ul class="runs">{runs}</ul></header>
 <main class="run">
@@ -338,9 +356,9 @@ def build_site(run_dirs: list[Path], out: Path, jobs: int | None = None, force: 
     jobs = jobs or min(4, os.cpu_count() or 1)
     if jobs > 1 and len(refs) > 1:
         with ProcessPoolExecutor(max_workers=min(jobs, len(refs))) as pool:
-            rows = list(pool.map(build_session, refs, [out] * len(refs), [force] * len(refs)))
+            rows = list(pool.map(build_session_or_error, refs, [out] * len(refs), [force] * len(refs)))
     else:
-        rows = [build_session(r, out, force) for r in refs]
+        rows = [build_session_or_error(r, out, force) for r in refs]
     (out / "index.html").write_text(_run_html(rows, run_dirs), encoding="utf-8")
     (out / "rows.json").write_text(json.dumps(rows))
     return out / "index.html"
