@@ -120,9 +120,9 @@ def render_svg(g: ScreenGraph, col_w: int = 150, row_h: int = 64, r: int = 15, m
     height = max(110, 56 + (max((len(c) for c in cols), default=1) - 1) * row_h + 60)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="map" width="{width}" height="{height}" '
            f'viewBox="0 0 {width} {height}" role="img" aria-label="exploration map">',
-           '<defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+           '<defs><marker id="arr" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" '
            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#888"/></marker>'
-           '<marker id="arr-r" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+           '<marker id="arr-r" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="9" markerHeight="9" markerUnits="userSpaceOnUse" '
            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1a7f37"/></marker></defs>']
     for e in g.edges:
         (x1, y1), (x2, y2) = pos[e.src], pos[e.dst]
