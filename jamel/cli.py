@@ -19,8 +19,9 @@ from pathlib import Path
 
 from jamel.corpus import load_corpus
 
-PASSTHROUGH = {"eval": "jamel.eval", "report": "jamel.report", "view": "jamel.viewer", "rejection": "jamel.data.rejection",
-               "prepare-sft": "jamel.train.memory.prepare_sft_dataset", "serve": "jamel.server"}
+PASSTHROUGH = {"eval": "jamel.eval", "report": "jamel.report", "view": "jamel.viewer",
+               "rejection": "jamel.data.rejection", "prepare-sft": "jamel.train.memory.prepare_sft_dataset",
+               "serve": "jamel.server"}
 PASSTHROUGH_HELP = {"eval": "evaluate a method on an app panel (Ray workers) and write reports",
                     "report": "rebuild reports from evaluation/explore outputs",
                     "view": "write a static HTML viewer of runs (sessions, steps, exploration maps)",

@@ -204,6 +204,7 @@ def test_several_runs_side_by_side(run_and_site, tmp_path):
     evals = tmp_path / "eval"
     for method in ("jamel", "react-text"):  # eval layout: <method>/<app>/session_k
         shutil.copytree(out / "shop", evals / method / "shop")
+    (evals / "react-text" / "shop" / "session_0" / "coverage_takes.jsonl").unlink()  # as with --no-record-takes
     again = tmp_path / "again"  # a second explore run of the same agent
     shutil.copytree(out / "shop", again / "shop")
     refs = discover([out, evals, again])
@@ -211,7 +212,9 @@ def test_several_runs_side_by_side(run_and_site, tmp_path):
     index = build_site([out, evals, again], tmp_path / "site", jobs=2)
     html = index.read_text()
     assert all(f'class="mhead">{m}</th>' in html for m in ("crawler", "jamel", "react-text", "crawler (again)"))
-    assert (tmp_path / "site" / "s" / "react-text" / "shop" / "session_0" / "data.js").is_file()
+    data = (tmp_path / "site" / "s" / "react-text" / "shop" / "session_0" / "data.js").read_text()
+    assert '"code_available":false' in data and '"new_code":null' in data
+    assert '"code_available":true' in (tmp_path / "site" / "s" / "jamel" / "shop" / "session_0" / "data.js").read_text()
     assert html.count('class="session-link"') == 4
     (evals / "jamel" / "shop" / "session_0" / "trajectory.parquet").write_bytes(b"not parquet")
     html = build_site([out, evals], tmp_path / "site2", jobs=1).read_text()

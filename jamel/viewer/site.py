@@ -185,7 +185,7 @@ def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str,
     curve = line_chart([Series("cumulative reward", summary["cumulative_reward_curve"], step=True)],
                        ylabel="cumulative reward", right=[Series("C(t)", summary["coverage_curve"], dashed=True)],
                        right_label="C(t)", width=560, height=240, marks=episode_starts)
-    (out / "index.html").write_text(_session_html(ref, summary, data, depth, curve, render_svg(graph), failures,
+    (out / "index.html").write_text(_session_html(ref, summary, depth, curve, render_svg(graph), failures,
                                                   len(resets), len(graph.screens)), encoding="utf-8")
     report = summary.get("coverage_report")
     row = {"method": ref.method, "app": ref.app, "session": ref.index, "href": ref.rel + "/index.html",
@@ -218,8 +218,8 @@ def _page(title: str, depth: str, body: str, scripts: list[str] = ()) -> str:
             f'<link rel="stylesheet" href="{depth}assets/viewer.css"></head><body>{body}{tags}</body></html>\n')
 
 
-def _session_html(ref: SessionRef, summary: dict[str, Any], data: dict[str, Any], depth: str, curve: str, graph_svg: str,
-                  failures: int, resets: int, screens: int) -> str:
+def _session_html(ref: SessionRef, summary: dict[str, Any], depth: str, curve: str, graph_svg: str, failures: int,
+                  resets: int, screens: int) -> str:
     report = summary.get("coverage_report")
     report_link = (f' · <a href="{escape((ref.dir / report).resolve().as_uri())}">monocart coverage report</a>'
                    if report and (ref.dir / report).exists() else "")
