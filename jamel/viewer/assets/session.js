@@ -119,7 +119,9 @@
     } else {
       box.hidden = true;
     }
-    setText("url", s.url);
+    const b = s.box || [];
+    const offscreen = b.length === 4 && (b[0] >= 100 || b[1] >= 100 || b[0] + b[2] <= 0 || b[1] + b[3] <= 0);
+    setText("url", s.url + (offscreen ? "  (the target element was outside the visible screenshot)" : ""));
     setText("action", s.action || "(no action)");
     setText("canonical", s.action_canonical && s.action_canonical !== s.action ? "parsed: " + s.action_canonical : "");
     setText("valid", s.valid ? "yes" : "no");
