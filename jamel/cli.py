@@ -14,6 +14,7 @@ import argparse
 import importlib
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -52,6 +53,8 @@ def _explore_parser(sub) -> None:
     p.add_argument("--coverage-mode", default="persistent", choices=["persistent", "merged"],
                    help="persistent: every entity ever covered counts (pays once); merged: monocart's merged total")
     p.add_argument("--vendor-map", default=None, help="answer external requests from vendored copies (JSON map)")
+    p.add_argument("--browser-path", default=None,
+                   help="Chromium to drive (default: $JAMEL_CHROMIUM, Playwright's own Chromium, the system's chromium)")
     p.add_argument("--settle-ms", type=int, default=250, help="wait after each action before coverage is taken")
     p.add_argument("--action-timeout-ms", type=int, default=3000)
     p.add_argument("--episode-steps", type=int, default=0,
@@ -71,6 +74,13 @@ def cmd_explore(args) -> int:
         apps = corpus.resolve(args.apps)
     except (ValueError, FileNotFoundError) as exc:  # a bad corpus or app name: say which, no traceback
         raise SystemExit(f"jamel explore: {exc}")
+    if args.browser_path:
+        from jamel.browser.env import find_chromium
+
+        try:  # checked now; sessions (and their worker processes) read it from the environment
+            os.environ["JAMEL_CHROMIUM"] = find_chromium(args.browser_path)
+        except RuntimeError as exc:
+            raise SystemExit(f"jamel explore: {exc}")
     sampling = {k: v for k, v in (("temperature", args.temperature), ("top_p", args.top_p)) if v is not None}
     agent_kwargs: dict = {}
     if args.agent == "jamel":

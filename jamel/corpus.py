@@ -7,16 +7,35 @@ so that the paper's lists stay data, not code.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _repo_root() -> tuple[Path, bool]:
+    """Where the bundled defaults (demo corpus, Node tooling manifest, vendor map) live, and whether it is a
+    checkout: $JAMEL_ROOT, else the checkout this package sits in (editable install, or run from the
+    repo), else the copies a wheel carries in jamel/_bundled (same layout as the repo)."""
+    if os.environ.get("JAMEL_ROOT"):
+        return Path(os.environ["JAMEL_ROOT"]).expanduser().resolve(), True
+    checkout = PACKAGE_DIR.parent
+    if (checkout / "pyproject.toml").is_file() and (checkout / "env").is_dir():
+        return checkout, True
+    return PACKAGE_DIR / "_bundled", False
+
+
+REPO_ROOT, IS_CHECKOUT = _repo_root()
 DEMO_CORPUS = REPO_ROOT / "env" / "demo_apps"
-SCALEWOB_CORPUS = REPO_ROOT / "env" / "browser_env" / "scalewob-env"
-SPLITS_FILE = Path(__file__).resolve().parent / "configs" / "splits.json"
-DOWNLOAD_HINT = "scripts/download_scalewob_env.py"
+# $SCALEWOB_ROOT, else env/browser_env/scalewob-env in the checkout (from a wheel: under the current folder,
+# never inside site-packages).
+SCALEWOB_CORPUS = (Path(os.environ["SCALEWOB_ROOT"]).expanduser() if os.environ.get("SCALEWOB_ROOT")
+                   else (REPO_ROOT if IS_CHECKOUT else Path.cwd()) / "env" / "browser_env" / "scalewob-env")
+SPLITS_FILE = PACKAGE_DIR / "configs" / "splits.json"
+DOWNLOAD_HINT = "scripts/download_scalewob_env.py (or `python -m jamel.scalewob`), or set SCALEWOB_ROOT"
 
 
 @lru_cache(maxsize=1)
@@ -65,6 +84,13 @@ class Corpus:
                 out.extend(available)
             elif tok in splits:
                 missing = [a for a in splits[tok] if a not in valid]
+                if len(missing) == len(splits[tok]) and self.root != SCALEWOB_CORPUS.resolve():
+                    there = Corpus(SCALEWOB_CORPUS).apps()
+                    raise ValueError(
+                        f"split {tok!r} needs the ScaleWoB corpus and {self.root} has none of its apps: "
+                        + (f"pass --corpus {SCALEWOB_CORPUS} (CORPUS= in shell/run_eval.sh)" if there else
+                           f"{SCALEWOB_CORPUS} is not there either; download it with {DOWNLOAD_HINT}, or pass "
+                           "the corpus folder (--corpus, CORPUS=)"))
                 if missing:
                     raise ValueError(
                         f"split {tok!r}: {len(missing)} of {len(splits[tok])} apps missing from corpus "
@@ -82,6 +108,11 @@ class Corpus:
                 f"named splits: {sorted(splits)} or 'all'"
             )
         return _dedupe(out)
+
+
+def default_corpus() -> Path:
+    """The evaluation default: ScaleWoB ($SCALEWOB_ROOT or its download folder) when there, else the demo apps."""
+    return SCALEWOB_CORPUS if Corpus(SCALEWOB_CORPUS).apps() else DEMO_CORPUS
 
 
 def load_corpus(path: str | Path | None = None) -> Corpus:

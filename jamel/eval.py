@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -141,6 +142,10 @@ def method_and_kwargs(args) -> tuple[str, dict[str, Any]]:
     if args.agent == "jamel":
         if not args.model_path:
             raise SystemExit("AGENT=jamel needs --model-path (a packaged model folder)")
+        from jamel.model.layout import packaged_model_problem
+
+        if problem := packaged_model_problem(args.model_path):  # before Ray and torch start, not after
+            raise SystemExit(problem)
         kwargs = {"model_path": args.model_path, "temperature": args.temperature, "top_p": args.top_p,
                   "device": "cuda" if args.num_gpus > 0 else "cpu"}
         label = "jamel"
@@ -156,7 +161,7 @@ def method_and_kwargs(args) -> tuple[str, dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    from jamel.corpus import load_corpus
+    from jamel.corpus import default_corpus, load_corpus
     from jamel.report import build_report
 
     ap = argparse.ArgumentParser(prog="jamel eval", description=__doc__,
@@ -168,7 +173,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--text-memory-k", type=int, default=8, help="--memory text: last k steps as text")
     ap.add_argument("--base-url", default=None, help="openai: the chat endpoint")
     ap.add_argument("--vision", action="store_true", help="openai: ReAct-vision (screenshots) instead of text")
-    ap.add_argument("--corpus", default=None)
+    ap.add_argument("--corpus", default=None,
+                    help="app folder (default: ScaleWoB at $SCALEWOB_ROOT or its download folder, else the demo apps)")
+    ap.add_argument("--browser-path", default=None,
+                    help="Chromium to drive (default: $JAMEL_CHROMIUM, Playwright's own, the system's chromium)")
     ap.add_argument("--apps", default="test10")
     ap.add_argument("--max-steps", type=int, default=50)
     ap.add_argument("--num-sessions", type=int, default=1)
@@ -184,9 +192,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ray-address", default=None)
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
-    corpus = load_corpus(args.corpus)
-    method, kwargs = method_and_kwargs(args)
-    cfg = EvalConfig(method=method, agent=args.agent, corpus=str(corpus.root), apps=corpus.resolve(args.apps),
+    try:  # every input checked before any worker starts: one line and exit status 2 on a bad one
+        corpus = load_corpus(args.corpus or default_corpus())
+        apps = corpus.resolve(args.apps)
+        method, kwargs = method_and_kwargs(args)
+        if args.browser_path:
+            from jamel.browser.env import find_chromium
+
+            os.environ["JAMEL_CHROMIUM"] = find_chromium(args.browser_path)  # workers inherit it
+    except (ValueError, FileNotFoundError, RuntimeError, SystemExit) as exc:
+        print(f"jamel eval: {exc}", file=sys.stderr)
+        return 2
+    cfg = EvalConfig(method=method, agent=args.agent, corpus=str(corpus.root), apps=apps,
                      max_steps=args.max_steps, num_sessions=args.num_sessions, num_gpus=args.num_gpus,
                      workers_per_gpu=args.workers_per_gpu, output=args.output, seed=args.seed,
                      coverage_filter=args.coverage_filter, coverage_mode=args.coverage_mode,

@@ -7,7 +7,9 @@
 #   MEMORY (latent)          AGENT=jamel ablations: latent | none | text ; TEXT_MEMORY_K (8) for text
 #   BASE_URL, VISION (0)     AGENT=openai: endpoint, and ReAct-vision (1) vs ReAct-text (0)
 #   METHOD                   label in reports (default: derived from AGENT/MEMORY/VISION)
-#   CORPUS                   app folder (default: ScaleWoB if downloaded, else the demo apps)
+#   CORPUS                   app folder (default: ScaleWoB at $SCALEWOB_ROOT or env/browser_env/scalewob-env
+#                            if downloaded, else the demo apps)
+#   BROWSER_PATH             Chromium to drive (default: $JAMEL_CHROMIUM, Playwright's own, system chromium)
 #   APPS_MODE (test10)       test10 | train86 | all | demo | list (then APPS=a,b,c)
 #   MAX_STEPS (50) NUM_SESSIONS (1) SEED (0) TEMPERATURE (0.8) TOP_P (0.9)
 #   NUM_GPUS (0)             0 = CPU workers; WORKERS_PER_GPU (1) workers per GPU (or CPU workers with 0 GPUs)
@@ -19,12 +21,11 @@ cd "$(dirname "$0")/.."
 AGENT="${AGENT:-jamel}"
 APPS_MODE="${APPS_MODE:-test10}"
 if [ "$APPS_MODE" = "list" ]; then APPS_SPEC="${APPS:?APPS_MODE=list needs APPS=a,b,c}"; else APPS_SPEC="$APPS_MODE"; fi
-if [ -z "${CORPUS:-}" ]; then
-  if [ -d env/browser_env/scalewob-env ]; then CORPUS=env/browser_env/scalewob-env; else CORPUS=env/demo_apps; fi
-fi
-args=(--agent "$AGENT" --corpus "$CORPUS" --apps "$APPS_SPEC" --max-steps "${MAX_STEPS:-50}"
+args=(--agent "$AGENT" --apps "$APPS_SPEC" --max-steps "${MAX_STEPS:-50}"
       --num-sessions "${NUM_SESSIONS:-1}" --num-gpus "${NUM_GPUS:-0}" --workers-per-gpu "${WORKERS_PER_GPU:-1}"
       --output "${EVAL_OUTPUT:-runs/eval}" --seed "${SEED:-0}" --temperature "${TEMPERATURE:-0.8}" --top-p "${TOP_P:-0.9}")
+[ -n "${CORPUS:-}" ] && args+=(--corpus "$CORPUS")
+[ -n "${BROWSER_PATH:-}" ] && args+=(--browser-path "$BROWSER_PATH")
 [ -n "${METHOD:-}" ] && args+=(--method "$METHOD")
 [ -n "${MODEL_PATH:-}" ] && args+=(--model-path "$MODEL_PATH")
 [ -n "${MEMORY:-}" ] && args+=(--memory "$MEMORY")
@@ -32,4 +33,5 @@ args=(--agent "$AGENT" --corpus "$CORPUS" --apps "$APPS_SPEC" --max-steps "${MAX
 [ -n "${BASE_URL:-}" ] && args+=(--base-url "$BASE_URL")
 [ "${VISION:-0}" = "1" ] && args+=(--vision)
 [ -n "${RAY_ADDRESS:-}" ] && args+=(--ray-address "$RAY_ADDRESS")
-exec "${PYTHON:-python3}" -m jamel eval "${args[@]}" "$@"
+PY="${PYTHON:-python3}"; [ -z "${PYTHON:-}" ] && [ -x .venv/bin/python ] && PY=.venv/bin/python  # as setup.sh
+exec "$PY" -m jamel eval "${args[@]}" "$@"

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import shutil
 import time
 from dataclasses import asdict, dataclass
@@ -64,12 +65,33 @@ TARGET_BOX_JS = """(bid) => {
 NAVIGATING = {"reset", "goto", "go_back", "go_forward", "tab_close"}
 
 
-def find_chromium() -> str:
+CHROMIUM_HELP = ("pass --browser-path PATH (or set JAMEL_CHROMIUM=PATH), run `playwright install chromium` "
+                 "(Playwright's own build), or install the system's `chromium` (Debian: `apt-get install chromium`; "
+                 "shell/setup.sh does)")
+
+
+def find_chromium(explicit: str | None = None, playwright: Any = None) -> str:
+    """The Chromium to drive, first found of: an explicit path (--browser-path, EnvConfig.chromium_path),
+    $JAMEL_CHROMIUM, Playwright's own installed Chromium (asked of the running driver ``playwright``, which
+    knows where `playwright install chromium` puts it; nothing is launched), the system's `chromium`."""
+    for how, path in (("--browser-path", explicit), ("JAMEL_CHROMIUM", os.environ.get("JAMEL_CHROMIUM"))):
+        if path:
+            found = shutil.which(path)  # an executable file, or a name on PATH
+            if not found:
+                raise RuntimeError(f"{how} {path!r} is not an executable file; {CHROMIUM_HELP}")
+            return found
+    if playwright is not None:
+        try:
+            bundled = playwright.chromium.executable_path  # where it would be; may not be installed
+        except Exception:  # an old or broken driver: not a reason to refuse the system browser
+            bundled = None
+        if bundled and os.access(bundled, os.X_OK):
+            return bundled
     for name in ("chromium", "chromium-browser", "google-chrome", "chrome"):
         path = shutil.which(name)
         if path:
             return path
-    raise RuntimeError("No Chromium found. Install Debian's `chromium` (shell/setup.sh does) or pass --chromium PATH.")
+    raise RuntimeError(f"No Chromium found: {CHROMIUM_HELP}.")
 
 
 @dataclass
@@ -131,7 +153,7 @@ class BrowserEnv:
             # Belt and braces with the request router: never wait on DNS for another host.
             args.append("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost")
         self._browser = self._pw.chromium.launch(
-            executable_path=self.cfg.chromium_path or find_chromium(), headless=self.cfg.headless, args=args)
+            executable_path=find_chromium(self.cfg.chromium_path, self._pw), headless=self.cfg.headless, args=args)
         w, h = self.cfg.viewport
         self._context = self._browser.new_context(viewport={"width": w, "height": h}, device_scale_factor=1,
                                                   service_workers="block", accept_downloads=False)

@@ -18,12 +18,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable
 
+from jamel.corpus import REPO_ROOT  # the checkout, or a wheel's bundled copy of third_party/node
 from jamel.coverage.collector import ScriptTake
 
 log = logging.getLogger(__name__)
 WORKER_JS = Path(__file__).with_name("istanbul_worker.js")
 REFERENCE_JS = Path(__file__).with_name("reference_scorer.js")
-REPO_ROOT = Path(__file__).resolve().parents[2]
 COUNT_KINDS = ("lines", "branches", "statements", "functions")
 
 

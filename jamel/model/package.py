@@ -19,14 +19,11 @@ import torch
 from jamel.model.aligner import MemoryAligner
 from jamel.model.compressor import MemoryCompressor
 from jamel.model.image import VLProcessor
+from jamel.model.layout import FORMAT, FORMAT_VERSION
 from jamel.model.policy import MemoryAugmentedPolicy
 from jamel.prompt import MEMORY_ITEM_TEMPLATE, PROMPT_VERSION
 
 log = logging.getLogger(__name__)
-
-FORMAT = "jamel-packaged-model"
-FORMAT_VERSION = 1
-
 
 @dataclass
 class PackagedModel:
