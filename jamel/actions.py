@@ -25,12 +25,16 @@ __all__ = [
     "MAX_ACTION_CHARS",
     "ParamSpec",
     "action_space_doc",
+    "check_navigation",
     "extract_action",
+    "origin_of",
     "parse_action",
     "parse_model_output",
 ]
 
-MAX_ACTION_CHARS = 2000
+MAX_ACTION_CHARS = 2000  # also bounds every text argument (fill values, messages, urls)
+MAX_SCROLL_PX = 10000  # per axis, per scroll() action
+MAX_MODIFIERS = 3  # in one key combination
 _REQUIRED: Any = object()  # sentinel: parameter has no default
 _MODIFIERS = ("Alt", "Control", "ControlOrMeta", "Meta", "Shift")
 _BUTTONS = ("left", "middle", "right")
@@ -43,7 +47,7 @@ class ActionParseError(ValueError):
 @dataclass(frozen=True)
 class ParamSpec:
     name: str
-    # bid | str | float | int | enum | str_or_list | modifiers
+    # bid | str | float | int | enum | str_or_list | modifiers | key_comb
     kind: str
     default: Any = _REQUIRED
     allowed: tuple[str, ...] = ()  # for enum / modifiers
@@ -65,6 +69,7 @@ class ParamSpec:
             "enum": choices,
             "str_or_list": "str | list[str]",
             "modifiers": f"list[{choices}]",
+            "key_comb": "str",
         }[self.kind]
 
 
@@ -91,8 +96,9 @@ _MODS = ParamSpec("modifiers", "modifiers", (), _MODIFIERS)
 ACTION_SPECS: dict[str, ActionSpec] = dict([
     _spec("noop", "Do nothing and wait wait_ms milliseconds (0 to 10000).",
           ParamSpec("wait_ms", "float", 1000.0, min=0, max=10000)),
-    _spec("scroll", "Scroll the page by delta_x, delta_y pixels.",
-          ParamSpec("delta_x", "float"), ParamSpec("delta_y", "float")),
+    _spec("scroll", f"Scroll the page by delta_x, delta_y pixels (each -{MAX_SCROLL_PX} to {MAX_SCROLL_PX}).",
+          ParamSpec("delta_x", "float", min=-MAX_SCROLL_PX, max=MAX_SCROLL_PX),
+          ParamSpec("delta_y", "float", min=-MAX_SCROLL_PX, max=MAX_SCROLL_PX)),
     _spec("fill", "Type value into the input element bid, replacing its content.",
           _bid(), ParamSpec("value", "str", allow_empty=True)),
     _spec("select_option", "Select one or more options of the <select> element bid.",
@@ -102,7 +108,7 @@ ACTION_SPECS: dict[str, ActionSpec] = dict([
     _spec("dblclick", "Double-click the element bid.", _bid(), _BUTTON, _MODS),
     _spec("hover", "Move the mouse over the element bid.", _bid()),
     _spec("press", "Focus the element bid and press a key combination, e.g. 'Enter' or 'Control+a'.",
-          _bid(), ParamSpec("key_comb", "str")),
+          _bid(), ParamSpec("key_comb", "key_comb", allowed=_MODIFIERS)),
     _spec("focus", "Focus the element bid.", _bid()),
     _spec("clear", "Clear the content of the input element bid.", _bid()),
     _spec("drag_and_drop", "Drag the element from_bid and drop it onto the element to_bid.",
@@ -115,7 +121,8 @@ ACTION_SPECS: dict[str, ActionSpec] = dict([
     _spec("new_tab", "Open a new empty tab."),
     _spec("go_back", "Go back in the browser history."),
     _spec("go_forward", "Go forward in the browser history."),
-    _spec("goto", "Navigate to an http:// or https:// url.", ParamSpec("url", "str")),
+    _spec("goto", "Navigate to an http:// or https:// url of the app's own site (same scheme, host and port).",
+          ParamSpec("url", "str")),
     _spec("send_msg_to_user", "Send a message (e.g. the final answer) to the user.",
           ParamSpec("text", "str")),
     _spec("report_infeasible", "Declare the task infeasible, giving the reason.",
@@ -329,6 +336,11 @@ def _coerce(param: ParamSpec, value: Any, action: str) -> Any:
         if len(set(value)) != len(value):
             raise ActionParseError(f"{where} contains a duplicate modifier")
         return value
+    if kind == "key_comb":
+        if type(value) is not str:
+            raise ActionParseError(f"{where} must be a string such as 'Enter', got {value!r}")
+        _check_key_comb(value, param.allowed, where)
+        return value
     if kind == "str_or_list":
         items = value if isinstance(value, list) else [value]
         if not items:
@@ -346,6 +358,49 @@ def _coerce(param: ParamSpec, value: Any, action: str) -> Any:
     if action == "goto":
         _check_url(value, where)
     return value
+
+
+# A key name as Playwright spells it (Enter, ArrowLeft, F5, KeyA, Digit1, Space) or one visible character.
+_KEY = re.compile(r"[A-Za-z][A-Za-z0-9]{1,19}|[^\s]")
+
+
+def _check_key_comb(value: str, modifiers: tuple[str, ...], where: str) -> None:
+    # 'Shift++' presses '+': a trailing '+' after a separator is the key itself.
+    if value == "+":
+        key, mods = "+", ""
+    elif value.endswith("++"):
+        key, mods = "+", value[:-2]
+    else:
+        mods, _, key = value.rpartition("+")
+    mods_list = mods.split("+") if value != "+" and "+" in value else []  # '+a' -> [''] (refused)
+    hint = (f"a key such as 'Enter', 'a' or 'Control+Shift+ArrowLeft' (at most {MAX_MODIFIERS} modifiers "
+            f"from {', '.join(modifiers)}, then one key)")
+    if not _KEY.fullmatch(key):
+        raise ActionParseError(f"{where} must be {hint}, got {value!r}")
+    if len(mods_list) > MAX_MODIFIERS or len(set(mods_list)) != len(mods_list) \
+            or any(m not in modifiers for m in mods_list):
+        raise ActionParseError(f"{where} must be {hint}, got {value!r}")
+
+
+def origin_of(url: str) -> str:
+    """`scheme://host:port` of an http(s) URL, default ports made explicit; '' for anything else."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return ""
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https") or not parts.hostname:
+        return ""
+    return f"{scheme}://{parts.hostname.lower()}:{port or (443 if scheme == 'https' else 80)}"
+
+
+def check_navigation(action: Action, origin: str) -> None:
+    """The environment's half of goto's validation: the URL must be on the app's own origin (the
+    grammar cannot know it). Other hosts, other ports of the same host and other schemes are refused."""
+    if action.name == "goto" and origin_of(action.args["url"]) != origin_of(origin):
+        raise ActionParseError(f"goto(): {action.args['url']!r} is outside the app's site {origin_of(origin)}; "
+                               "only its own pages can be opened")
 
 
 def _check_url(url: str, where: str) -> None:

@@ -5,9 +5,13 @@ coverage union) and returns (observation, info); `step(action_str)` returns (obs
 terminated, truncated, info). The `reset()` *action* is different: it is one step of the session
 that goes back to the start page and keeps the coverage baseline (PAPER.md).
 
-Robustness: every browser call has a timeout; if the browser crashes or hangs, it is restarted on
-the start page, the step is recorded as failed (reward 0) and the session goes on with its
-coverage baseline intact (the union lives in the scorer, not in the browser).
+Robustness: every browser call has a timeout, and the whole step has one deadline
+(`EnvConfig.step_timeout_s`) enforced by a watchdog thread that kills the browser's process tree:
+Playwright's sync calls block this thread, and a renderer frozen in a CDP call (a `while(true){}`
+handler) never answers, so killing the browser is the one thing that always unblocks the step. A
+crashed, hung or killed browser is restarted on the start page, the step is recorded as failed
+(reward 0) and the session goes on with its coverage baseline intact (the union lives in the
+scorer, not in the browser).
 """
 from __future__ import annotations
 
@@ -15,15 +19,18 @@ import io
 import logging
 import os
 import shutil
+import threading
 import time
+import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import psutil
 from PIL import Image
 
-from jamel.actions import Action, ActionParseError, parse_action
+from jamel.actions import Action, ActionParseError, check_navigation, origin_of, parse_action
 from jamel.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake
 from jamel.coverage.scorer import NoveltyScorer, novelty_reward
 from jamel.offline_assets import load_vendor_map, resolve_vendored, vendored_headers
@@ -63,6 +70,7 @@ TARGET_BOX_JS = """(bid) => {
 }"""
 # Actions after which the old document may be gone: take its coverage first, or it is lost.
 NAVIGATING = {"reset", "goto", "go_back", "go_forward", "tab_close"}
+CLOSE_TIMEOUT_S = 10.0  # closing a browser that does not answer: then it is killed
 
 
 CHROMIUM_HELP = ("pass --browser-path PATH (or set JAMEL_CHROMIUM=PATH), run `playwright install chromium` "
@@ -112,10 +120,88 @@ class EnvConfig:
     upload_dir: str | None = None  # upload_file() may only pick files from here
     chromium_path: str | None = None
     headless: bool = True
+    step_timeout_s: float = 30.0  # deadline for a whole step (action..observation); on expiry the browser is killed
+    start_timeout_s: float = 60.0  # deadline for (re)starting the browser on the start page and observing it
 
 
 class BrowserCrash(RuntimeError):
     pass
+
+
+def kill_process_tree(proc: psutil.Process | None) -> None:
+    """SIGKILL a process and all its descendants (Chromium's zygotes, renderers, GPU/utility processes)."""
+    if proc is None:
+        return
+    try:
+        procs = proc.children(recursive=True)  # collected first: children are reparented once the root dies
+    except psutil.Error:
+        procs = []
+    for p in [proc, *procs]:
+        try:
+            p.kill()  # psutil refuses if the PID was reused by another process
+        except psutil.Error:
+            pass
+
+
+def find_marked_process(marker: str) -> psutil.Process | None:
+    """The topmost process whose command line carries `marker` (only Chromium's browser process does:
+    it does not pass unknown switches on to its children)."""
+    def marked(procs) -> list[psutil.Process]:
+        out = []
+        for p in procs:
+            try:
+                if marker in p.cmdline():
+                    out.append(p)
+            except psutil.Error:
+                pass
+        return out
+
+    try:  # our own descendants first (Playwright's driver, then Chromium): cheap on a busy machine
+        found = marked(psutil.Process().children(recursive=True)) or marked(psutil.process_iter())
+    except psutil.Error:
+        return None
+    pids = {p.pid for p in found}
+    roots = [p for p in found if p.ppid() not in pids]
+    return roots[0] if roots else None
+
+
+class Watchdog:
+    """A deadline for blocking browser work: on expiry it calls `kill` (from its own thread) once.
+
+    `cancel()` is final: after it returns, `kill` has either already run (then `fired` is True) or
+    never will, so a deadline that expires just as the work finishes cannot kill a healthy browser.
+    """
+
+    def __init__(self, seconds: float, kill, what: str):
+        self.seconds, self.what, self._kill = seconds, what, kill
+        self.fired = False
+        self._lock = threading.Lock()
+        self._done = False
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            if self._done:
+                return
+            self.fired = True
+            self._done = True
+        log.warning("deadline of %g s exceeded (%s): killing the browser", self.seconds, self.what)
+        self._kill()
+
+    def cancel(self) -> bool:
+        """Disarm; returns whether the deadline fired."""
+        with self._lock:
+            self._done = True
+        self._timer.cancel()
+        return self.fired
+
+    def __enter__(self) -> "Watchdog":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.cancel()
 
 
 class BrowserEnv:
@@ -139,6 +225,9 @@ class BrowserEnv:
         self._vendor = load_vendor_map(config.vendor_map) if config.vendor_map else {}
         origin = urlsplit(config.start_url)
         self._local_hosts = {origin.hostname, "127.0.0.1", "localhost"}
+        self._origin = origin_of(config.start_url)  # the corpus server: goto and navigation stay here
+        self._browser_proc: psutil.Process | None = None  # for the watchdog (see Watchdog)
+        self._phase = ""  # what the step is doing, for the deadline's log line
 
     # -- browser lifecycle ------------------------------------------------------------------------
     def _launch(self) -> None:
@@ -146,21 +235,26 @@ class BrowserEnv:
 
         if self._pw is None:
             self._pw = sync_playwright().start()
+        # A unique switch that Chromium ignores: it lets the watchdog find (and kill) this browser's
+        # process tree without asking the browser, which may be the thing that hangs.
+        marker = f"--jamel-browser={uuid.uuid4().hex}"
         args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-                "--mute-audio", "--font-render-hinting=none"]
+                "--mute-audio", "--font-render-hinting=none", marker]
         if self.cfg.block_external:
             # Belt and braces with the request router: never wait on DNS for another host.
             args.append("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost")
         self._browser = self._pw.chromium.launch(
             executable_path=find_chromium(self.cfg.chromium_path, self._pw), headless=self.cfg.headless, args=args)
+        self._browser_proc = find_marked_process(marker)
+        if self._browser_proc is None:
+            log.warning("browser process not found: the step deadline cannot kill a hung browser")
         w, h = self.cfg.viewport
         self._context = self._browser.new_context(viewport={"width": w, "height": h}, device_scale_factor=1,
                                                   service_workers="block", accept_downloads=False)
         self._context.set_default_timeout(self.cfg.action_timeout_ms)
         self._context.set_default_navigation_timeout(self.cfg.navigation_timeout_ms)
-        if self.cfg.block_external:
-            self._context.route("**/*", self._route)
+        self._context.route("**/*", self._route)
         self.pages, self._collectors, self.active = [], {}, 0
         page = self._context.new_page()
         self._attach(page)
@@ -169,9 +263,14 @@ class BrowserEnv:
         self._goto(page, self.cfg.start_url)
 
     def _route(self, route) -> None:
-        url = route.request.url
+        request = route.request
+        url = request.url
         host = urlsplit(url).hostname
-        if url.startswith(("data:", "blob:", "about:")) or host in self._local_hosts:
+        if request.is_navigation_request() and origin_of(url) != self._origin:
+            # A link, form, script or popup taking a page to another origin (another port included).
+            self.blocked_requests.append(url)
+            route.abort("blockedbyclient")
+        elif not self.cfg.block_external or url.startswith(("data:", "blob:", "about:")) or host in self._local_hosts:
             route.continue_()
         elif (local := resolve_vendored(url, self._vendor)) is not None:
             self.vendored_requests.append(url)  # answered from a vendored copy, offline and identical
@@ -180,51 +279,98 @@ class BrowserEnv:
             self.blocked_requests.append(url)
             route.abort("blockedbyclient")
 
+    @staticmethod
+    def _on_dialog(dialog) -> None:
+        # alert/confirm/prompt are dismissed (Cancel; a prompt answers null) so they never block a step;
+        # "leave this page?" is accepted so reset(), goto, go_back and reloads always leave the page.
+        try:
+            dialog.accept() if dialog.type == "beforeunload" else dialog.dismiss()
+        except Exception as exc:  # the page went away with its dialog
+            log.debug("dialog already gone: %s", _short(exc))
+
     def _on_page(self, page) -> None:
-        # Pages opened by the app (target=_blank, window.open) join the session with coverage on.
-        # Idempotent: the first page is attached explicitly before its first navigation, because
-        # the event may be delivered only after a later call.
-        if page in self._collectors:
+        # Pages opened by the app (target=_blank, window.open) join the session. Only bookkeeping here:
+        # this handler runs interleaved with whatever the main flow is blocked in, so coverage is set up
+        # by the main flow (`_adopt_pages`, before every take) at a well-defined point.
+        if page in self.pages:
             return
-        self._collectors[page] = None  # claimed before any I/O: the two callers can interleave
         self.pages.append(page)
         page.on("close", lambda p: self._collectors.pop(p, None))
-        page.on("dialog", lambda d: d.dismiss())  # alert/confirm must never block a step
-        cdp = self._context.new_cdp_session(page)
-        collector = CoverageCollector(cdp, self.filter)
-        collector.start()
-        self._collectors[page] = collector
+        page.on("dialog", self._on_dialog)
+
+    def _adopt_pages(self) -> None:
+        """Coverage for pages that joined since the last call. V8 precise coverage is per isolate, and an
+        opener and its window.open popup share one: a page whose isolate is profiled already only lends
+        its script sources, because starting coverage again would reset the counters of what ran."""
+        for page in list(self.pages):
+            if page in self._collectors or page.is_closed():
+                continue
+            try:
+                collector = CoverageCollector(self._context.new_cdp_session(page), self.filter)
+                live = [c for c in self._collectors.values() if c is not None and c.profiling]
+                shared = bool(live) and collector.isolate_id() in {c.isolate_id() for c in live}
+                collector.start(profile=not shared)
+            except Exception as exc:
+                if self._browser_dead(exc):
+                    raise
+                # A popup that closed itself at once: its page is gone, the browser is fine.
+                log.info("coverage not started on a page that went away: %s", _short(exc))
+                continue
+            self._collectors[page] = collector
 
     def _attach(self, page) -> None:
-        """Coverage on for a page we opened ourselves, *before* it loads anything.
-
-        The context's page event may be handling the same page concurrently (Playwright's sync API runs
-        event handlers while we wait on the browser), so wait until whichever caller got there first
-        has started the collector."""
+        """Coverage on for a page we opened ourselves, *before* it loads anything."""
         self._on_page(page)
-        for _ in range(400):
-            if self._collectors.get(page) is not None:
-                return
-            page.wait_for_timeout(5)
-        raise BrowserCrash("coverage could not be started on a new page")
+        self._adopt_pages()
+        if self._collectors.get(page) is None:
+            raise BrowserCrash("coverage could not be started on a new page")
 
     def _goto(self, page, url: str) -> None:
         page.goto(url, wait_until="load")
 
+    def _deadline(self, seconds: float, what: str) -> Watchdog:
+        return Watchdog(seconds, self._kill_browser, what)
+
+    def _kill_browser(self) -> None:
+        kill_process_tree(self._browser_proc)  # read at fire time: the browser running now
+
     def _close_browser(self) -> None:
-        for closer in (lambda: self._context and self._context.close(), lambda: self._browser and self._browser.close()):
-            try:
-                closer()
-            except Exception:  # already dead
-                pass
-        self._browser = self._context = None
+        # Closing talks to the browser, which may be frozen: bounded, and killed if it does not answer.
+        with self._deadline(CLOSE_TIMEOUT_S, "closing the browser"):
+            for closer in (lambda: self._context and self._context.close(),
+                           lambda: self._browser and self._browser.close()):
+                try:
+                    closer()
+                except Exception:  # already dead
+                    pass
+        kill_process_tree(self._browser_proc)  # stragglers of a killed or crashed browser
+        self._browser = self._context = self._browser_proc = None
         self.pages, self._collectors = [], {}
 
-    def _restart(self) -> None:
-        log.warning("restarting the browser (step %d)", self.step_count)
-        self.restarts += 1
-        self._close_browser()
-        self._launch()
+    def _fresh_start(self, restart: bool) -> tuple[list[ScriptTake], Observation]:
+        """(Re)launch the browser on the start page, under a deadline of its own; returns the page
+        load's coverage and the first observation. Tried twice; a start page that cannot be loaded and
+        observed at all ends the session with BrowserCrash."""
+        last = ""
+        for attempt in range(2):
+            if restart:
+                log.warning("restarting the browser (step %d)", self.step_count)
+                self.restarts += 1
+            restart = True
+            wd = self._deadline(self.cfg.start_timeout_s, f"starting the browser on {self.cfg.start_url}")
+            try:
+                self._close_browser()
+                self._launch()
+                self.page.wait_for_timeout(self.cfg.settle_ms)
+                takes = self._take_coverage()
+                obs = self._observe()
+                if not wd.cancel():
+                    return takes, obs
+                last = "deadline exceeded"
+            except Exception as exc:
+                last = "deadline exceeded" if wd.cancel() else f"{type(exc).__name__}: {_short(exc)}"
+            log.warning("browser start failed (attempt %d): %s", attempt + 1, last)
+        raise BrowserCrash(f"the browser could not be started on {self.cfg.start_url}: {last}")
 
     def close(self) -> None:
         self._close_browser()
@@ -241,32 +387,56 @@ class BrowserEnv:
 
     @property
     def page(self):
-        if self.pages[self.active].is_closed():  # the app closed its own window
-            self.pages = [p for p in self.pages if not p.is_closed()] or [self._context.new_page()]
-            self.active = min(self.active, len(self.pages) - 1)
+        if any(p.is_closed() for p in self.pages):  # the app closed a window (a popup, or its own)
+            current = self.pages[self.active] if self.active < len(self.pages) else None
+            self.pages = [p for p in self.pages if not p.is_closed()]
+            if not self.pages:
+                self._attach(self._context.new_page())
+            self.active = self.pages.index(current) if current in self.pages else min(self.active, len(self.pages) - 1)
         return self.pages[self.active]
 
     # -- coverage ---------------------------------------------------------------------------------
     def _take_coverage(self) -> list[ScriptTake]:
+        """One take per V8 isolate. A take covers the whole isolate and resets its counters, and an opener
+        and its window.open popup share one, so pages are grouped by isolate: one collector of each group
+        takes, the others lend the sources of their own scripts."""
+        self._adopt_pages()
+        live = [(p, c) for p in list(self.pages) if (c := self._collectors.get(p)) is not None and not p.is_closed()]
+        groups: dict[str, list[CoverageCollector]] = {}
+        for page, collector in live:
+            try:
+                key = collector.isolate_id() if len(live) > 1 else ""
+            except Exception as exc:
+                if self._browser_dead(exc):
+                    raise
+                log.info("page closed before its coverage was taken: %s", _short(exc))
+                continue
+            groups.setdefault(key, []).append(collector)
         takes: list[ScriptTake] = []
-        for page in list(self.pages):
-            collector = self._collectors.get(page)
-            if collector is not None and not page.is_closed():
-                takes.extend(collector.take())
+        for group in groups.values():
+            group.sort(key=lambda c: not c.profiling)
+            first, others = group[0], group[1:]
+            try:
+                if not first.profiling:  # the page that profiled this isolate has closed or moved away
+                    first.start_profiling()
+                takes.extend(first.take(tuple(c.cdp for c in others)))
+            except Exception as exc:
+                if self._browser_dead(exc):
+                    raise
+                # The page closed itself (a popup calling window.close()) between the check and the take:
+                # what ran in it since the previous take is lost with it; the browser is fine.
+                log.info("coverage of a closed page is lost: %s", _short(exc))
         return takes
 
     # -- Gymnasium API ----------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> tuple[Observation, dict[str, Any]]:
         """Start a new session: fresh browser state, empty coverage union, C(0) = the page load."""
-        self._close_browser()
         self.scorer.clear()
         self.blocked_requests, self.vendored_requests = [], []
         self._pending_takes = []
         self.step_count = self.episode = self.episode_step = self.restarts = 0
-        self._launch()
-        self.page.wait_for_timeout(self.cfg.settle_ms)
-        score = self.scorer.add(self._take_coverage())
-        obs = self._observe()
+        takes, obs = self._fresh_start(restart=False)
+        score = self.scorer.add(takes)
         return obs, {"coverage": score.coverage, "counts": asdict(score.counts), "seed": seed,
                      "coverage_filter": self.cfg.coverage_filter}
 
@@ -280,19 +450,27 @@ class BrowserEnv:
         action: Action | None = None
         try:
             action = parse_action(action_str)
+            check_navigation(action, self._origin)  # goto stays in the app's origin
             info["action_canonical"] = action.to_string()
         except ActionParseError as exc:
+            action = None
             info["valid"], info["error"] = False, f"invalid action: {exc}"
 
+        # One deadline for the whole step: action, settle, coverage, scoring and observation.
+        wd = self._deadline(self.cfg.step_timeout_s, f"step {self.step_count}")
+        self._phase = "action"
         executed_ok = False
+        obs: Observation | None = None
         takes, self._pending_takes = self._pending_takes, []
         try:
             if action is not None:
                 if action.name in NAVIGATING:
+                    self._phase = "coverage"
                     t0 = time.perf_counter()
                     takes.extend(self._take_coverage())
                     timings.coverage_ms += (time.perf_counter() - t0) * 1000
                 info["target_box"] = self._target_box(action)
+                self._phase = "action"
                 t0 = time.perf_counter()
                 try:
                     self._execute(action)
@@ -300,36 +478,49 @@ class BrowserEnv:
                 except BrowserCrash:
                     raise
                 except Exception as exc:  # a failed action (no such bid, timeout, ...): reward 0
-                    if self._browser_dead(exc):
+                    if wd.fired or self._browser_dead(exc):
                         raise BrowserCrash(str(exc)) from exc
                     info["error"] = f"{type(exc).__name__}: {_short(exc)}"
                 timings.action_ms = (time.perf_counter() - t0) * 1000
+                self._phase = "settle"
                 t0 = time.perf_counter()
                 self.page.wait_for_timeout(self.cfg.settle_ms)
                 timings.settle_ms = (time.perf_counter() - t0) * 1000
+            self._phase = "coverage"
             t0 = time.perf_counter()
             takes.extend(self._take_coverage())
             timings.coverage_ms += (time.perf_counter() - t0) * 1000
         except Exception as exc:  # crashed or hung browser: restart, keep the session going
-            info["error"] = f"browser failure: {type(exc).__name__}: {_short(exc)}"
+            fired = wd.cancel()
+            info["error"] = self._failure_text(fired, exc)
             info["browser_restarted"] = True
             executed_ok = False
-            self._restart()
-            takes.extend(self._take_coverage())  # the restarted page's load is part of the union
+            more, obs = self._fresh_start(restart=True)
+            takes.extend(more)  # the restarted page's load is part of the union
+            wd = self._deadline(self.cfg.step_timeout_s, f"step {self.step_count} after a restart")
+        self._phase = "scoring"
         score = self.scorer.add(takes)
         timings.scoring_ms = score.scoring_ms
         reward = novelty_reward(score, action_ok=info["valid"] and executed_ok)
         if action is not None and action.name == "reset":
             self.episode += 1
             self.episode_step = 0
+        self._phase = "observation"
         t0 = time.perf_counter()
-        try:
-            obs = self._observe()
-        except Exception as exc:
-            info["error"] = (info["error"] + "; " if info["error"] else "") + f"observation failed: {_short(exc)}"
+        failure: Exception | None = None
+        if obs is None:
+            try:
+                obs = self._observe()
+            except Exception as exc:
+                failure = exc
+        if wd.cancel() or failure is not None:
+            # A failure after the reward was computed still fails the step: reward 0 (PAPER.md).
+            reward, executed_ok = 0, False
+            text = self._failure_text(wd.fired, failure, during="observation")
+            info["error"] = (info["error"] + "; " if info["error"] else "") + text
             info["browser_restarted"] = True
-            self._restart()
-            obs = self._observe()
+            more, obs = self._fresh_start(restart=True)
+            self._pending_takes += more  # the new page load counts toward the next step's take
         obs.last_action_error = info["error"]
         timings.observation_ms = (time.perf_counter() - t0) * 1000
         timings.step_ms = (time.perf_counter() - t_start) * 1000
@@ -338,24 +529,39 @@ class BrowserEnv:
         truncated = self.step_count >= self.cfg.max_steps
         return obs, reward, False, truncated, info
 
+    def _failure_text(self, fired: bool, exc: Exception | None, during: str = "") -> str:
+        if fired:
+            text = (f"step deadline of {self.cfg.step_timeout_s:g} s exceeded during {self._phase}: "
+                    "browser killed and restarted")
+        else:
+            what = f"{type(exc).__name__}: {_short(exc)}" if exc is not None else "unknown"
+            text = f"{during} failed: {what}" if during else f"browser failure: {what}"
+        log.warning("step %d: %s", self.step_count, text)
+        return text
+
     def begin_episode(self) -> Observation:
         """A new episode inside the session, not a step: back to the start page, baseline kept.
 
         Used for sessions of fixed-length episodes (data collection). Coverage taken here joins the
         next step's take, so the recorded takes stay one entry per step.
         """
+        wd = self._deadline(self.cfg.step_timeout_s, "episode reset")
         try:
             self._pending_takes += self._take_coverage()
             self._execute(Action("reset", {}))
             self.page.wait_for_timeout(self.cfg.settle_ms)
             self._pending_takes += self._take_coverage()
+            obs = self._observe()
+            if wd.cancel():
+                raise BrowserCrash("deadline exceeded")
         except Exception as exc:
+            wd.cancel()
             log.warning("episode reset failed (%s); restarting the browser", _short(exc))
-            self._restart()
-            self._pending_takes += self._take_coverage()
+            more, obs = self._fresh_start(restart=True)
+            self._pending_takes += more
         self.episode += 1
         self.episode_step = 0
-        return self._observe()
+        return obs
 
     # -- actions ----------------------------------------------------------------------------------
     def _el(self, bid: str):
@@ -457,8 +663,15 @@ class BrowserEnv:
         return out
 
     def _browser_dead(self, exc: Exception) -> bool:
-        # Only the browser's own state decides: error texts can quote page content (a bid, a label).
-        return type(exc).__name__ == "TargetClosedError" or self._browser is None or not self._browser.is_connected()
+        # Only the browser's own state decides: error texts can quote page content (a bid, a label),
+        # and a TargetClosedError from a page that closed itself (a popup) is not a crash.
+        if self._browser is None or not self._browser.is_connected():
+            return True
+        proc = self._browser_proc
+        try:
+            return proc is not None and (not proc.is_running() or proc.status() == psutil.STATUS_ZOMBIE)
+        except psutil.Error:
+            return True
 
     # -- observation ------------------------------------------------------------------------------
     def _observe(self) -> Observation:

@@ -70,17 +70,39 @@ class CoverageCollector:
         self.cdp = cdp
         self.script_filter = script_filter
         self._known: dict[str, _KnownScript] = {}  # scriptId -> key
+        self.profiling = False
 
-    def start(self) -> None:
-        self.cdp.send("Profiler.enable")
+    def start(self, profile: bool = True) -> None:
+        """`profile=False`: sources only, for a page whose V8 isolate another collector already profiles
+        (precise coverage is per isolate, and starting it again would reset the isolate's counters)."""
         # Debugger is needed for getScriptSource; it also keeps scripts alive until we read them.
         self.cdp.send("Debugger.enable", {"maxScriptsCacheSize": 100_000_000})
         self.cdp.send("Debugger.setSkipAllPauses", {"skip": True})  # a `debugger;` in app code must not freeze it
-        self.cdp.send("Profiler.startPreciseCoverage", {"callCount": True, "detailed": True})
+        if profile:
+            self.start_profiling()
 
-    def take(self) -> list[ScriptTake]:
+    def start_profiling(self) -> None:
+        self.cdp.send("Profiler.enable")
+        self.cdp.send("Profiler.startPreciseCoverage", {"callCount": True, "detailed": True})
+        self.profiling = True
+
+    def isolate_id(self) -> str:
+        return self.cdp.send("Runtime.getIsolateId")["id"]
+
+    def _source(self, script_id: str, others: tuple[Any, ...]) -> str | None:
+        # A take covers the whole V8 isolate, which pages of one renderer (an opener and its window.open
+        # popup) share; each page's session only knows its own scripts' sources.
+        for cdp in (self.cdp, *others):
+            try:
+                return cdp.send("Debugger.getScriptSource", {"scriptId": script_id})["scriptSource"]
+            except Exception:
+                continue
+        return None
+
+    def take(self, source_sessions: tuple[Any, ...] = ()) -> list[ScriptTake]:
         """Coverage since the previous take, for filtered scripts that executed anything (merging only
-        adds counts, so a script whose counts are all zero changes nothing)."""
+        adds counts, so a script whose counts are all zero changes nothing). `source_sessions`: CDP
+        sessions of other pages in the same isolate, asked for sources this page does not know."""
         result = self.cdp.send("Profiler.takePreciseCoverage")["result"]
         takes: list[ScriptTake] = []
         for script in result:
@@ -93,7 +115,9 @@ class CoverageCollector:
             known = self._known.get(script["scriptId"])
             source = None
             if known is None:
-                source = self.cdp.send("Debugger.getScriptSource", {"scriptId": script["scriptId"]})["scriptSource"]
+                source = self._source(script["scriptId"], source_sessions)
+                if source is None:  # its page closed since the script ran: nothing can read it any more
+                    continue
                 known = _KnownScript(script_key(url, source), url)
                 self._known[script["scriptId"]] = known
             takes.append(ScriptTake(known.key, known.url, functions, source))
