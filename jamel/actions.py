@@ -196,6 +196,8 @@ def parse_action(text: str) -> Action:
         raise ActionParseError("empty action")
     if len(text) > MAX_ACTION_CHARS:
         raise ActionParseError(f"action is too long ({len(text)} chars, max {MAX_ACTION_CHARS})")
+    if _UNTYPEABLE.search(text):
+        raise ActionParseError("action must not contain NUL characters or unpaired surrogates")
     try:
         # ast.parse only builds a syntax tree; nothing is compiled to code or run.
         tree = ast.parse(text, mode="eval")
@@ -349,10 +351,14 @@ def _coerce(param: ParamSpec, value: Any, action: str) -> Any:
             if type(item) is not str or not item.strip():
                 raise ActionParseError(f"{where} must be a non-empty string or a list of "
                                        f"non-empty strings, got {item!r}")
+            if _UNTYPEABLE.search(item):
+                raise ActionParseError(f"{where} must not contain NUL characters or unpaired surrogates")
         return value
     # Plain string parameter.
     if type(value) is not str:
         raise ActionParseError(f"{where} must be a string, got {value!r}")
+    if _UNTYPEABLE.search(value):
+        raise ActionParseError(f"{where} must not contain NUL characters or unpaired surrogates")
     if not value.strip() and not param.allow_empty:
         raise ActionParseError(f"{where} must not be empty")
     if action == "goto":
@@ -360,6 +366,7 @@ def _coerce(param: ParamSpec, value: Any, action: str) -> Any:
     return value
 
 
+_UNTYPEABLE = re.compile("[\x00\ud800-\udfff]")  # no keyboard types them, and UTF-8 cannot carry them
 # A key name as Playwright spells it (Enter, ArrowLeft, F5, KeyA, Digit1, Space) or one visible character.
 _KEY = re.compile(r"[A-Za-z][A-Za-z0-9]{1,19}|[^\s]")
 

@@ -57,6 +57,8 @@ def _explore_parser(sub) -> None:
                    help="Chromium to drive (default: $JAMEL_CHROMIUM, Playwright's own Chromium, the system's chromium)")
     p.add_argument("--settle-ms", type=int, default=250, help="wait after each action before coverage is taken")
     p.add_argument("--action-timeout-ms", type=int, default=3000)
+    p.add_argument("--step-timeout-s", type=float, default=30.0,
+                   help="deadline for a whole step; a browser that exceeds it is killed and restarted")
     p.add_argument("--episode-steps", type=int, default=0,
                    help="go back to the start page every N steps (sessions of episodes; 0 = only when the agent resets)")
     p.add_argument("--no-record-takes", action="store_true", help="do not keep coverage_takes.jsonl")
@@ -97,7 +99,8 @@ def cmd_explore(args) -> int:
                         sessions=args.sessions, seed=args.seed, output=args.output,
                         coverage_filter=args.coverage_filter, coverage_mode=args.coverage_mode,
                         vendor_map=args.vendor_map, settle_ms=args.settle_ms,
-                        action_timeout_ms=args.action_timeout_ms, episode_steps=args.episode_steps,
+                        action_timeout_ms=args.action_timeout_ms, step_timeout_s=args.step_timeout_s,
+                        episode_steps=args.episode_steps,
                         record_takes=not args.no_record_takes,
                         html_report=not args.no_html_report, agent_kwargs=agent_kwargs)
     print(json.dumps({"config": vars(args)}, default=str))

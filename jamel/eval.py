@@ -42,6 +42,7 @@ class EvalConfig:
     vendor_map: str | None = None
     settle_ms: int = 250
     action_timeout_ms: int = 3000
+    step_timeout_s: float = 30.0  # the whole step's deadline (see EnvConfig.step_timeout_s)
     agent_kwargs: dict[str, Any] = field(default_factory=dict)
     max_retries: int = 2  # Ray re-runs a unit whose worker died this many times
     ray_address: str | None = None  # None: start a local Ray; "auto": join a running cluster
@@ -68,7 +69,8 @@ def run_unit(cfg_dict: dict[str, Any], app: str, k: int) -> dict[str, Any]:
     with CorpusServer(cfg.corpus) as server:  # port 0: every worker gets its own free port
         env_cfg = EnvConfig(start_url=server.url_for(app), max_steps=cfg.max_steps,
                             coverage_filter=cfg.coverage_filter, coverage_mode=cfg.coverage_mode,
-                            vendor_map=cfg.vendor_map, settle_ms=cfg.settle_ms, action_timeout_ms=cfg.action_timeout_ms)
+                            vendor_map=cfg.vendor_map, settle_ms=cfg.settle_ms, action_timeout_ms=cfg.action_timeout_ms,
+                            step_timeout_s=cfg.step_timeout_s)
         with BrowserEnv(env_cfg) as env:
             summary = run_session(env, build_agent(cfg.agent, **cfg.agent_kwargs), app, session_dir(cfg, app, k),
                                   seed, cfg.max_steps, session_id=f"{cfg.method}/{app}/session_{k}")

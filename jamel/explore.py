@@ -51,6 +51,7 @@ class ExploreConfig:
     vendor_map: str | None = None
     settle_ms: int = 250
     action_timeout_ms: int = 3000
+    step_timeout_s: float = 30.0  # the whole step's deadline (see EnvConfig.step_timeout_s)
     episode_steps: int = 0  # >0: back to the start page every this many steps (sessions of episodes)
     record_takes: bool = True
     html_report: bool = True
@@ -219,7 +220,7 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
                 continue
             env_cfg = EnvConfig(start_url=server.url_for(app), max_steps=cfg.steps, coverage_filter=cfg.coverage_filter,
                                 coverage_mode=cfg.coverage_mode, vendor_map=cfg.vendor_map, settle_ms=cfg.settle_ms,
-                                action_timeout_ms=cfg.action_timeout_ms)
+                                action_timeout_ms=cfg.action_timeout_ms, step_timeout_s=cfg.step_timeout_s)
             with BrowserEnv(env_cfg) as env:
                 if bar:
                     bar.set_description(f"{app} #{k}")

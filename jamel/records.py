@@ -5,8 +5,24 @@ One step record schema (`StepRecord`) is the row format of every `trajectory.par
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from typing import Any
+
+MAX_MODEL_OUTPUT_CHARS = 20_000  # far above a real answer (256 new tokens); a runaway one is cut
+MAX_FIELD_CHARS = 200_000  # any other text of a record (page titles and URLs can be anything)
+_UNSAFE = re.compile("[\x00\ud800-\udfff]")
+
+
+def safe_text(text: str, max_chars: int = MAX_FIELD_CHARS) -> str:
+    """Text from a model or a page made storable: UTF-8 encoders (parquet, most JSON readers) reject
+    lone surrogates, so they become U+FFFD (a valid surrogate pair is joined into its character), NULs
+    become U+FFFD too (C readers truncate at them), and the length is capped with a visible marker."""
+    if len(text) > max_chars:
+        text = text[:max_chars] + f"[... {len(text) - max_chars} characters cut]"
+    if _UNSAFE.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace").replace("\x00", "\ufffd")
+    return text
 
 
 @dataclass
@@ -99,7 +115,16 @@ class StepRecord:
     target_box: list[float] = field(default_factory=list)
 
     def to_row(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """The parquet row; every text goes through `safe_text`, so no model answer or page content can
+        make the trajectory unwritable."""
+        row = dataclasses.asdict(self)
+        for key, value in row.items():
+            cap = MAX_MODEL_OUTPUT_CHARS if key == "model_output" else MAX_FIELD_CHARS
+            if isinstance(value, str):
+                row[key] = safe_text(value, cap)
+            elif isinstance(value, list):
+                row[key] = [safe_text(v, cap) if isinstance(v, str) else v for v in value]
+        return row
 
 
 STEP_RECORD_FIELDS = [f.name for f in dataclasses.fields(StepRecord)]

@@ -268,8 +268,9 @@ class BrowserEnv:
         host = urlsplit(url).hostname
         if request.is_navigation_request() and origin_of(url) != self._origin:
             # A link, form, script or popup taking a page to another origin (another port included).
+            # "aborted" leaves the page where it was (a blocked navigation would commit an error page).
             self.blocked_requests.append(url)
-            route.abort("blockedbyclient")
+            route.abort("aborted")
         elif not self.cfg.block_external or url.startswith(("data:", "blob:", "about:")) or host in self._local_hosts:
             route.continue_()
         elif (local := resolve_vendored(url, self._vendor)) is not None:

@@ -1,0 +1,242 @@
+"""Hostile pages (issue 9 §2-3): a step never hangs, a dialog never traps, a popup never costs the browser,
+navigation stays in the app's origin, and any text can be stored. Real Chromium on the pages under
+tests/fixtures/hostile (one folder per hazard)."""
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import psutil
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import bid_of
+from jamel.agents.base import AgentOutput
+from jamel.browser.env import BrowserEnv, EnvConfig
+from jamel.server import CorpusServer
+
+HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
+DEADLINE_S = 5.0
+
+
+@pytest.fixture(scope="module")
+def hostile_server():
+    with CorpusServer(HOSTILE) as server:
+        yield server
+
+
+@pytest.fixture()
+def hostile_env(hostile_server):
+    envs = []
+
+    def make(app: str, **kw) -> BrowserEnv:
+        cfg = dict(start_url=hostile_server.url_for(app), settle_ms=100, step_timeout_s=DEADLINE_S)
+        cfg.update(kw)
+        envs.append(BrowserEnv(EnvConfig(**cfg)))
+        return envs[-1]
+
+    yield make
+    for env in envs:
+        env.close()
+
+
+def _frozen_step(env, action: str):
+    old = env._browser_proc
+    t0 = time.perf_counter()
+    obs, r, term, trunc, info = env.step(action)
+    elapsed = time.perf_counter() - t0
+    assert r == 0 and info["browser_restarted"], info["error"]
+    assert info["error"].startswith(f"step deadline of {DEADLINE_S:g} s exceeded") and "restarted" in info["error"]
+    # bounded: the deadline, then one relaunch (slow on a loaded machine, but bounded by its own deadline)
+    assert elapsed < DEADLINE_S + env.cfg.start_timeout_s
+    assert not old.is_running() or old.status() == psutil.STATUS_ZOMBIE  # the frozen browser is gone
+    assert env._browser_proc.pid != old.pid and env.restarts == 1
+    return obs
+
+
+def test_frozen_click_handler_hits_the_step_deadline(hostile_env):
+    env = hostile_env("frozen")
+    obs, _ = env.reset()
+    obs = _frozen_step(env, f"click('{bid_of(obs, 'Freeze')}')")  # while(true){} in the handler
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Work')}')")  # the session goes on
+    assert r == 1 and not info["browser_restarted"] and info["error"] == ""
+    assert env.step_count == 2
+
+
+def test_looping_javascript_url_hits_the_step_deadline(hostile_env):
+    env = hostile_env("jsloop")
+    obs, _ = env.reset()
+    obs = _frozen_step(env, f"click('{bid_of(obs, 'Loop forever', 'link')}')")  # href="javascript:for(;;){}"
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Work')}')")
+    assert r == 1 and not info["browser_restarted"]
+
+
+def test_close_does_not_hang_on_a_frozen_browser(hostile_env):
+    env = hostile_env("frozen", step_timeout_s=120)
+    obs, _ = env.reset()
+    env.page.evaluate("setTimeout(() => { for (;;) {} }, 0)")  # frozen between steps
+    env.page.wait_for_timeout(200)
+    t0 = time.perf_counter()
+    env.close()
+    assert time.perf_counter() - t0 < 30
+
+
+def test_beforeunload_never_traps_navigation(hostile_env):
+    env = hostile_env("beforeunload")
+    obs, _ = env.reset()
+    start = env.cfg.start_url
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Edit')}')")  # a user gesture arms the prompt
+    assert r == 1
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Other page', 'link')}')")
+    assert obs.url.endswith("/other.html") and info["error"] == ""
+    obs, r, *_, info = env.step("go_back()")
+    assert obs.url == start and info["error"] == ""
+    obs, r, *_, info = env.step(f"fill('{bid_of(obs, 'Draft')}', 'unsaved')")
+    t0 = time.perf_counter()
+    obs, r, *_, info = env.step("reset()")
+    assert info["error"] == "" and obs.url == start and time.perf_counter() - t0 < 10
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Edit')}')")
+    obs, r, *_, info = env.step(f"goto('{start}')")  # a reload
+    assert info["error"] == "" and info["executed"]
+    assert not any(env.step_count and False for _ in [0]) and env.restarts == 0
+
+
+def test_alert_confirm_prompt_are_dismissed(hostile_env):
+    env = hostile_env("dialogs")
+    obs, _ = env.reset()
+    for name, shown in [("Alert", "alerted"), ("Confirm", "cancelled"), ("Prompt", "no answer")]:
+        obs, r, *_, info = env.step(f"click('{bid_of(obs, name)}')")
+        assert (r, info["error"], info["browser_restarted"]) == (1, "", False)
+        assert env.page.evaluate("document.getElementById('out').textContent") == shown
+
+
+def test_popups_join_the_session_without_a_restart(hostile_env, tmp_path):
+    env = hostile_env("popups")
+    env.scorer.record_path = takes = tmp_path / "takes.jsonl"
+    obs, _ = env.reset()
+    start = env.cfg.start_url
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Open popup')}')")  # window.open, shares the renderer
+    assert r == 1 and not info["browser_restarted"] and info["error"] == ""
+    assert obs.open_urls == [start, start.replace("index.html", "popup.html")]
+    # the popup's own script ran while it loaded, and that counts for the session
+    recorded = [e["url"] for line in takes.read_text().splitlines() for e in json.loads(line)["entries"]]
+    assert any(u.endswith("/popup.js") for u in recorded)
+    obs, r, *_, info = env.step("tab_focus(1)")
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Popup action')}')")
+    assert r == 1 and obs.url.endswith("/popup.html")
+    obs, r, *_, info = env.step("tab_focus(0)")
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'New tab link', 'link')}')")  # target=_blank
+    assert not info["browser_restarted"] and info["error"] == "" and len(obs.open_urls) == 3
+    # a popup that closes itself: its script vanishes with it, which is not a browser crash
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Self-closing popup')}')")
+    assert r == 1 and not info["browser_restarted"] and info["error"] == ""
+    env.page.wait_for_timeout(300)
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Stay')}')")
+    assert r == 1 and not info["browser_restarted"]
+    assert not any(u.endswith("closing.html") for u in obs.open_urls) and obs.active_tab == 0
+    assert env.restarts == 0
+
+
+def test_navigation_stays_in_the_apps_origin(hostile_env):
+    env = hostile_env("popups")
+    obs, _ = env.reset()
+    start = env.cfg.start_url
+    port = start.split(":")[2].split("/")[0]
+    for url in ["http://127.0.0.1:9/away.html", f"http://localhost:{port}/popups/index.html",
+                f"https://127.0.0.1:{port}/popups/index.html", "http://example.com/"]:
+        obs, r, *_, info = env.step(f"goto('{url}')")
+        assert not info["valid"] and "outside the app's site" in info["error"] and r == 0
+    obs, r, *_, info = env.step(f"goto('{start.replace('index.html', 'popup.html')}')")
+    assert info["valid"] and info["error"] == "" and obs.url.endswith("/popup.html")
+    obs, r, *_, info = env.step("go_back()")
+    # a link and a window.open to another port of the same host: refused by the router, recorded,
+    # and the page stays in the app
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Leave the app', 'link')}')")
+    assert obs.url == start and not info["browser_restarted"]
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Popup elsewhere')}')")
+    assert not info["browser_restarted"] and all("127.0.0.1:9" not in u for u in obs.open_urls)
+    assert "http://127.0.0.1:9/away.html" in env.blocked_requests
+    assert "http://127.0.0.1:9/elsewhere.html" in env.blocked_requests
+
+
+def test_a_failure_after_the_reward_zeroes_the_step(novelty_env, monkeypatch):
+    env = novelty_env
+    obs, _ = env.reset()
+    real, calls = env._observe, []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("screenshot failed")
+        return real()
+
+    monkeypatch.setattr(env, "_observe", flaky)
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Alpha')}')")  # new code ran: would earn 1
+    assert info["coverage_delta"] > 0 and r == 0
+    assert "observation failed: RuntimeError: screenshot failed" in info["error"] and info["browser_restarted"]
+    assert obs.last_action_error == info["error"]
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Beta')}')")
+    assert r == 1 and info["error"] == ""
+
+
+class _HostileTextAgent:
+    name = "hostile-text"
+
+    def begin_session(self, ctx, seed):
+        self.answers = iter([
+            "thinking \ud800 about it <action>noop(10)</action>",
+            "nul \x00 byte <action>fill('1', 'a\x00b')</action>",
+            "<action>send_msg_to_user('\ud800')</action>",
+            "x" * 2_000_000 + "<action>noop(10)</action>",
+            "\udfff" * 10,
+        ])
+
+    def act(self, obs, ctx):
+        return AgentOutput(next(self.answers), "")
+
+
+def test_any_text_is_stored_safely(novelty_env, tmp_path):
+    from jamel.explore import run_session
+
+    env, agent = novelty_env, _HostileTextAgent()
+    for attempt in range(2):  # a rerun of the same session works too
+        out = tmp_path / "app" / "session_0"
+        summary = run_session(env, agent, "novelty", out, seed=0, steps=5, session_id="novelty/session_0",
+                              html_report=False)
+        assert summary["steps"] == 5
+        rows = pq.read_table(out / "trajectory.parquet").to_pylist()
+        assert len(rows) == 5
+        assert rows[0]["model_output"].startswith("thinking \ufffd about") and rows[0]["reward"] == 0
+        assert "\x00" not in rows[1]["model_output"] and not rows[1]["valid"]
+        assert "unpaired surrogates" in rows[2]["error"] and not rows[2]["valid"]
+        assert len(rows[3]["model_output"]) < 30_000 and "characters cut" in rows[3]["model_output"]
+        assert rows[4]["model_output"] == "\ufffd" * 10
+        json.loads((out / "summary.json").read_text())
+
+
+def test_hostile_pages_random_agent(hostile_server, tmp_path):
+    """The hostile-pages run: the random agent on every hazard, every step recorded, in bounded time.
+    JAMEL_HOSTILE_STEPS=20 for the full run (default 6 keeps the suite fast)."""
+    from jamel.corpus import Corpus
+    from jamel.explore import ExploreConfig, explore
+
+    steps = int(os.environ.get("JAMEL_HOSTILE_STEPS", "6"))
+    apps = Corpus(HOSTILE).apps()
+    assert apps == ["beforeunload", "dialogs", "frozen", "jsloop", "popups"]
+    t0 = time.perf_counter()
+    cfg = ExploreConfig(corpus=str(HOSTILE), apps=apps, agent="random", steps=steps, output=str(tmp_path),
+                        settle_ms=100, html_report=False, step_timeout_s=3.0)
+    summary = explore(cfg, Corpus(HOSTILE), progress=False)
+    wall = time.perf_counter() - t0
+    assert not (tmp_path / "failed.json").exists()
+    for app in apps:
+        rows = pq.read_table(tmp_path / app / "session_0" / "trajectory.parquet").to_pylist()
+        assert [r["step"] for r in rows] == list(range(1, steps + 1))
+        assert all(r["reward"] == 0 for r in rows if r["error"])
+    # each step is bounded by its deadline plus at most one relaunch
+    assert wall < len(apps) * (30 + steps * (3.0 + 60))
+    print(f"hostile run: {len(apps)} pages x {steps} steps in {wall:.1f} s; "
+          f"restarts {[json.loads((tmp_path / a / 'session_0' / 'summary.json').read_text())['browser_restarts'] for a in apps]}")
+    assert len(summary["apps"]) == len(apps)
