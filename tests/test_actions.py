@@ -401,3 +401,35 @@ def test_module_never_calls_eval_exec_compile() -> None:
                 continue  # re.compile builds a regex, not code
             name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
             assert name not in banned, f"actions.py calls {name}"
+
+
+# --- bounds and the environment's origin rule (issue 9 §3) ----------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "scroll(0, 10001)", "scroll(-10001, 0)", "scroll(0, 1e9)",
+    "press('1', 'Control+Shift+Alt+Meta+a')", "press('1', 'Shift+Shift+a')", "press('1', 'a+b')",
+    "press('1', 'Control+')", "press('1', '+a')", "press('1', 'NotAKeyNameThatIsThisLong')", "press('1', 'Enter Enter')",
+    "fill('1', 'a\\x00b')", "fill('1', '\\ud800')", "select_option('1', ['ok', '\\udfff'])",
+    "send_msg_to_user('\ud800')", "noop(10\x00)",
+])
+def test_bounds_are_refused(text: str) -> None:
+    with pytest.raises(ActionParseError):
+        parse_action(text)
+
+
+@pytest.mark.parametrize("key", ["Enter", "a", "+", "Shift++", "Control+a", "Control+Shift+ArrowLeft", "F12", "é"])
+def test_key_combinations_accepted(key: str) -> None:
+    assert parse_action(f"press('1', {key!r})").args["key_comb"] == key
+
+
+def test_goto_origin_rule() -> None:
+    origin = "http://127.0.0.1:8123/app/index.html"
+    ok = parse_action("goto('http://127.0.0.1:8123/other/page.html?x=1')")
+    actions.check_navigation(ok, origin)
+    actions.check_navigation(parse_action("click('1')"), origin)  # only goto is concerned
+    for url in ["http://127.0.0.1:8124/app/index.html", "http://localhost:8123/app/index.html",
+                "https://127.0.0.1:8123/app/index.html", "http://example.com/"]:
+        with pytest.raises(ActionParseError, match="outside the app's site"):
+            actions.check_navigation(parse_action(f"goto({url!r})"), origin)
+    assert actions.origin_of("HTTP://Example.com/x") == "http://example.com:80"
+    assert actions.origin_of("javascript:alert(1)") == actions.origin_of("file:///etc/passwd") == ""

@@ -240,3 +240,12 @@ def test_hostile_pages_random_agent(hostile_server, tmp_path):
     print(f"hostile run: {len(apps)} pages x {steps} steps in {wall:.1f} s; "
           f"restarts {[json.loads((tmp_path / a / 'session_0' / 'summary.json').read_text())['browser_restarts'] for a in apps]}")
     assert len(summary["apps"]) == len(apps)
+
+
+def test_safe_text():
+    from jamel.records import safe_text
+
+    assert safe_text("a\ud800b\x00c") == "a\ufffdb\ufffdc"
+    assert safe_text("\ud83d\ude00") == "\U0001F600"  # a valid pair (as surrogatepass decoding leaves it) is kept
+    assert safe_text("x" * 30, 10) == "x" * 10 + "[... 20 characters cut]"
+    assert safe_text("plain") == "plain"
