@@ -100,7 +100,7 @@ def test_beforeunload_never_traps_navigation(hostile_env):
     obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Edit')}')")
     obs, r, *_, info = env.step(f"goto('{start}')")  # a reload
     assert info["error"] == "" and info["executed"]
-    assert not any(env.step_count and False for _ in [0]) and env.restarts == 0
+    assert env.restarts == 0
 
 
 def test_alert_confirm_prompt_are_dismissed(hostile_env):
