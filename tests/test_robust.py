@@ -227,7 +227,7 @@ def test_hostile_pages_random_agent(hostile_server, tmp_path):
     assert apps == ["beforeunload", "dialogs", "frozen", "jsloop", "popups"]
     t0 = time.perf_counter()
     cfg = ExploreConfig(corpus=str(HOSTILE), apps=apps, agent="random", steps=steps, output=str(tmp_path),
-                        settle_ms=100, html_report=False, step_timeout_s=3.0)
+                        settle_ms=100, html_report=False, step_timeout_s=DEADLINE_S)
     summary = explore(cfg, Corpus(HOSTILE), progress=False)
     wall = time.perf_counter() - t0
     assert not (tmp_path / "failed.json").exists()
@@ -236,7 +236,7 @@ def test_hostile_pages_random_agent(hostile_server, tmp_path):
         assert [r["step"] for r in rows] == list(range(1, steps + 1))
         assert all(r["reward"] == 0 for r in rows if r["error"])
     # each step is bounded by its deadline plus at most one relaunch
-    assert wall < len(apps) * (30 + steps * (3.0 + 60))
+    assert wall < len(apps) * (60 + steps * (DEADLINE_S + 60))
     print(f"hostile run: {len(apps)} pages x {steps} steps in {wall:.1f} s; "
           f"restarts {[json.loads((tmp_path / a / 'session_0' / 'summary.json').read_text())['browser_restarts'] for a in apps]}")
     assert len(summary["apps"]) == len(apps)
