@@ -42,8 +42,8 @@ def test_invalid_and_failed_actions_get_zero(novelty_env):
         obs, r, term, trunc, info = env.step(bad)
         assert r == 0 and not info["valid"] and info["error"].startswith("invalid action")
     assert not os.path.exists("/tmp/jamel_pwned")
-    obs, r, *_, info = env.step("click('99999')")  # valid grammar, no such element
-    assert r == 0 and info["valid"] and "no element" in info["error"]
+    obs, r, *_, info = env.step("click('99999')")  # valid grammar, but not a bid of the observation (issue 9 §3)
+    assert r == 0 and not info["valid"] and "no element" in info["error"]
     # a valid action that runs new code still scores after the failures
     obs, r, *_ = env.step(f"click('{bid_of(obs, 'Alpha')}')")
     assert r == 1

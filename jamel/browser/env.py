@@ -18,6 +18,7 @@ from __future__ import annotations
 import io
 import logging
 import os
+import re
 import shutil
 import threading
 import time
@@ -30,7 +31,7 @@ from urllib.parse import urlsplit
 import psutil
 from PIL import Image
 
-from jamel.actions import Action, ActionParseError, check_navigation, origin_of, parse_action
+from jamel.actions import ACTION_SPECS, Action, ActionParseError, check_navigation, origin_of, parse_action
 from jamel.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake
 from jamel.coverage.scorer import NoveltyScorer, novelty_reward
 from jamel.offline_assets import load_vendor_map, resolve_vendored, vendored_headers
@@ -38,18 +39,47 @@ from jamel.records import InteractiveElement, Observation, StepTimings
 
 log = logging.getLogger(__name__)
 OBSERVE_JS = (Path(__file__).with_name("observe.js")).read_text(encoding="utf-8")
+LISTENERS_JS = (Path(__file__).with_name("listeners.js")).read_text(encoding="utf-8")
+# A bid is an opaque id handed out by observe.js: digits only. Anything else is refused before it
+# could reach a selector, and only bids of the last observation are accepted (BrowserEnv._check_bids).
+BID_RE = re.compile(r"[0-9]{1,9}")
+# Is the element the one a click at its centre would hit? Checked in the element's own frame through
+# open shadow roots (document.elementFromPoint stops at the host), then at the point in each parent
+# frame up to the top, so a modal of the top page covering an iframe counts too.
 COVER_CHECK_JS = """(el) => {
     el.scrollIntoView({block: 'center', inline: 'center'});
     const r = el.getBoundingClientRect();
     if (!r.width || !r.height) return 'it has no size (hidden)';
-    const x = r.left + r.width / 2, y = r.top + r.height / 2;
-    const top = document.elementFromPoint(x, y);
-    if (!top || top === el || el.contains(top) || top.contains(el)) return '';
-    if (el.labels && Array.from(el.labels).some((l) => l.contains(top))) return '';
-    const box = top.closest('[role=dialog],[role=alertdialog],dialog,[aria-modal=true]') || top;
-    const name = box.getAttribute('aria-label') || (box.id ? '#' + box.id : box.className || box.tagName);
-    const bid = box.getAttribute('data-jamel-bid');
-    return `covered by ${bid ? '[' + bid + '] ' : ''}${box.tagName.toLowerCase()} ${JSON.stringify(String(name).slice(0, 60))} (close or answer it first)`;
+    const up = (n) => n.assignedSlot || n.parentNode || n.host || null;  // flat-tree parent
+    const within = (n, anc) => { for (let c = n; c; c = up(c)) if (c === anc) return true; return false; };
+    const hit = (doc, x, y) => {
+        let top = doc.elementFromPoint(x, y);
+        while (top && top.shadowRoot) {
+            const inner = top.shadowRoot.elementFromPoint(x, y);
+            if (!inner || inner === top) break;
+            top = inner;
+        }
+        return top;
+    };
+    const describe = (top) => {
+        const box = top.closest('[role=dialog],[role=alertdialog],dialog,[aria-modal=true]') || top;
+        const name = box.getAttribute('aria-label') || (box.id ? '#' + box.id : box.className || box.tagName);
+        const bid = box.getAttribute('data-jamel-bid');
+        return `covered by ${bid ? '[' + bid + '] ' : ''}${box.tagName.toLowerCase()} ${JSON.stringify(String(name).slice(0, 60))} (close or answer it first)`;
+    };
+    let x = r.left + r.width / 2, y = r.top + r.height / 2;
+    const top = hit(el.ownerDocument, x, y);
+    if (top && !within(top, el) && !within(el, top)
+        && !(el.labels && Array.from(el.labels).some((l) => within(top, l)))) return describe(top);
+    for (let win = el.ownerDocument.defaultView; win && win.frameElement; win = win.parent) {
+        const frame = win.frameElement;  // null when the parent is cross-origin
+        const fr = frame.getBoundingClientRect();
+        x += fr.left + frame.clientLeft;
+        y += fr.top + frame.clientTop;
+        const outer = hit(frame.ownerDocument, x, y);
+        if (outer && outer !== frame && !within(frame, outer)) return describe(outer);
+    }
+    return '';
 }"""
 # The target's box as the agent saw it (before any scrolling), [x, y, w, h] in viewport CSS px; open
 # shadow roots are searched too, as observe.js numbers elements inside them.
@@ -110,6 +140,8 @@ class EnvConfig:
     screenshot_size: tuple[int, int] = (640, 360)  # what the model sees
     max_tree_chars: int = 8000
     max_interactive: int = 200
+    max_dom_nodes: int = 5000  # elements rendered into the tree (on-screen first, see docs/environment.md)
+    max_scan_nodes: int = 50000  # elements observe.js looks at per step (bounds its cost)
     coverage_filter: str = "app"  # "app" (own scripts) | "http" (every http script, as the release)
     coverage_mode: str = "persistent"  # "persistent" | "merged" (see NoveltyScorer)
     action_timeout_ms: int = 3000  # Playwright waits this long for an element to become actionable
@@ -222,6 +254,9 @@ class BrowserEnv:
         self.episode_step = 0
         self.restarts = 0
         self.vendored_requests: list[str] = []
+        # The bids of the last observation (bid -> bids of the iframes around it) and its page.
+        self._bids: dict[str, list[str]] = {}
+        self._bids_page: Any = None
         self._vendor = load_vendor_map(config.vendor_map) if config.vendor_map else {}
         origin = urlsplit(config.start_url)
         self._local_hosts = {origin.hostname, "127.0.0.1", "localhost"}
@@ -252,6 +287,7 @@ class BrowserEnv:
         w, h = self.cfg.viewport
         self._context = self._browser.new_context(viewport={"width": w, "height": h}, device_scale_factor=1,
                                                   service_workers="block", accept_downloads=False)
+        self._context.add_init_script(LISTENERS_JS)  # records addEventListener targets for observe.js
         self._context.set_default_timeout(self.cfg.action_timeout_ms)
         self._context.set_default_navigation_timeout(self.cfg.navigation_timeout_ms)
         self._context.route("**/*", self._route)
@@ -450,7 +486,7 @@ class BrowserEnv:
                                 "valid": True, "error": "", "action_canonical": "", "browser_restarted": False}
         action: Action | None = None
         try:
-            action = parse_action(action_str)
+            action = self._check_bids(parse_action(action_str))
             check_navigation(action, self._origin)  # goto stays in the app's origin
             info["action_canonical"] = action.to_string()
         except ActionParseError as exc:
@@ -565,10 +601,26 @@ class BrowserEnv:
         return obs
 
     # -- actions ----------------------------------------------------------------------------------
+    def _check_bids(self, action: Action) -> Action:
+        """Every bid of the action must be an id of the current observation (an invalid action if not)."""
+        for param in ACTION_SPECS[action.name].params:
+            if param.kind == "bid":
+                bid = action.args[param.name]
+                if not BID_RE.fullmatch(bid) or bid not in self._bids:
+                    raise ActionParseError(f"{action.name}(): no element with bid {bid!r} in the current "
+                                           f"observation (use a bid listed there)")
+        return action
+
     def _el(self, bid: str):
-        loc = self.page.locator(f'[data-jamel-bid="{bid}"]')
+        # Checked again here: the selector below is only safe for a bid of the strict form.
+        if not BID_RE.fullmatch(bid) or bid not in self._bids or self._bids_page is not self.page:
+            raise LookupError(f"no element with bid {bid!r} in the current observation")
+        scope = self.page
+        for frame_bid in self._bids[bid]:  # same-origin iframes around the element, outermost first
+            scope = scope.frame_locator(f'[data-jamel-bid="{frame_bid}"]')
+        loc = scope.locator(f'[data-jamel-bid="{bid}"]')  # CSS locators pierce open shadow roots
         if loc.count() == 0:
-            raise LookupError(f"no element with bid {bid!r} on the current page")
+            raise LookupError(f"no element with bid {bid!r} on the current page (it is gone since the observation)")
         return loc.first
 
     def _reachable(self, bid: str):
@@ -677,10 +729,10 @@ class BrowserEnv:
     # -- observation ------------------------------------------------------------------------------
     def _observe(self) -> Observation:
         page = self.page
-        data = page.evaluate(OBSERVE_JS, {"maxNodes": 5000})
-        tree = data["tree"]
-        if len(tree) > self.cfg.max_tree_chars:
-            tree = tree[: self.cfg.max_tree_chars].rsplit("\n", 1)[0] + "\n[... truncated]"
+        self._bids, self._bids_page = {}, None  # nothing is addressable if the walk fails
+        data = page.evaluate(OBSERVE_JS, {"maxNodes": self.cfg.max_dom_nodes, "scanLimit": self.cfg.max_scan_nodes})
+        self._bids, self._bids_page = data["bids"], page
+        tree = prune_tree(data["lines"], data["offscreen"], self.cfg.max_tree_chars)
         interactive = [InteractiveElement(e["bid"], e["role"], e["name"], e.get("options", []),
                                           e.get("input_type", "")) for e in data["interactive"]]
         raw = page.screenshot(type="png", timeout=self.cfg.action_timeout_ms)
@@ -691,6 +743,24 @@ class BrowserEnv:
                            interactive=interactive[: self.cfg.max_interactive],
                            open_urls=[p.url for p in self.pages], active_tab=self.active,
                            screenshot=buf.getvalue(), screenshot_raw=raw)
+
+
+def prune_tree(lines: list[str], offscreen: list[int], max_chars: int) -> str:
+    """The tree text within max_chars: lines of on-screen elements first, then off-screen ones, each
+    group as a document-order prefix; the kept lines stay in document order."""
+    text = "\n".join(lines)
+    if len(text) <= max_chars:
+        return text
+    off = set(offscreen)
+    marker = "[... truncated]"
+    budget, keep = max_chars - len(marker) - 1, []
+    for group in ([i for i in range(len(lines)) if i not in off], sorted(off)):
+        for i in group:
+            if budget < len(lines[i]) + 1:
+                break
+            budget -= len(lines[i]) + 1
+            keep.append(i)
+    return "\n".join([lines[i] for i in sorted(keep)] + [marker])
 
 
 def _short(exc: Exception, n: int = 300) -> str:

@@ -1,16 +1,41 @@
 // Marks elements with stable ids (bids) and renders the page's accessibility view.
 //
-// Called as `page.evaluate(source, {maxNodes})`. A bid is written once into the element's
-// `data-jamel-bid` attribute and never changes while the element lives, so ids stay stable across
-// steps; new elements get the next free number. Reloading the page renumbers in document order,
-// which is deterministic for a deterministic app.
+// Called as `page.evaluate(source, {maxNodes, scanLimit})` in the top frame. It walks the composed
+// (flat) tree: open shadow roots (with their slots) and the documents of same-origin iframes are
+// walked in place, so their elements get bids, tree lines and list entries like any other.
+//
+// Bids. A bid is written once into the element's `data-jamel-bid` attribute and kept while the
+// element lives, so ids stay stable across steps; new elements get the next free number from one
+// counter in the top window, so bids are unique across frames. Reloading the page renumbers in
+// document order, deterministic for a deterministic app. Which element owns which bid is remembered
+// in a WeakMap: an attribute we did not write (a cloneNode copy, or one set by the page) is replaced,
+// so two live elements never share a bid.
+//
+// Two passes. Pass 1 scans up to `scanLimit` rendered elements in document order, and records for each
+// its role, whether a user can act on it (see `actionable`) and whether it is on screen (its box
+// intersects the viewport and the clip of its scrolling ancestors and iframes). Pass 2 keeps at most
+// `maxNodes` elements, on-screen ones first, then off-screen ones in document order, gives the kept
+// ones with a role a bid and renders them in document order. The interactive list is ordered
+// on-screen first, then off-screen (each in document order), so a cap on its length keeps what the
+// user sees. Tree lines of off-screen elements are flagged so the text pruning drops them first.
 (args) => {
     const BID = 'data-jamel-bid';
-    const doc = document;
-    const win = window;
-    if (win.__jamelNextBid === undefined) {
-        win.__jamelNextBid = 1;
+    const topWin = window;
+    if (topWin.__jamelNextBid === undefined) topWin.__jamelNextBid = 1;
+    if (!topWin.__jamelBidOwner) {
+        Object.defineProperty(topWin, '__jamelBidOwner', { value: new WeakMap(), enumerable: false });
     }
+    const owner = topWin.__jamelBidOwner; // element -> the bid we gave it
+    const maxNodes = args.maxNodes || 5000;
+    const scanLimit = args.scanLimit || maxNodes * 10;
+    // A click/key/input listener on one of these types makes a plain element actionable.
+    const LISTEN = new Set(['click', 'dblclick', 'auxclick', 'contextmenu', 'mousedown', 'mouseup', 'pointerdown',
+        'pointerup', 'touchstart', 'touchend', 'keydown', 'keyup', 'keypress', 'input', 'beforeinput', 'change',
+        'submit', 'mouseenter', 'mouseover']);
+    const HANDLER_PROPS = Array.from(LISTEN).map((t) => 'on' + t);
+    // A listener-only element that holds this many actionable descendants is a delegation container
+    // (React's root, a list whose items are listed themselves), not one control.
+    const CONTAINER_MIN = 3;
 
     const IMPLICIT = {
         A: (el) => (el.hasAttribute('href') ? 'link' : null),
@@ -27,6 +52,7 @@
         UL: () => 'list', OL: () => 'list', LI: () => 'listitem', TABLE: () => 'table',
         TR: () => 'row', TD: () => 'cell', TH: () => 'columnheader', LABEL: () => 'LabelText',
         SUMMARY: () => 'button', DETAILS: () => 'group', FIELDSET: () => 'group', PROGRESS: () => 'progressbar',
+        IFRAME: () => 'iframe', FRAME: () => 'iframe',
         INPUT: (el) => {
             const t = (el.getAttribute('type') || 'text').toLowerCase();
             if (t === 'hidden') return null;
@@ -40,7 +66,11 @@
         'button', 'link', 'textbox', 'searchbox', 'checkbox', 'radio', 'combobox', 'listbox', 'option',
         'menuitem', 'menuitemcheckbox', 'menuitemradio', 'tab', 'switch', 'slider', 'spinbutton', 'treeitem'
     ]);
-    const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'META', 'LINK', 'HEAD', 'svg', 'SVG']);
+    const LEAF = new Set(['button', 'link', 'option', 'textbox', 'searchbox', 'heading', 'tab', 'menuitem']);
+    const SKIP_TAGS = new Set(['SCRIPT', 'STYLE', 'NOSCRIPT', 'TEMPLATE', 'META', 'LINK', 'HEAD']);
+    const NAMED_BY_TEXT = new Set(['button', 'link', 'heading', 'tab', 'option', 'menuitem', 'listitem', 'cell',
+        'columnheader', 'switch', 'treeitem', 'LabelText', 'menuitemcheckbox', 'menuitemradio', 'checkbox', 'radio',
+        'generic-clickable']);
 
     const roleOf = (el) => {
         const explicit = (el.getAttribute('role') || '').trim().split(/\s+/)[0];
@@ -49,18 +79,14 @@
         return f ? f(el) : null;
     };
 
-    const hidden = (el) => {
-        if (el.hidden || el.getAttribute('aria-hidden') === 'true') return true;
-        const style = win.getComputedStyle(el);
-        return style.display === 'none' || style.visibility === 'hidden';
-    };
-
     const clean = (s) => (s || '').replace(/\s+/g, ' ').trim().slice(0, 120);
 
     const nameOf = (el, role) => {
         const labelled = el.getAttribute('aria-labelledby');
         if (labelled) {
-            const text = labelled.split(/\s+/).map((id) => doc.getElementById(id)).filter(Boolean)
+            const root = el.getRootNode();
+            const scope = root.getElementById ? root : el.ownerDocument;
+            const text = labelled.split(/\s+/).map((id) => scope.getElementById(id)).filter(Boolean)
                 .map((n) => n.textContent).join(' ');
             if (clean(text)) return clean(text);
         }
@@ -72,8 +98,11 @@
         }
         if (el.tagName === 'IMG' || el.tagName === 'AREA') return clean(el.getAttribute('alt'));
         if (el.tagName === 'INPUT' && ['button', 'submit', 'reset'].includes(el.type)) return clean(el.value || el.type);
-        if (['button', 'link', 'heading', 'tab', 'option', 'menuitem', 'listitem', 'cell', 'columnheader',
-            'switch', 'treeitem', 'LabelText', 'menuitemcheckbox', 'menuitemradio', 'checkbox', 'radio'].includes(role)) {
+        if (el.tagName === 'svg') {
+            const title = el.querySelector('title');
+            if (title && clean(title.textContent)) return clean(title.textContent);
+        }
+        if (NAMED_BY_TEXT.has(role)) {
             const text = clean(el.innerText || el.textContent);
             if (text) return text;
         }
@@ -92,67 +121,222 @@
         const selected = el.getAttribute('aria-selected');
         if (selected === 'true' || (el.tagName === 'OPTION' && el.selected)) out.push('selected');
         if (el.getAttribute('aria-current')) out.push('current');
-        if (['textbox', 'searchbox', 'spinbutton', 'slider', 'combobox'].includes(role) && 'value' in el) {
-            const v = el.tagName === 'SELECT' ? (el.selectedOptions[0] ? el.selectedOptions[0].textContent : '') : el.value;
-            out.push(`value=${JSON.stringify(clean(v))}`);
-            const ph = el.getAttribute('placeholder');
-            if (ph && !v) out.push(`placeholder=${JSON.stringify(clean(ph))}`);
+        if (['textbox', 'searchbox', 'spinbutton', 'slider', 'combobox'].includes(role)) {
+            if (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA' || el.tagName === 'SELECT') {
+                const v = el.tagName === 'SELECT' ? (el.selectedOptions[0] ? el.selectedOptions[0].textContent : '') : el.value;
+                out.push(`value=${JSON.stringify(clean(v))}`);
+                const ph = el.getAttribute('placeholder');
+                if (ph && !v) out.push(`placeholder=${JSON.stringify(clean(ph))}`);
+            } else if (el.isContentEditable) {
+                out.push(`value=${JSON.stringify(clean(el.innerText))}`);
+            }
         }
         if (el.required) out.push('required');
         if (el.getAttribute('aria-invalid') === 'true') out.push('invalid');
-        if (doc.activeElement === el) out.push('focused');
+        const root = el.getRootNode();
+        if (root.activeElement === el) out.push('focused');
+        if (el.tagName === 'IFRAME' || el.tagName === 'FRAME') {
+            let doc = null;
+            try { doc = el.contentDocument; } catch (e) { doc = null; }
+            if (!doc) out.push('cross-origin (not observed)');
+        }
         return out;
     };
 
-    const lines = [];
-    const interactive = [];
-    let nodes = 0;
-    const maxNodes = args.maxNodes || 5000;
+    // ---- pass 1: scan ----------------------------------------------------------------------------
+    // rec: {el, role, act, onscreen, kids: [rec | {text}], frame: enclosing iframe rec or null}
+    const intersect = (a, b) => ({
+        l: Math.max(a.l, b.l), t: Math.max(a.t, b.t), r: Math.min(a.r, b.r), b: Math.min(a.b, b.b)
+    });
+    const viewport = { l: 0, t: 0, r: topWin.innerWidth, b: topWin.innerHeight };
+    let scanned = 0;
+    let truncatedScan = false;
 
-    const walk = (el, depth) => {
-        if (nodes >= maxNodes || SKIP_TAGS.has(el.tagName) || hidden(el)) return;
-        nodes += 1;
+    // What makes an element actionable, besides an interactive role (the first match is recorded).
+    const actionable = (el, style, ctx) => {
+        if (el.tagName === 'BODY' || el.tagName === 'HTML') return null;
+        if (el.isContentEditable && !(el.parentElement && el.parentElement.isContentEditable)) return 'contenteditable';
+        if (el.hasAttribute('tabindex') && el.tabIndex >= 0) return 'tabindex';
+        for (const p of HANDLER_PROPS) {
+            if (typeof el[p] === 'function') return 'handler';
+        }
+        // Only where the pointer starts: `cursor` is inherited, so every descendant reports it too.
+        if (style.cursor === 'pointer' && !ctx.parentPointer) return 'pointer';
+        const types = ctx.listeners ? ctx.listeners(el) : null;
+        if (types && types.some((t) => LISTEN.has(t))) return 'listener';
+        return null;
+    };
+
+    const walk = (el, ctx, parentRec) => {
+        if (scanned >= scanLimit) { truncatedScan = true; return 0; }
+        if (SKIP_TAGS.has(el.tagName)) return 0;
+        if (el.hidden || el.getAttribute('aria-hidden') === 'true') return 0;
+        const style = ctx.win.getComputedStyle(el);
+        if (style.display === 'none' || style.visibility === 'hidden') return 0;
+        scanned += 1;
+        const rect = el.getBoundingClientRect();
+        const box = { l: rect.left + ctx.ox, t: rect.top + ctx.oy, r: rect.right + ctx.ox, b: rect.bottom + ctx.oy };
+        const fixed = style.position === 'fixed';
+        const clip = fixed ? ctx.frameClip : ctx.clip;
+        let onscreen;
+        if (rect.width > 0 && rect.height > 0) {
+            const c = intersect(box, clip);
+            onscreen = c.r > c.l && c.b > c.t;
+        } else {
+            onscreen = parentRec ? parentRec.onscreen : true; // display:contents, <option>: as the parent
+        }
         let role = roleOf(el);
-        const focusable = el.tabIndex >= 0 && el.hasAttribute('tabindex');
-        const clickable = el.hasAttribute('onclick') || (focusable && !role);
-        if (!role && clickable) role = 'generic-clickable';
-        let childDepth = depth;
-        if (role) {
-            let bid = el.getAttribute(BID);
-            if (!bid) {
-                bid = String(win.__jamelNextBid++);
-                el.setAttribute(BID, bid);
+        const isFrame = el.tagName === 'IFRAME' || el.tagName === 'FRAME';
+        if (isFrame && !role) role = 'iframe'; // always addressable: elements inside are located through it
+        const isSvg = el.tagName === 'svg' || el.tagName === 'SVG';
+        const rec = { el, role, act: null, onscreen, kids: [], frame: ctx.frame, depthRole: false };
+        parentRec.kids.push(rec);
+        if (el.disabled) {
+            rec.act = null;
+        } else if (role && INTERACTIVE.has(role) && !(role === 'option' && el.tagName === 'OPTION')) {
+            rec.act = 'role';
+        } else {
+            rec.act = actionable(el, style, ctx);
+            if (rec.act === 'contenteditable') role = rec.role = 'textbox';
+            else if (rec.act && !role) role = rec.role = 'generic-clickable';
+        }
+        if (isSvg || (role && LEAF.has(role))) return rec.act ? 1 : 0; // its text is the name
+        const overflowClips = el.tagName !== 'HTML' && el.tagName !== 'BODY'
+            && (style.overflowX !== 'visible' || style.overflowY !== 'visible');
+        const childCtx = {
+            ...ctx,
+            parentPointer: style.cursor === 'pointer',
+            clip: overflowClips ? intersect(clip, box) : clip
+        };
+        let below = 0;
+        if (isFrame) {
+            let doc = null;
+            try { doc = el.contentDocument; } catch (e) { doc = null; } // cross-origin: not observed
+            if (doc && doc.body) {
+                const fwin = doc.defaultView;
+                const ox = box.l + el.clientLeft, oy = box.t + el.clientTop;
+                const fclip = intersect(childCtx.clip, { l: ox, t: oy, r: ox + el.clientWidth, b: oy + el.clientHeight });
+                rec.hasFrame = true;
+                below += walk(doc.body, {
+                    win: fwin, ox, oy, clip: fclip, frameClip: fclip, parentPointer: false, frame: rec,
+                    listeners: fwin.__jamelListenerTypes || null
+                }, rec);
             }
-            const name = nameOf(el, role);
-            const st = states(el, role);
-            lines.push(`${'  '.repeat(depth)}[${bid}] ${role}${name ? ` ${JSON.stringify(name)}` : ''}${st.length ? `, ${st.join(', ')}` : ''}`);
-            if ((INTERACTIVE.has(role) || clickable) && !(el.disabled) && !(role === 'option' && el.tagName === 'OPTION')) {
-                const item = { bid, role, name };
-                if (el.tagName === 'SELECT') item.options = Array.from(el.options).map((o) => clean(o.textContent));
-                if (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA') item.input_type = (el.getAttribute('type') || el.tagName).toLowerCase();
-                interactive.push(item);
-            }
-            childDepth = depth + 1;
-            // Leaf-like controls: their text is already the name.
-            if (['button', 'link', 'option', 'textbox', 'searchbox', 'heading', 'tab', 'menuitem'].includes(role)) {
-                return;
+        } else {
+            const children = el.shadowRoot ? el.shadowRoot.childNodes
+                : (el.tagName === 'SLOT' && el.assignedNodes().length ? el.assignedNodes() : el.childNodes);
+            for (const child of children) {
+                if (child.nodeType === 3) {
+                    const text = clean(child.textContent);
+                    if (text) rec.kids.push({ text });
+                } else if (child.nodeType === 1) {
+                    below += walk(child, childCtx, rec);
+                }
             }
         }
-        for (const child of el.childNodes) {
-            if (child.nodeType === 3) {
-                const text = clean(child.textContent);
-                if (text) lines.push(`${'  '.repeat(childDepth)}StaticText ${JSON.stringify(text)}`);
-            } else if (child.nodeType === 1) {
-                walk(child, childDepth);
-            }
+        if (rec.act === 'listener' && below >= CONTAINER_MIN) {
+            rec.act = null; // a delegation container: its items are listed themselves
+            if (role === 'generic-clickable') rec.role = role = null;
         }
-        if (el.shadowRoot) {
-            for (const child of el.shadowRoot.children) walk(child, childDepth);
+        return below + (rec.act ? 1 : 0);
+    };
+
+    const rootRec = { kids: [], onscreen: true };
+    const doc = document;
+    if (doc.body) {
+        walk(doc.body, {
+            win: topWin, ox: 0, oy: 0, clip: viewport, frameClip: viewport, parentPointer: false, frame: null,
+            listeners: topWin.__jamelListenerTypes || null
+        }, rootRec);
+    }
+
+    // ---- the node cap: on-screen elements first, then off-screen, each in document order ------------
+    const all = [];
+    const collect = (rec) => {
+        for (const k of rec.kids) {
+            if (k.el) { all.push(k); collect(k); }
         }
     };
-    if (doc.body) walk(doc.body, 0);
+    collect(rootRec);
+    if (all.length <= maxNodes) {
+        for (const r of all) r.kept = true;
+    } else {
+        let budget = maxNodes;
+        for (const pass of [true, false]) {
+            for (const r of all) {
+                if (budget === 0) break;
+                if (r.onscreen === pass) { r.kept = true; budget -= 1; }
+            }
+        }
+        // An iframe whose content is kept must keep its bid: elements inside are located through it.
+        for (const r of all) {
+            if (r.kept && r.frame) for (let f = r.frame; f && !f.kept; f = f.frame) f.kept = true;
+        }
+    }
+
+    // ---- pass 2: bids and rendering ----------------------------------------------------------------
+    const seen = new Set();
+    const bidOf = (el) => {
+        let bid = owner.get(el);
+        if (bid === undefined || seen.has(bid)) {
+            bid = String(topWin.__jamelNextBid++);
+            owner.set(el, bid);
+        }
+        if (el.getAttribute(BID) !== bid) el.setAttribute(BID, bid);
+        seen.add(bid);
+        return bid;
+    };
+    const lines = [];
+    const offscreen = []; // indices of lines of off-screen elements
+    const onList = [];
+    const offList = [];
+    const bids = {}; // bid -> bids of the iframes around it, outermost first
+    const frameChain = (rec) => (rec.frame ? [...frameChain(rec.frame), rec.frame.bid] : []);
+    const push = (text, rec) => {
+        if (!rec.onscreen) offscreen.push(lines.length);
+        lines.push(text);
+    };
+    const render = (rec, depth) => {
+        for (const k of rec.kids) {
+            if (!k.el) {
+                if (rec.kept) push(`${'  '.repeat(depth)}StaticText ${JSON.stringify(k.text)}`, rec);
+                continue;
+            }
+            let childDepth = depth;
+            if (k.kept && k.role) {
+                const el = k.el;
+                const bid = k.bid = bidOf(el);
+                bids[bid] = frameChain(k);
+                const name = nameOf(el, k.role);
+                const st = states(el, k.role);
+                push(`${'  '.repeat(depth)}[${bid}] ${k.role}${name ? ` ${JSON.stringify(name)}` : ''}${st.length ? `, ${st.join(', ')}` : ''}`, k);
+                if (k.act) {
+                    const item = { bid, role: k.role, name };
+                    if (el.tagName === 'SELECT') item.options = Array.from(el.options).map((o) => clean(o.textContent));
+                    if (el.tagName === 'INPUT' || el.tagName === 'TEXTAREA') item.input_type = (el.getAttribute('type') || el.tagName).toLowerCase();
+                    (k.onscreen ? onList : offList).push(item);
+                }
+                childDepth = depth + 1;
+            }
+            render(k, childDepth);
+        }
+    };
+    render(rootRec, 0);
+
+    let active = doc.activeElement;
+    for (;;) {
+        let inner = null;
+        if (active && active.shadowRoot && active.shadowRoot.activeElement) inner = active.shadowRoot.activeElement;
+        else if (active && (active.tagName === 'IFRAME' || active.tagName === 'FRAME')) {
+            try { inner = active.contentDocument && active.contentDocument.activeElement; } catch (e) { inner = null; }
+        }
+        if (!inner || inner === active) break;
+        active = inner;
+    }
     return {
-        title: doc.title, url: win.location.href, tree: lines.join('\n'), interactive,
-        focused: doc.activeElement && doc.activeElement.getAttribute ? doc.activeElement.getAttribute(BID) : null
+        title: doc.title, url: topWin.location.href, lines, offscreen,
+        interactive: onList.concat(offList), bids,
+        focused: active && active.getAttribute ? active.getAttribute(BID) : null,
+        scanned, truncated_scan: truncatedScan
     };
 }
