@@ -147,10 +147,9 @@ def test_interactive_cap_lists_onscreen_elements_first(open_app):
 
 def test_tree_pruning_keeps_onscreen_lines_first():
     lines = [f"off {i}" for i in range(10)] + ["on a", "on b"] + ["off tail"]
-    offscreen = list(range(10)) + [12]
-    text = prune_tree(lines, offscreen, 40)
+    text = prune_tree("\n".join(lines), "1" * 10 + "001", 40)
     assert text.splitlines() == ["off 0", "off 1", "on a", "on b", "[... truncated]"] and len(text) <= 40
-    assert prune_tree(["a", "b"], [0], 100) == "a\nb"
+    assert prune_tree("a\nb", "10", 100) == "a\nb"
 
 
 def test_crafted_bid_selects_nothing(open_app):

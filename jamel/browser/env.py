@@ -141,7 +141,7 @@ class EnvConfig:
     max_tree_chars: int = 8000
     max_interactive: int = 200
     max_dom_nodes: int = 5000  # elements rendered into the tree (on-screen first, see docs/environment.md)
-    max_scan_nodes: int = 50000  # elements observe.js looks at per step (bounds its cost)
+    max_scan_nodes: int = 20000  # elements observe.js looks at per step (bounds its cost)
     coverage_filter: str = "app"  # "app" (own scripts) | "http" (every http script, as the release)
     coverage_mode: str = "persistent"  # "persistent" | "merged" (see NoveltyScorer)
     action_timeout_ms: int = 3000  # Playwright waits this long for an element to become actionable
@@ -732,7 +732,7 @@ class BrowserEnv:
         self._bids, self._bids_page = {}, None  # nothing is addressable if the walk fails
         data = page.evaluate(OBSERVE_JS, {"maxNodes": self.cfg.max_dom_nodes, "scanLimit": self.cfg.max_scan_nodes})
         self._bids, self._bids_page = data["bids"], page
-        tree = prune_tree(data["lines"], data["offscreen"], self.cfg.max_tree_chars)
+        tree = prune_tree(data["tree"], data["offscreen"], self.cfg.max_tree_chars)
         interactive = [InteractiveElement(e["bid"], e["role"], e["name"], e.get("options", []),
                                           e.get("input_type", "")) for e in data["interactive"]]
         raw = page.screenshot(type="png", timeout=self.cfg.action_timeout_ms)
@@ -745,16 +745,18 @@ class BrowserEnv:
                            screenshot=buf.getvalue(), screenshot_raw=raw)
 
 
-def prune_tree(lines: list[str], offscreen: list[int], max_chars: int) -> str:
-    """The tree text within max_chars: lines of on-screen elements first, then off-screen ones, each
-    group as a document-order prefix; the kept lines stay in document order."""
-    text = "\n".join(lines)
-    if len(text) <= max_chars:
-        return text
-    off = set(offscreen)
+def prune_tree(tree: str, offscreen: str, max_chars: int) -> str:
+    """The tree text within max_chars: lines of on-screen elements first, then off-screen ones
+    (`offscreen[i] == "1"` for line i), each group as a document-order prefix; the kept lines stay in
+    document order."""
+    if len(tree) <= max_chars:
+        return tree
+    lines = tree.split("\n")
     marker = "[... truncated]"
     budget, keep = max_chars - len(marker) - 1, []
-    for group in ([i for i in range(len(lines)) if i not in off], sorted(off)):
+    on = [i for i in range(len(lines)) if offscreen[i:i + 1] != "1"]
+    off = [i for i in range(len(lines)) if offscreen[i:i + 1] == "1"]
+    for group in (on, off):
         for i in group:
             if budget < len(lines[i]) + 1:
                 break

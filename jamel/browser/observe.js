@@ -13,7 +13,8 @@
 //
 // Two passes. Pass 1 scans up to `scanLimit` rendered elements in document order, and records for each
 // its role, whether a user can act on it (see `actionable`) and whether it is on screen (its box
-// intersects the viewport and the clip of its scrolling ancestors and iframes). Pass 2 keeps at most
+// intersects the viewport, and the box of each iframe it is in; clipping by scrolling containers is
+// not checked: it would cost three more computed-style reads per element). Pass 2 keeps at most
 // `maxNodes` elements, on-screen ones first, then off-screen ones in document order, gives the kept
 // ones with a role a bid and renders them in document order. The interactive list is ordered
 // on-screen first, then off-screen (each in document order), so a cap on its length keeps what the
@@ -27,7 +28,7 @@
     }
     const owner = topWin.__jamelBidOwner; // element -> the bid we gave it
     const maxNodes = args.maxNodes || 5000;
-    const scanLimit = args.scanLimit || maxNodes * 10;
+    const scanLimit = args.scanLimit || maxNodes * 4;
     // A click/key/input listener on one of these types makes a plain element actionable.
     const LISTEN = new Set(['click', 'dblclick', 'auxclick', 'contextmenu', 'mousedown', 'mouseup', 'pointerdown',
         'pointerup', 'touchstart', 'touchend', 'keydown', 'keyup', 'keypress', 'input', 'beforeinput', 'change',
@@ -153,7 +154,7 @@
     let truncatedScan = false;
 
     // What makes an element actionable, besides an interactive role (the first match is recorded).
-    const actionable = (el, style, ctx) => {
+    const actionable = (el, cursor, ctx) => {
         if (el.tagName === 'BODY' || el.tagName === 'HTML') return null;
         if (el.isContentEditable && !(el.parentElement && el.parentElement.isContentEditable)) return 'contenteditable';
         if (el.hasAttribute('tabindex') && el.tabIndex >= 0) return 'tabindex';
@@ -161,7 +162,7 @@
             if (typeof el[p] === 'function') return 'handler';
         }
         // Only where the pointer starts: `cursor` is inherited, so every descendant reports it too.
-        if (style.cursor === 'pointer' && !ctx.parentPointer) return 'pointer';
+        if (cursor === 'pointer' && !ctx.parentPointer) return 'pointer';
         const types = ctx.listeners ? ctx.listeners(el) : null;
         if (types && types.some((t) => LISTEN.has(t))) return 'listener';
         return null;
@@ -176,8 +177,8 @@
         scanned += 1;
         const rect = el.getBoundingClientRect();
         const box = { l: rect.left + ctx.ox, t: rect.top + ctx.oy, r: rect.right + ctx.ox, b: rect.bottom + ctx.oy };
-        const fixed = style.position === 'fixed';
-        const clip = fixed ? ctx.frameClip : ctx.clip;
+        const cursor = style.cursor;
+        const clip = ctx.clip;
         let onscreen;
         if (rect.width > 0 && rect.height > 0) {
             const c = intersect(box, clip);
@@ -196,18 +197,12 @@
         } else if (role && INTERACTIVE.has(role) && !(role === 'option' && el.tagName === 'OPTION')) {
             rec.act = 'role';
         } else {
-            rec.act = actionable(el, style, ctx);
+            rec.act = actionable(el, cursor, ctx);
             if (rec.act === 'contenteditable') role = rec.role = 'textbox';
             else if (rec.act && !role) role = rec.role = 'generic-clickable';
         }
         if (isSvg || (role && LEAF.has(role))) return rec.act ? 1 : 0; // its text is the name
-        const overflowClips = el.tagName !== 'HTML' && el.tagName !== 'BODY'
-            && (style.overflowX !== 'visible' || style.overflowY !== 'visible');
-        const childCtx = {
-            ...ctx,
-            parentPointer: style.cursor === 'pointer',
-            clip: overflowClips ? intersect(clip, box) : clip
-        };
+        const childCtx = { ...ctx, parentPointer: cursor === 'pointer' };
         let below = 0;
         if (isFrame) {
             let doc = null;
@@ -218,7 +213,7 @@
                 const fclip = intersect(childCtx.clip, { l: ox, t: oy, r: ox + el.clientWidth, b: oy + el.clientHeight });
                 rec.hasFrame = true;
                 below += walk(doc.body, {
-                    win: fwin, ox, oy, clip: fclip, frameClip: fclip, parentPointer: false, frame: rec,
+                    win: fwin, ox, oy, clip: fclip, parentPointer: false, frame: rec,
                     listeners: fwin.__jamelListenerTypes || null
                 }, rec);
             }
@@ -245,7 +240,7 @@
     const doc = document;
     if (doc.body) {
         walk(doc.body, {
-            win: topWin, ox: 0, oy: 0, clip: viewport, frameClip: viewport, parentPointer: false, frame: null,
+            win: topWin, ox: 0, oy: 0, clip: viewport, parentPointer: false, frame: null,
             listeners: topWin.__jamelListenerTypes || null
         }, rootRec);
     }
@@ -287,13 +282,13 @@
         return bid;
     };
     const lines = [];
-    const offscreen = []; // indices of lines of off-screen elements
+    const offscreen = []; // per line: '1' if its element is off screen, else '0' (one string: cheap to return)
     const onList = [];
     const offList = [];
     const bids = {}; // bid -> bids of the iframes around it, outermost first
     const frameChain = (rec) => (rec.frame ? [...frameChain(rec.frame), rec.frame.bid] : []);
     const push = (text, rec) => {
-        if (!rec.onscreen) offscreen.push(lines.length);
+        offscreen.push(rec.onscreen ? '0' : '1');
         lines.push(text);
     };
     const render = (rec, depth) => {
@@ -334,7 +329,7 @@
         active = inner;
     }
     return {
-        title: doc.title, url: topWin.location.href, lines, offscreen,
+        title: doc.title, url: topWin.location.href, tree: lines.join('\n'), offscreen: offscreen.join(''),
         interactive: onList.concat(offList), bids,
         focused: active && active.getAttribute ? active.getAttribute(BID) : null,
         scanned, truncated_scan: truncatedScan
