@@ -178,10 +178,9 @@
         const rect = el.getBoundingClientRect();
         const box = { l: rect.left + ctx.ox, t: rect.top + ctx.oy, r: rect.right + ctx.ox, b: rect.bottom + ctx.oy };
         const cursor = style.cursor;
-        const clip = ctx.clip;
         let onscreen;
         if (rect.width > 0 && rect.height > 0) {
-            const c = intersect(box, clip);
+            const c = intersect(box, ctx.clip);
             onscreen = c.r > c.l && c.b > c.t;
         } else {
             onscreen = parentRec ? parentRec.onscreen : true; // display:contents, <option>: as the parent
@@ -190,7 +189,7 @@
         const isFrame = el.tagName === 'IFRAME' || el.tagName === 'FRAME';
         if (isFrame && !role) role = 'iframe'; // always addressable: elements inside are located through it
         const isSvg = el.tagName === 'svg' || el.tagName === 'SVG';
-        const rec = { el, role, act: null, onscreen, kids: [], frame: ctx.frame, depthRole: false };
+        const rec = { el, role, act: null, onscreen, kids: [], frame: ctx.frame };
         parentRec.kids.push(rec);
         if (el.disabled) {
             rec.act = null;
@@ -210,8 +209,7 @@
             if (doc && doc.body) {
                 const fwin = doc.defaultView;
                 const ox = box.l + el.clientLeft, oy = box.t + el.clientTop;
-                const fclip = intersect(childCtx.clip, { l: ox, t: oy, r: ox + el.clientWidth, b: oy + el.clientHeight });
-                rec.hasFrame = true;
+                const fclip = intersect(ctx.clip, { l: ox, t: oy, r: ox + el.clientWidth, b: oy + el.clientHeight });
                 below += walk(doc.body, {
                     win: fwin, ox, oy, clip: fclip, parentPointer: false, frame: rec,
                     listeners: fwin.__jamelListenerTypes || null
