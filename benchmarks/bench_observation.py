@@ -88,7 +88,8 @@ def bench_app(url: str, app: str, steps: int, baseline_js: str | None, repeats: 
             variants = {
                 "before": (lambda: page.evaluate(baseline_js, {"maxNodes": 5000})) if baseline_js else None,
                 "after": lambda: page.evaluate(OBSERVE_JS, {"maxNodes": 5000, "scanLimit": 20000}),
-                "before_walk": (lambda: page.evaluate(in_page(baseline_js), {"maxNodes": 5000})) if baseline_js else None,
+                "before_walk": ((lambda: page.evaluate(in_page(baseline_js), {"maxNodes": 5000}))
+                                if baseline_js else None),
                 "after_walk": lambda: page.evaluate(in_page(OBSERVE_JS), {"maxNodes": 5000, "scanLimit": 20000}),
                 "cdp_all": lambda: cdp_listeners(cdp, "Array.from(document.querySelectorAll('*'))"),
                 "cdp_rest": lambda: cdp_listeners(cdp, f"({REST_JS})()"),
