@@ -5,10 +5,11 @@
 
 For each app a crawler session runs in a real BrowserEnv (so the pages are in the states an agent
 reaches). Before each step, on the same page state, in rotating order, it times:
-  * before:      page.evaluate of observe.js as it was at --baseline-rev (semantic roles, onclick attribute, tabindex;
-                 first 5,000 nodes in document order), read with `git show`;
-  * after:       page.evaluate of the current observe.js (adds addEventListener/.onclick listeners via the init-script
-                 registry, cursor:pointer, contenteditable, shadow roots and iframes, on-screen-first caps);
+  * before:      page.evaluate of observe.js as it was at --baseline-rev (semantic roles, onclick
+                 attribute, tabindex; first 5,000 nodes in document order), read with `git show`;
+  * after:       page.evaluate of the current observe.js (+ json.loads of its result, as env.py does); it
+                 adds addEventListener/.onclick listeners via the init-script registry, cursor:pointer,
+                 contenteditable, shadow roots and iframes, on-screen-first caps;
   * before_walk, after_walk: the same two walks timed inside the page (performance.now), without the
                  CDP round trip and the transfer of the result;
   * cdp_all:     the alternative for listener detection: CDP DOMDebugger.getEventListeners on every
@@ -87,7 +88,7 @@ def bench_app(url: str, app: str, steps: int, baseline_js: str | None, repeats: 
             cdp = env._context.new_cdp_session(page)
             variants = {
                 "before": (lambda: page.evaluate(baseline_js, {"maxNodes": 5000})) if baseline_js else None,
-                "after": lambda: page.evaluate(OBSERVE_JS, {"maxNodes": 5000, "scanLimit": 20000}),
+                "after": lambda: json.loads(page.evaluate(OBSERVE_JS, {"maxNodes": 5000, "scanLimit": 20000})),
                 "before_walk": ((lambda: page.evaluate(in_page(baseline_js), {"maxNodes": 5000}))
                                 if baseline_js else None),
                 "after_walk": lambda: page.evaluate(in_page(OBSERVE_JS), {"maxNodes": 5000, "scanLimit": 20000}),

@@ -16,6 +16,7 @@ scorer, not in the browser).
 from __future__ import annotations
 
 import io
+import json
 import logging
 import os
 import re
@@ -730,7 +731,8 @@ class BrowserEnv:
     def _observe(self) -> Observation:
         page = self.page
         self._bids, self._bids_page = {}, None  # nothing is addressable if the walk fails
-        data = page.evaluate(OBSERVE_JS, {"maxNodes": self.cfg.max_dom_nodes, "scanLimit": self.cfg.max_scan_nodes})
+        data = json.loads(page.evaluate(OBSERVE_JS, {"maxNodes": self.cfg.max_dom_nodes,
+                                                     "scanLimit": self.cfg.max_scan_nodes}))
         self._bids, self._bids_page = data["bids"], page
         tree = prune_tree(data["tree"], data["offscreen"], self.cfg.max_tree_chars)
         interactive = [InteractiveElement(e["bid"], e["role"], e["name"], e.get("options", []),

@@ -1,6 +1,6 @@
 // Marks elements with stable ids (bids) and renders the page's accessibility view.
 //
-// Called as `page.evaluate(source, {maxNodes, scanLimit})` in the top frame. It walks the composed
+// Called as `page.evaluate(source, {maxNodes, scanLimit})` in the top frame; returns a JSON string. It walks the composed
 // (flat) tree: open shadow roots (with their slots) and the documents of same-origin iframes are
 // walked in place, so their elements get bids, tree lines and list entries like any other.
 //
@@ -326,10 +326,11 @@
         if (!inner || inner === active) break;
         active = inner;
     }
-    return {
+    // One JSON string: Playwright's value-by-value serialization of a nested result costs more than the walk.
+    return JSON.stringify({
         title: doc.title, url: topWin.location.href, tree: lines.join('\n'), offscreen: offscreen.join(''),
         interactive: onList.concat(offList), bids,
         focused: active && active.getAttribute ? active.getAttribute(BID) : null,
         scanned, truncated_scan: truncatedScan
-    };
+    });
 }
