@@ -99,8 +99,8 @@ def test_click_records_target_box_as_seen_before_the_action():
         assert info["target_box"] == pytest.approx([expected[k] for k in ("x", "y", "width", "height")], abs=0.1)
         _, _, _, _, info = env.step("scroll(0, 200)")
         assert info.get("target_box", []) == []
-        _, _, _, _, info = env.step("click('99999')")  # no such element: no box, the action fails
-        assert info["target_box"] == [] and info["error"]
+        _, _, _, _, info = env.step("click('99999')")  # no such element: no box, the action fails (invalid)
+        assert info.get("target_box", []) == [] and info["error"]
 
 
 # -- the site, end to end -------------------------------------------------------------------------------
