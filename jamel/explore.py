@@ -4,16 +4,20 @@ Output layout (one folder per run):
     OUTPUT/config.json                       every setting of the run
     OUTPUT/<app>/session_<k>/trajectory.parquet   one StepRecord per step
     OUTPUT/<app>/session_<k>/summary.json    cumulative reward, C(t) curve, timings (written last)
-    OUTPUT/<app>/session_<k>/coverage_takes.jsonl  the raw V8 takes (sources once per script)
+    OUTPUT/<app>/session_<k>/coverage_takes.jsonl.gz  the raw V8 takes, gzip JSONL (sources once per
+                                             script; read with jamel.coverage.scorer.iter_takes)
     OUTPUT/<app>/session_<k>/coverage/       monocart's HTML report of the session's union
     OUTPUT/<app>/session_<k>/reward_curve.png
     OUTPUT/summary.json, OUTPUT/summary.csv  per-app cumulative reward
 A session whose summary.json exists is finished and skipped on a rerun; an unfinished one is redone
 from its first step (a browser's state cannot be restored half-way).
+Nothing of a session grows in memory with its length: step records go to the parquet file in row
+groups of `TRAJECTORY_ROW_GROUP` steps (screenshots included) and takes go to the compressed file.
 """
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import json
 import logging
@@ -31,10 +35,43 @@ from jamel.actions import ActionParseError, extract_action
 from jamel.agents.base import Agent, AgentUnavailable, PastStep, SessionContext
 from jamel.browser.env import BrowserEnv, EnvConfig
 from jamel.corpus import Corpus
-from jamel.records import StepRecord
+from jamel.coverage.scorer import TAKES_FILE
+from jamel.records import StepRecord, step_record_schema
 from jamel.server import CorpusServer
 
 log = logging.getLogger(__name__)
+TRAJECTORY_ROW_GROUP = 25  # steps held in memory before they are written out
+
+
+class TrajectoryWriter:
+    """Writes `trajectory.parquet` incrementally (zstd, a row group every `row_group` steps) and keeps
+    only a light copy of each record (no screenshot, observation or model output) for the summary."""
+
+    def __init__(self, path: Path, row_group: int = TRAJECTORY_ROW_GROUP):
+        self.path, self.row_group = path, row_group
+        self._writer: pq.ParquetWriter | None = None
+        self._buffer: list[dict[str, Any]] = []
+        self.light: list[StepRecord] = []
+
+    def append(self, record: StepRecord) -> None:
+        self._buffer.append(record.to_row())
+        self.light.append(dataclasses.replace(record, screenshot=b"", observation="", model_output=""))
+        if len(self._buffer) >= self.row_group:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffer:
+            return
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, step_record_schema(self._buffer), compression="zstd")
+        self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self._writer.schema))
+        self._buffer = []
+
+    def close(self) -> None:
+        self.flush()
+        if self._writer is None:  # no step at all: an empty file with the record schema
+            self._writer = pq.ParquetWriter(self.path, step_record_schema([]), compression="zstd")
+        self._writer.close()
 
 
 @dataclass
@@ -71,13 +108,14 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
     shutil.rmtree(tmp_dir, ignore_errors=True)
     tmp_dir.mkdir(parents=True)
     env.cfg.max_steps = steps
-    env.scorer.record_path = tmp_dir / "coverage_takes.jsonl" if record_takes else None
+    env.scorer.record_path = tmp_dir / TAKES_FILE if record_takes else None
     t_session = time.perf_counter()
     obs, info = env.reset(seed=seed)
     ctx = SessionContext(app=app, start_url=env.cfg.start_url, max_steps=steps)
     agent.begin_session(ctx, seed)
     c0, counts0 = info["coverage"], info["counts"]
-    rows: list[StepRecord] = []
+    trajectory = TrajectoryWriter(tmp_dir / "trajectory.parquet")
+    rows = trajectory.light  # what the summary and the plot need, without screenshots
     for t in range(1, steps + 1):
         ctx.step, ctx.episode = t, env.episode
         t0 = time.perf_counter()
@@ -111,9 +149,9 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
             text_tokens=getattr(out, "text_tokens", 0), image_tokens=getattr(out, "image_tokens", 0),
             memory_tokens=getattr(out, "memory_tokens", 0), action_ms=timings.action_ms,
             settle_ms=timings.settle_ms, coverage_ms=timings.coverage_ms, scoring_ms=timings.scoring_ms,
-            observation_ms=timings.observation_ms, agent_ms=agent_ms, step_ms=timings.step_ms,
-            target_box=list(info.get("target_box") or []))
-        rows.append(record)
+            scoring_wait_ms=timings.scoring_wait_ms, observation_ms=timings.observation_ms, agent_ms=agent_ms,
+            step_ms=timings.step_ms, target_box=list(info.get("target_box") or []))
+        trajectory.append(record)
         ctx.history.append(PastStep(t, episode, before_obs.url, action, info["valid"], info["error"], reward))
         if on_step:
             on_step(record)
@@ -122,11 +160,7 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
         if episode_steps and env.episode_step >= episode_steps:
             obs = env.begin_episode()
 
-    table = pa.Table.from_pylist([r.to_row() for r in rows])
-    if pa.types.is_null(table.schema.field("target_box").type.value_type):  # no step had a box: keep the type
-        table = table.set_column(table.schema.get_field_index("target_box"), "target_box",
-                                 table.column("target_box").cast(pa.list_(pa.float64())))
-    pq.write_table(table, tmp_dir / "trajectory.parquet", compression="zstd")
+    trajectory.close()  # target_box is list<double> from StepRecord's annotation, even with no box
     report = None
     if html_report:
         try:
@@ -164,7 +198,8 @@ def session_summary(rows: list[StepRecord], app: str, session_id: str, seed: int
         "vendored_requests": sorted(set(env.vendored_requests)),
         "input_tokens": sum(r.text_tokens + r.image_tokens + r.memory_tokens for r in rows),
         "mean_ms": {k: mean([getattr(r, k) for r in rows]) for k in
-                    ("step_ms", "action_ms", "settle_ms", "coverage_ms", "scoring_ms", "observation_ms", "agent_ms")},
+                    ("step_ms", "action_ms", "settle_ms", "coverage_ms", "scoring_ms", "scoring_wait_ms",
+                     "observation_ms", "agent_ms")},
         "wall_s": round(wall_s, 2),
     }
 

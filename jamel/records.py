@@ -66,7 +66,8 @@ class StepTimings:
     action_ms: float = 0.0
     settle_ms: float = 0.0
     coverage_ms: float = 0.0  # CDP takes (instrumentation)
-    scoring_ms: float = 0.0  # C(t) update
+    scoring_ms: float = 0.0  # C(t) update (the scorer's work, overlapped with the observation)
+    scoring_wait_ms: float = 0.0  # how long the step waited for C(t) after its observation
     observation_ms: float = 0.0
     step_ms: float = 0.0  # env.step wall time (action .. observation)
 
@@ -108,6 +109,7 @@ class StepRecord:
     settle_ms: float = 0.0
     coverage_ms: float = 0.0
     scoring_ms: float = 0.0
+    scoring_wait_ms: float = 0.0
     observation_ms: float = 0.0
     agent_ms: float = 0.0
     step_ms: float = 0.0
@@ -128,3 +130,24 @@ class StepRecord:
 
 
 STEP_RECORD_FIELDS = [f.name for f in dataclasses.fields(StepRecord)]
+
+_ARROW_TYPES = {"str": "string", "int": "int64", "float": "float64", "bool": "bool", "bytes": "binary"}
+
+
+def step_record_schema(rows: list[dict[str, Any]] | None = None):
+    """The Arrow schema of `trajectory.parquet`, from StepRecord's annotations, so that row groups
+    written one after another agree (an all-empty list in the first group must not become `null`).
+    A field whose annotation is not a plain type here takes the type Arrow infers from `rows`."""
+    import pyarrow as pa
+
+    fields = []
+    for f in dataclasses.fields(StepRecord):
+        ann = str(f.type).replace(" ", "")
+        if ann in _ARROW_TYPES:
+            typ = pa.type_for_alias(_ARROW_TYPES[ann])
+        elif ann.startswith("list[") and ann[5:-1] in _ARROW_TYPES:
+            typ = pa.list_(pa.type_for_alias(_ARROW_TYPES[ann[5:-1]]))
+        else:
+            typ = pa.array([r.get(f.name) for r in rows or []]).type
+        fields.append(pa.field(f.name, typ))
+    return pa.schema(fields)

@@ -148,6 +148,7 @@ class EnvConfig:
     action_timeout_ms: int = 3000  # Playwright waits this long for an element to become actionable
     navigation_timeout_ms: int = 15000
     settle_ms: int = 250  # let handlers, timers and rendering run before coverage is taken
+    overlap_scoring: bool = True  # score the step's takes while the observation is captured (same C(t))
     block_external: bool = True  # offline: requests to other hosts are aborted (and recorded)
     vendor_map: str | None = None  # third_party/offline_assets.json-style map: external URL -> local copy
     upload_dir: str | None = None  # upload_file() may only pick files from here
@@ -537,9 +538,14 @@ class BrowserEnv:
             takes.extend(more)  # the restarted page's load is part of the union
             wd = self._deadline(self.cfg.step_timeout_s, f"step {self.step_count} after a restart")
         self._phase = "scoring"
-        score = self.scorer.add(takes)
-        timings.scoring_ms = score.scoring_ms
-        reward = novelty_reward(score, action_ok=info["valid"] and executed_ok)
+        # C(t) is computed by the scorer's thread (Node) while the browser yields the observation:
+        # nothing the browser does next depends on it. Same takes, same order, same C(t). The reward
+        # is computed once C(t) is in, below (a failed observation has set executed_ok = False).
+        pending = self.scorer.submit(takes)
+        if not self.cfg.overlap_scoring:
+            t0 = time.perf_counter()
+            pending.result()
+            timings.scoring_wait_ms += (time.perf_counter() - t0) * 1000
         if action is not None and action.name == "reset":
             self.episode += 1
             self.episode_step = 0
@@ -561,6 +567,11 @@ class BrowserEnv:
             self._pending_takes += more  # the new page load counts toward the next step's take
         obs.last_action_error = info["error"]
         timings.observation_ms = (time.perf_counter() - t0) * 1000
+        t0 = time.perf_counter()
+        score = pending.result()
+        timings.scoring_wait_ms += (time.perf_counter() - t0) * 1000
+        timings.scoring_ms = score.scoring_ms
+        reward = novelty_reward(score, action_ok=info["valid"] and executed_ok)
         timings.step_ms = (time.perf_counter() - t_start) * 1000
         info.update(coverage=score.coverage, coverage_delta=score.delta, counts=asdict(score.counts),
                     timings=timings, executed=executed_ok)

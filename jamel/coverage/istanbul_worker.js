@@ -10,8 +10,11 @@
 // Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
 //   {"op": "add", "entries": [{"key", "url", "source"?, "functions"}]}
 //       -> {"ok": true, "total": {"merged": {lines, branches, statements, functions}, "persistent": {...}},
-//           "changed": [key...]}
+//           "changed": [key...], "converted": N, "skipped": N}   (N: scripts of this request)
 //   {"op": "report", "dir": DIR, "name": NAME} -> writes monocart's HTML + json-summary of the union
+//   {"op": "clear"} -> a new session: forget the union, keep the per-source caches (the process is
+//       reused across sessions, so a library seen in an earlier session is not parsed again)
+// `node istanbul_worker.js --no-skip` converts every script that ran (no unchanged-pattern skip).
 
 'use strict';
 
@@ -33,13 +36,31 @@ const mcrDir = require.resolve('monocart-coverage-reports');
 const acorn = require(require.resolve('acorn', { paths: [mcrDir] }));
 const locatorModule = require(require.resolve('monocart-locator', { paths: [mcrDir] }));
 
+// Keyed by the source text itself (a Map hashes string keys by content), so the caches outlive a
+// session and a script met again in a later session reuses them. Bounded: least recently used first out.
+const MAX_CACHED_SOURCES = 256;
+const cacheGet = (cache, source) => {
+    const value = cache.get(source);
+    if (value !== undefined) {
+        cache.delete(source); // re-insert: Map iteration order is the recency order
+        cache.set(source, value);
+    }
+    return value;
+};
+const cachePut = (cache, source, value) => {
+    cache.set(source, value);
+    if (cache.size > MAX_CACHED_SOURCES) {
+        cache.delete(cache.keys().next().value);
+    }
+};
+
 const astCache = new Map();
 const originalParse = acorn.parse;
 acorn.parse = function cachedParse(source, options) {
-    let ast = astCache.get(source);
+    let ast = cacheGet(astCache, source);
     if (!ast) {
         ast = originalParse.call(acorn, source, options);
-        astCache.set(source, ast);
+        cachePut(astCache, source, ast);
     }
     return ast;
 };
@@ -49,7 +70,7 @@ const locatorCache = new Map();
 let scoring = false; // true only inside convertOne(), see below
 class CachedLocator {
     constructor(source) {
-        let locator = locatorCache.get(source);
+        let locator = cacheGet(locatorCache, source);
         if (!locator) {
             locator = new BaseLocator(source);
             const memo = new Map();
@@ -68,7 +89,7 @@ class CachedLocator {
                 }
                 return loc;
             };
-            locatorCache.set(source, locator);
+            cachePut(locatorCache, source, locator);
         }
         return locator; // a constructor may return another object: `new` yields the cached one
     }
@@ -128,10 +149,56 @@ const totals = () => {
     return { merged, persistent };
 };
 
+// The unchanged-pattern skip. Most steps of a library-heavy app re-run library code that earlier
+// steps already ran (jQuery's event dispatch on every click), and converting such a script again is
+// the whole cost of the step. A conversion is skipped when both hold:
+//   (a) every V8 range of this step's take, with its executed/not-executed bit, is one this script
+//       already reported in an earlier take (nothing ran, and nothing was skipped, that had not
+//       before: a branch taken the other way for the first time shows up as a new zero range), and
+//   (b) merging the take changed no count's executed bit and no range of the session's merged
+//       coverage (same functions, same ranges, only larger counts).
+// Then the script's counts and covered entities are kept and its merged coverage is updated as
+// usual, so the next conversion starts from the same data as without the skip. The parity tests
+// replay long sessions against monocart from scratch with the skip exercised.
+const rangePattern = (functions) => {
+    const out = [];
+    for (const fn of functions) {
+        for (const r of fn.ranges) {
+            out.push(`${r.startOffset}:${r.endOffset}:${r.count > 0 ? 1 : 0}`);
+        }
+    }
+    return out;
+};
+
+const sameShape = (a, b) => {
+    if (a.length !== b.length) {
+        return false;
+    }
+    for (let i = 0; i < a.length; i++) {
+        const ra = a[i].ranges;
+        const rb = b[i].ranges;
+        if (ra.length !== rb.length || a[i].isBlockCoverage !== b[i].isBlockCoverage) {
+            return false;
+        }
+        for (let j = 0; j < ra.length; j++) {
+            if (ra[j].startOffset !== rb[j].startOffset || ra[j].endOffset !== rb[j].endOffset
+                || (ra[j].count > 0) !== (rb[j].count > 0)) {
+                return false;
+            }
+        }
+    }
+    return true;
+};
+
+const SKIP_UNCHANGED = !process.argv.includes('--no-skip');
+
 const addEntries = async (entries) => {
     const changed = [];
+    let converted = 0;
+    let skipped = 0;
     for (const entry of entries) {
         let script = scripts.get(entry.key);
+        const pattern = rangePattern(entry.functions);
         if (!script) {
             if (typeof entry.source !== 'string') {
                 throw new Error(`first entry for script ${entry.key} carries no source`);
@@ -142,18 +209,29 @@ const addEntries = async (entries) => {
                 functions: entry.functions,
                 counts: null,
                 covered: new Set(),
-                persistent: { lines: 0, branches: 0, statements: 0, functions: 0 }
+                persistent: { lines: 0, branches: 0, statements: 0, functions: 0 },
+                seen: new Set(pattern)
             };
             scripts.set(entry.key, script);
         } else {
+            const novel = pattern.filter((p) => !script.seen.has(p));
             // Same merge as monocart's generate() applies to several adds of one script.
             const merged = await Util.mergeV8Coverage([
                 { functions: script.functions }, { functions: entry.functions }
             ]);
+            const unchanged = SKIP_UNCHANGED && !novel.length && sameShape(script.functions, merged.functions);
             script.functions = merged.functions;
+            for (const p of novel) {
+                script.seen.add(p);
+            }
+            if (unchanged) {
+                skipped += 1;
+                continue;
+            }
         }
         const before = script.counts;
         const { counts, covered } = await convertOne(entry.key, script);
+        converted += 1;
         script.counts = counts;
         let grew = false;
         for (const id of covered) {
@@ -167,7 +245,7 @@ const addEntries = async (entries) => {
             changed.push(entry.key);
         }
     }
-    return changed;
+    return { changed, converted, skipped };
 };
 
 const writeReport = async (dir, name) => {
@@ -192,9 +270,14 @@ const writeReport = async (dir, name) => {
 const handle = async (msg) => {
     switch (msg.op) {
         case 'add': {
-            const changed = await addEntries(msg.entries || []);
-            return { ok: true, total: totals(), changed };
+            const { changed, converted, skipped } = await addEntries(msg.entries || []);
+            return {
+                ok: true, total: totals(), changed, converted, skipped
+            };
         }
+        case 'clear':
+            scripts.clear();
+            return { ok: true };
         case 'report':
             return { ok: true, ...(await writeReport(path.resolve(msg.dir), msg.name)) };
         default:

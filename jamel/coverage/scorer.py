@@ -2,21 +2,31 @@
 
 C(t) = covered lines + branches + statements + functions over everything executed at least once in
 the session up to step t; r_t = 1 if C(t) > C(t-1) else 0. The union is kept by a long-lived Node
-worker (`istanbul_worker.js`) that re-converts only the scripts that ran in this step.
+worker (`istanbul_worker.js`) that re-converts only the scripts that ran in this step (and of those,
+only the ones whose coverage pattern changed).
+
+Scoring can run off the caller's critical path: `submit(takes)` hands a step's takes to the scorer's
+own thread (which talks to Node) and returns a `PendingScore` at once; `.result()` waits for C(t).
+The takes are recorded to disk (`coverage_takes.jsonl.gz`, read back with `read_takes`), which is
+also what a restarted worker replays, so nothing grows in memory with the session length.
 """
 from __future__ import annotations
 
+import gzip
 import json
 import logging
 import os
 import queue
 import shutil
 import subprocess
+import tempfile
 import threading
 import time
+import zlib
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 from jamel.corpus import REPO_ROOT  # the checkout, or a wheel's bundled copy of third_party/node
 from jamel.coverage.collector import ScriptTake
@@ -70,7 +80,9 @@ class StepScore:
     counts: CoverageCounts  # C(t) broken down
     delta: int  # C(t) - C(t-1)
     changed_scripts: list[str]
-    scoring_ms: float
+    scoring_ms: float  # time to fold the takes in (the scorer's own work, not what a caller waited)
+    converted: int = 0  # scripts monocart re-converted this step
+    skipped: int = 0  # scripts that ran but whose coverage pattern was unchanged (no conversion)
 
     @property
     def coverage(self) -> int:
@@ -80,12 +92,12 @@ class StepScore:
 class _NodeWorker:
     """A JSON-lines child process with per-request timeouts (a reader thread, no signals)."""
 
-    def __init__(self, script: Path, timeout_s: float):
+    def __init__(self, script: Path, timeout_s: float, args: tuple[str, ...] = ()):
         if shutil.which("node") is None:
             raise CoverageToolingError("`node` is not on PATH; the coverage scorer needs Node >= 18")
         self.timeout_s = timeout_s
         self.proc = subprocess.Popen(
-            ["node", str(script)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            ["node", str(script), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True, encoding="utf-8", env=node_env(), bufsize=1,
         )
         self._replies: queue.Queue[str | None] = queue.Queue()
@@ -128,6 +140,54 @@ class _NodeWorker:
 
 
 COVERAGE_MODES = ("persistent", "merged")
+TAKES_FILE = "coverage_takes.jsonl.gz"  # the session's raw coverage, as written by run_session
+
+
+class PendingScore:
+    """A step's score being computed by the scorer's thread; `result()` waits for it."""
+
+    def __init__(self, future: "Future[StepScore]"):
+        self._future = future
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def result(self, timeout: float | None = None) -> StepScore:
+        return self._future.result(timeout)
+
+
+class TakesWriter:
+    """Appends one JSON line per step to a takes file: gzip-compressed if the name ends in `.gz`.
+
+    The gzip stream stays open for the session (one gzip member per session), so the compressor
+    sees consecutive steps, whose takes are alike (~20-40x smaller than plain JSONL). `flush()` makes
+    everything written so far readable (used before a replay); `close()` ends the member.
+    """
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.offset = self.path.stat().st_size if self.path.exists() else 0  # where this writer's data starts
+        self._raw = open(self.path, "ab")
+        self._out = gzip.GzipFile(fileobj=self._raw, mode="ab", compresslevel=6) if self.path.name.endswith(".gz") \
+            else self._raw
+        self.lines = 0
+
+    def write(self, step: int, entries: list[dict[str, Any]]) -> None:
+        self._out.write((json.dumps({"step": step, "entries": entries}, separators=(",", ":")) + "\n").encode())
+        self.lines += 1
+        if self._out is self._raw:  # plain JSONL is readable line by line while the session runs
+            self._raw.flush()
+
+    def flush(self) -> None:
+        self._out.flush()
+        self._raw.flush()
+
+    def close(self) -> None:
+        if not self._raw.closed:
+            if self._out is not self._raw:
+                self._out.close()
+            self._raw.close()
 
 
 class NoveltyScorer:
@@ -139,44 +199,121 @@ class NoveltyScorer:
     merged V8 coverage, as the public release computes it, which can drop after a reload.
 
     The baseline lives for the whole session (across `reset()`); call `clear()` only between
-    sessions. If the Node worker dies, it is restarted and the session's takes are replayed, so the
-    baseline is never lost.
+    sessions (the Node worker and its per-source caches are kept). Every step's takes are written to
+    `record_path` (or to a private temporary file), never held in memory; if the Node worker dies, a
+    new one replays the session from that file, so the baseline is never lost.
+
+    `skip_unchanged=False` makes the worker re-convert every script that ran (the pre-skip engine,
+    kept for benchmarks and parity checks).
     """
 
-    def __init__(self, mode: str = "persistent", timeout_s: float = 120.0):
+    def __init__(self, mode: str = "persistent", timeout_s: float = 120.0, skip_unchanged: bool = True):
         if mode not in COVERAGE_MODES:
             raise ValueError(f"unknown coverage mode {mode!r}; choose one of {COVERAGE_MODES}")
         self.mode = mode
         self.timeout_s = timeout_s
-        self.record_path: Path | None = None  # if set, every add() is appended here (coverage_takes.jsonl)
+        self.skip_unchanged = skip_unchanged
+        self._record_path: Path | None = None  # coverage_takes.jsonl[.gz] if set, else a temporary file
+        self._writer: TakesWriter | None = None
+        self._spool_dir: tempfile.TemporaryDirectory | None = None
         self._adds = 0
         self._worker: _NodeWorker | None = None
+        self._worker_session = False  # the live worker holds this session's union
         self._sent_sources: dict[str, str] = {}  # key -> url used for it
         self._url_keys: dict[str, set[str]] = {}
-        self._history: list[dict[str, Any]] = []  # every entry sent, for replay after a crash
+        self._executor: ThreadPoolExecutor | None = None
+        self._pending: PendingScore | None = None
         self.counts = CoverageCounts()
+        self.conversions = 0  # over the session: scripts converted / skipped as unchanged
+        self.skips = 0
+
+    @property
+    def record_path(self) -> Path | None:
+        """Where every step's takes are appended (`.gz`: compressed); None: a temporary file."""
+        return self._record_path
+
+    @record_path.setter
+    def record_path(self, path: Path | None) -> None:
+        self._drain()
+        self._close_writer()
+        self._record_path = Path(path) if path is not None else None
 
     # -- worker lifecycle -------------------------------------------------------------------------
-    def _ensure_worker(self) -> _NodeWorker:
+    def _ensure_worker(self, replay_upto: int = 0) -> _NodeWorker:
         if self._worker is None or self._worker.proc.poll() is not None:
-            self._worker = _NodeWorker(WORKER_JS, self.timeout_s)
-            if self._history:  # restarted mid-session: rebuild the union
-                self._worker.request({"op": "add", "entries": self._history}, timeout_s=self.timeout_s * 4)
+            self._worker = _NodeWorker(WORKER_JS, self.timeout_s, () if self.skip_unchanged else ("--no-skip",))
+            self._worker_session = False
+        if not self._worker_session:
+            entries = [e for _, es in self._session_lines(replay_upto) for e in es]
+            if entries:  # restarted mid-session: rebuild the union from the recorded takes
+                self._worker.request({"op": "add", "entries": entries}, timeout_s=self.timeout_s * 4)
+            self._worker_session = True
         return self._worker
 
+    def _session_lines(self, upto: int) -> list[tuple[int, list[dict[str, Any]]]]:
+        """The first `upto` recorded steps of this session, as sent to the worker."""
+        if upto <= 0 or self._writer is None:
+            return []
+        self._writer.flush()
+        out = []
+        for i, (step, entries) in enumerate(_read_lines(self._writer.path, self._writer.offset)):
+            if i >= upto:
+                break
+            out.append((step, entries))
+        return out
+
+    def _writer_for_session(self) -> TakesWriter:
+        if self._writer is None:
+            path = self._record_path
+            if path is None:
+                self._spool_dir = tempfile.TemporaryDirectory(prefix="jamel-takes-")
+                path = Path(self._spool_dir.name) / TAKES_FILE
+            self._writer = TakesWriter(path)
+        return self._writer
+
+    def _close_writer(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        if self._spool_dir is not None:
+            self._spool_dir.cleanup()
+            self._spool_dir = None
+
+    def _drain(self) -> None:
+        """Wait for a submitted step (steps are scored strictly in order)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            try:
+                pending.result()
+            except Exception:  # the caller that submitted it gets the error from its own result()
+                pass
+
     def close(self) -> None:
+        self._drain()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
         if self._worker is not None:
             self._worker.close()
             self._worker = None
+        self._close_writer()
 
     def clear(self) -> None:
-        """Start a new session: forget the union and the baseline."""
-        self.close()
+        """Start a new session: forget the union and the baseline (the worker process is reused)."""
+        self._drain()
+        self._close_writer()
+        if self._worker is not None and self._worker.proc.poll() is None and self._worker_session:
+            try:
+                self._worker.request({"op": "clear"})
+            except CoverageToolingError:
+                self._worker.close()
+                self._worker = None
+        self._worker_session = False
         self._sent_sources.clear()
         self._url_keys.clear()
-        self._history.clear()
         self.counts = CoverageCounts()
         self._adds = 0
+        self.conversions = self.skips = 0
 
     # -- scoring ----------------------------------------------------------------------------------
     def _entry(self, take: ScriptTake, new_urls: dict[str, str]) -> dict[str, Any]:
@@ -196,37 +333,55 @@ class NoveltyScorer:
         entry["url"] = url
         return entry
 
+    def submit(self, takes: Iterable[ScriptTake]) -> PendingScore:
+        """Hand one step's takes to the scorer's thread and return at once (C(t) via `.result()`).
+
+        Steps are folded in strictly in submission order; a step submitted while the previous one
+        is still running waits for it."""
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jamel-scorer")
+        pending = PendingScore(self._executor.submit(self._score, list(takes)))
+        self._pending = pending
+        return pending
+
     def add(self, takes: Iterable[ScriptTake]) -> StepScore:
-        """Fold one step's takes into the union; returns C(t) and its change."""
+        """Fold one step's takes into the union and wait for C(t) and its change."""
+        return self.submit(takes).result()
+
+    def _score(self, takes: list[ScriptTake]) -> StepScore:
         t0 = time.perf_counter()
         new_urls: dict[str, str] = {}
         entries = [self._entry(t, new_urls) for t in takes]
-        if self.record_path is not None:
-            # Sources go in once per script (with its first entry), not in every step's file.
-            with open(self.record_path, "a", encoding="utf-8") as fh:
-                fh.write(json.dumps({"step": self._adds, "entries": entries}, separators=(",", ":")) + "\n")
+        step = self._adds
+        # Sources go in once per script (with its first entry), not in every step's line.
+        self._writer_for_session().write(step, entries)
         self._adds += 1
         if entries:
             try:
-                reply = self._ensure_worker().request({"op": "add", "entries": entries})
+                reply = self._ensure_worker(replay_upto=step).request({"op": "add", "entries": entries})
             except CoverageToolingError as exc:  # worker died or hung: a fresh one replays the session, once
                 log.warning("coverage worker failed (%s); restarting it and replaying the session", exc)
-                self.close()
-                reply = self._ensure_worker().request({"op": "add", "entries": entries})
-            self._history.extend(entries)
+                if self._worker is not None:
+                    self._worker.close()
+                self._worker = None
+                reply = self._ensure_worker(replay_upto=step).request({"op": "add", "entries": entries})
             self._sent_sources.update(new_urls)  # only once the worker has the sources
             counts = CoverageCounts.from_json(reply["total"][self.mode])
             changed = reply["changed"]
+            converted, skipped = int(reply.get("converted", 0)), int(reply.get("skipped", 0))
         else:
-            counts, changed = self.counts, []
+            counts, changed, converted, skipped = self.counts, [], 0, 0
+        self.conversions += converted
+        self.skips += skipped
         delta = counts.total - self.counts.total
         self.counts = counts
-        return StepScore(counts, delta, changed, (time.perf_counter() - t0) * 1000)
+        return StepScore(counts, delta, changed, (time.perf_counter() - t0) * 1000, converted, skipped)
 
     def write_report(self, out_dir: Path, name: str = "JAMEL session coverage") -> Path | None:
         """monocart's HTML report (and json-summary) of the session's union."""
-        reply = self._ensure_worker().request({"op": "report", "dir": str(out_dir), "name": name},
-                                              timeout_s=self.timeout_s * 4)
+        self._drain()
+        reply = self._ensure_worker(replay_upto=self._adds).request(
+            {"op": "report", "dir": str(out_dir), "name": name}, timeout_s=self.timeout_s * 4)
         return Path(reply["reportPath"]) if reply.get("reportPath") else None
 
     def __enter__(self) -> "NoveltyScorer":
@@ -241,23 +396,65 @@ def novelty_reward(score: StepScore | None, action_ok: bool) -> int:
     return int(action_ok and score is not None and score.delta > 0)
 
 
-# -- recorded takes: the session's raw coverage, written once per step ------------------------------
+# -- recorded takes: the session's raw coverage, one line per step ---------------------------------
+def _iter_bytes_lines(path: Path, offset: int = 0) -> Iterator[bytes]:
+    """Complete lines of a takes file from byte `offset`: plain, or gzip (several members, one per
+    session written; a stream cut short by a crash is read up to its last complete line)."""
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        head = fh.read(2)
+        fh.seek(offset)
+        if head != b"\x1f\x8b":
+            yield from (line for line in fh if line.endswith(b"\n") and line.strip())
+            return
+        d = zlib.decompressobj(wbits=31)
+        buf = b""
+        while chunk := fh.read(1 << 20):
+            while chunk:
+                buf += d.decompress(chunk)
+                chunk = b""
+                if d.eof:  # the next gzip member
+                    chunk = d.unused_data
+                    d = zlib.decompressobj(wbits=31)
+            *lines, buf = buf.split(b"\n")
+            yield from (line for line in lines if line.strip())
+        *lines, _partial = (buf + d.flush()).split(b"\n")
+        yield from (line for line in lines if line.strip())
+
+
+def _read_lines(path: Path, offset: int = 0) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    for line in _iter_bytes_lines(path, offset):
+        d = json.loads(line)
+        yield int(d["step"]), d["entries"]
+
+
+def iter_takes(path: Path) -> Iterator[tuple[int, list[ScriptTake]]]:
+    """Stream the steps of a takes file (`coverage_takes.jsonl.gz` or plain `.jsonl`) one at a time.
+
+    Each item is (step, takes): step 0 is the start page's load (C(0)), step t the takes folded into
+    step t's reward (only scripts that executed something). A script's `source` is present on its
+    first take of the session only; `url` is the name it was scored under."""
+    for step, entries in _read_lines(Path(path)):
+        yield step, [ScriptTake(e["key"], e["url"], e["functions"], e.get("source")) for e in entries]
+
+
 def read_takes(path: Path) -> list[tuple[int, list[ScriptTake]]]:
-    """Steps of a `coverage_takes.jsonl` file (sources appear with a key's first entry only)."""
-    steps = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            if line.strip():
-                d = json.loads(line)
-                steps.append((int(d["step"]), [ScriptTake(e["key"], e["url"], e["functions"], e.get("source"))
-                                                for e in d["entries"]]))
-    return steps
+    """All steps of a takes file (see `iter_takes`, which streams them)."""
+    return list(iter_takes(path))
 
 
-def replay_fast(path: Path, mode: str = "persistent") -> list[tuple[int, StepScore]]:
+def find_takes(session_dir: Path) -> Path | None:
+    """A session folder's takes file: `coverage_takes.jsonl.gz`, or `coverage_takes.jsonl` (older runs)."""
+    for name in (TAKES_FILE, "coverage_takes.jsonl"):
+        if (Path(session_dir) / name).exists():
+            return Path(session_dir) / name
+    return None
+
+
+def replay_fast(path: Path, mode: str = "persistent", skip_unchanged: bool = True) -> list[tuple[int, StepScore]]:
     """C(t) for every recorded step with the incremental engine."""
-    with NoveltyScorer(mode=mode) as scorer:
-        return [(step, scorer.add(takes)) for step, takes in read_takes(path)]
+    with NoveltyScorer(mode=mode, skip_unchanged=skip_unchanged) as scorer:
+        return [(step, scorer.add(takes)) for step, takes in iter_takes(path)]
 
 
 def replay_reference(path: Path, upto: int | None = None, timeout_s: float = 1800) -> list[dict[str, Any]]:
