@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 
 from jamel.corpus import load_corpus
-from jamel.coverage.scorer import replay_fast, replay_reference
+from jamel.coverage.scorer import find_takes, replay_fast, replay_reference
 from jamel.explore import ExploreConfig, explore
 from jamel.records import STEP_RECORD_FIELDS
 
@@ -51,7 +51,7 @@ def test_fast_engine_matches_monocart_on_recorded_sessions(crawler_run):
     for app in APPS:
         session = out / app / "session_0"
         rows = pq.read_table(session / "trajectory.parquet").to_pylist()
-        takes = session / "coverage_takes.jsonl"
+        takes = find_takes(session)
         reference = replay_reference(takes)
         summary = json.loads((session / "summary.json").read_text())
         recorded = [summary["coverage_initial"]] + [r["coverage"] for r in rows]

@@ -7,7 +7,7 @@ import json
 import pyarrow.parquet as pq
 
 from conftest import bid_of
-from jamel.coverage.scorer import find_takes, iter_takes, read_takes, replay_fast, replay_reference
+from jamel.coverage.scorer import ZSTD_MAGIC, find_takes, iter_takes, read_takes, replay_fast, replay_reference
 from jamel.corpus import load_corpus
 from jamel.explore import ExploreConfig, explore
 
@@ -31,7 +31,7 @@ def _act(env, obs, name):
 
 def test_skip_unchanged_matches_monocart_over_a_long_session(novelty_env, tmp_path):
     env = novelty_env
-    takes = tmp_path / "coverage_takes.jsonl.gz"
+    takes = tmp_path / "coverage_takes.jsonl.zst"
     env.scorer.record_path = takes
     obs, info = env.reset()
     seq, skipped = [info["coverage"]], 0
@@ -41,7 +41,7 @@ def test_skip_unchanged_matches_monocart_over_a_long_session(novelty_env, tmp_pa
         seq.append(info["coverage"])
     assert env.scorer.skips > 0 and env.scorer.conversions > 0  # the skip path ran, and so did conversions
     env.scorer.record_path = None  # ends the compressed stream
-    assert takes.read_bytes()[:2] == b"\x1f\x8b" and len(read_takes(takes)) == len(LONG) + 1
+    assert takes.read_bytes()[:4] == ZSTD_MAGIC and len(read_takes(takes)) == len(LONG) + 1
 
     reference = replay_reference(takes)
     assert [row["C_persistent"] for row in reference] == seq

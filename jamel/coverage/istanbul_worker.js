@@ -106,6 +106,43 @@ const { convertV8List } = require('monocart-coverage-reports/converter');
 const fullGetRangeLines = Util.getRangeLines;
 Util.getRangeLines = (sLoc, eLoc) => (scoring ? [] : fullGetRangeLines(sLoc, eLoc));
 
+// The AST walk, once per source. monocart's converter walks the whole AST on every conversion to
+// collect the nodes it scores (functions, statements, blocks, branch groups); on jQuery that walk
+// was a third of a conversion. The walk depends on the AST only, so the first walk of an AST records
+// each visitor call (node and its ancestors) and later conversions replay the calls: the handlers run
+// as before and build fresh branch groups, without acorn-walk's traversal. The converter also leaves
+// per-conversion state on the nodes (`_state`, read back as "already counted" by the next
+// conversion); it is cleared before each replay so every conversion starts from a clean AST, as a
+// freshly parsed one would.
+const walkCache = new WeakMap(); // AST root -> {keys, calls: [type, node, parents]}
+const originalVisitAst = Util.visitAst;
+Util.visitAst = (rootNode, visitors) => {
+    const keys = Object.keys(visitors).join(',');
+    const cached = walkCache.get(rootNode);
+    if (cached && cached.keys === keys) {
+        delete rootNode._state;
+        for (const call of cached.calls) {
+            delete call[1]._state;
+        }
+        for (const [type, node, parents] of cached.calls) {
+            visitors[type](node, parents);
+        }
+        return;
+    }
+    const calls = [];
+    const recording = {};
+    delete rootNode._state;
+    for (const [type, handler] of Object.entries(visitors)) {
+        recording[type] = (node, parents) => {
+            delete node._state; // the AST may have been converted before (the report path)
+            calls.push([type, node, parents.slice()]);
+            return handler(node, parents);
+        };
+    }
+    originalVisitAst(rootNode, recording);
+    walkCache.set(rootNode, { keys, calls });
+};
+
 const CONVERT_OPTIONS = { all: null, v8Ignore: true, baseDir: process.cwd(), logging: 'error' };
 
 const scripts = new Map(); // key -> {url, source, functions (merged), counts}

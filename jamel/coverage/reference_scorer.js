@@ -1,9 +1,8 @@
 // The reference C(t): what monocart itself reports when it is handed every take of steps 1..t, the
 // way the public release scores a step (re-convert everything so far, from scratch, each step).
 //
-// Usage: node reference_scorer.js TAKES.jsonl[.gz] [--upto T]
+// Usage: node reference_scorer.js TAKES.jsonl [--upto T]
 //   TAKES.jsonl: one line per step: {"step": t, "entries": [{key, url, source?, functions}]}
-//   (gzip-compressed, as run_session writes it, or plain)
 //   (sources appear on a key's first entry only; they are re-attached here).
 // Prints one JSON line per step scored: {"step", "merged": {lines, branches, statements, functions},
 // "persistent": {...}, "C_merged", "C_persistent", "ms"}. `merged` is monocart's json-summary total of
@@ -16,7 +15,6 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const zlib = require('zlib');
 const MCR = require('monocart-coverage-reports');
 const { KINDS, KIND_OF, istanbulCounts } = require('./istanbul_entities.js');
 
@@ -25,14 +23,7 @@ const main = async () => {
     const uptoIdx = process.argv.indexOf('--upto');
     const upto = uptoIdx > 0 ? Number(process.argv[uptoIdx + 1]) : null;
 
-    let raw = fs.readFileSync(file);
-    if (raw[0] === 0x1f && raw[1] === 0x8b) {
-        // every gzip member (one per session written); a stream cut short keeps its complete lines
-        raw = zlib.gunzipSync(raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
-    }
-    const lines = raw.toString('utf8').split('\n');
-    lines.pop(); // the part after the last newline: empty, or a line cut short
-    const steps = lines.filter(Boolean).map((l) => JSON.parse(l));
+    const steps = fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const sources = new Map();
     for (const step of steps) {
         for (const e of step.entries) {

@@ -7,12 +7,12 @@ only the ones whose coverage pattern changed).
 
 Scoring can run off the caller's critical path: `submit(takes)` hands a step's takes to the scorer's
 own thread (which talks to Node) and returns a `PendingScore` at once; `.result()` waits for C(t).
-The takes are recorded to disk (`coverage_takes.jsonl.gz`, read back with `read_takes`), which is
+The takes are recorded to disk (`coverage_takes.jsonl.zst`, read back with `iter_takes`), which is
 also what a restarted worker replays, so nothing grows in memory with the session length.
 """
 from __future__ import annotations
 
-import gzip
+import contextlib
 import json
 import logging
 import os
@@ -22,7 +22,6 @@ import subprocess
 import tempfile
 import threading
 import time
-import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,12 +114,14 @@ class _NodeWorker:
         for line in self.proc.stderr:
             self._stderr = (self._stderr + [line])[-50:]
 
-    def request(self, msg: dict[str, Any], timeout_s: float | None = None) -> dict[str, Any]:
+    def send(self, msg: dict[str, Any]) -> None:
         try:
             self.proc.stdin.write(json.dumps(msg, separators=(",", ":")) + "\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             raise CoverageToolingError(f"coverage worker died: {''.join(self._stderr)[-2000:]}") from exc
+
+    def receive(self, timeout_s: float | None = None) -> dict[str, Any]:
         try:
             line = self._replies.get(timeout=timeout_s or self.timeout_s)
         except queue.Empty:
@@ -133,6 +134,10 @@ class _NodeWorker:
             raise CoverageToolingError(f"coverage worker error: {reply.get('error')}")
         return reply
 
+    def request(self, msg: dict[str, Any], timeout_s: float | None = None) -> dict[str, Any]:
+        self.send(msg)
+        return self.receive(timeout_s)
+
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
@@ -140,7 +145,8 @@ class _NodeWorker:
 
 
 COVERAGE_MODES = ("persistent", "merged")
-TAKES_FILE = "coverage_takes.jsonl.gz"  # the session's raw coverage, as written by run_session
+TAKES_FILE = "coverage_takes.jsonl.zst"  # the session's raw coverage, as written by run_session
+ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 
 
 class PendingScore:
@@ -157,37 +163,40 @@ class PendingScore:
 
 
 class TakesWriter:
-    """Appends one JSON line per step to a takes file: gzip-compressed if the name ends in `.gz`.
+    """Appends one JSON line per step to a takes file: zstd-compressed if the name ends in `.zst`
+    (pyarrow's codec; `zstd -dc FILE` reads it too), plain JSONL otherwise.
 
-    The gzip stream stays open for the session (one gzip member per session), so the compressor
-    sees consecutive steps, whose takes are alike (~20-40x smaller than plain JSONL). `flush()` makes
-    everything written so far readable (used before a replay); `close()` ends the member.
+    One zstd frame is kept open while steps are written, so the compressor sees consecutive steps,
+    whose takes are alike (~50x smaller than plain JSONL on the Backbone app). `flush()` ends the
+    frame, making everything written so far readable (a later write starts a new frame).
     """
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.offset = self.path.stat().st_size if self.path.exists() else 0  # where this writer's data starts
-        self._raw = open(self.path, "ab")
-        self._out = gzip.GzipFile(fileobj=self._raw, mode="ab", compresslevel=6) if self.path.name.endswith(".gz") \
-            else self._raw
+        self.compressed = self.path.name.endswith(".zst")
+        self._out: Any = None
         self.lines = 0
 
     def write(self, step: int, entries: list[dict[str, Any]]) -> None:
+        if self._out is None:
+            import pyarrow as pa
+
+            self._out = (pa.CompressedOutputStream(pa.OSFile(str(self.path), "ab"), "zstd") if self.compressed
+                         else open(self.path, "ab"))
         self._out.write((json.dumps({"step": step, "entries": entries}, separators=(",", ":")) + "\n").encode())
         self.lines += 1
-        if self._out is self._raw:  # plain JSONL is readable line by line while the session runs
-            self._raw.flush()
+        if not self.compressed:  # plain JSONL is readable line by line while the session runs
+            self._out.flush()
 
     def flush(self) -> None:
-        self._out.flush()
-        self._raw.flush()
+        self.close()
 
     def close(self) -> None:
-        if not self._raw.closed:
-            if self._out is not self._raw:
-                self._out.close()
-            self._raw.close()
+        if self._out is not None:
+            self._out.close()
+            self._out = None
 
 
 class NoveltyScorer:
@@ -213,7 +222,7 @@ class NoveltyScorer:
         self.mode = mode
         self.timeout_s = timeout_s
         self.skip_unchanged = skip_unchanged
-        self._record_path: Path | None = None  # coverage_takes.jsonl[.gz] if set, else a temporary file
+        self._record_path: Path | None = None  # coverage_takes.jsonl[.zst] if set, else a temporary file
         self._writer: TakesWriter | None = None
         self._spool_dir: tempfile.TemporaryDirectory | None = None
         self._adds = 0
@@ -229,7 +238,7 @@ class NoveltyScorer:
 
     @property
     def record_path(self) -> Path | None:
-        """Where every step's takes are appended (`.gz`: compressed); None: a temporary file."""
+        """Where every step's takes are appended (`.zst`: compressed); None: a temporary file."""
         return self._record_path
 
     @record_path.setter
@@ -353,24 +362,32 @@ class NoveltyScorer:
         new_urls: dict[str, str] = {}
         entries = [self._entry(t, new_urls) for t in takes]
         step = self._adds
-        # Sources go in once per script (with its first entry), not in every step's line.
-        self._writer_for_session().write(step, entries)
+        writer = self._writer_for_session()
         self._adds += 1
-        if entries:
+        if not entries:
+            writer.write(step, entries)
+            counts, changed, converted, skipped = self.counts, [], 0, 0
+        else:
+            msg = {"op": "add", "entries": entries}
             try:
-                reply = self._ensure_worker(replay_upto=step).request({"op": "add", "entries": entries})
+                worker = self._ensure_worker(replay_upto=step)
+                worker.send(msg)
+                # Sources go in once per script (with its first entry), not in every step's line.
+                # Written while Node converts; a replay reads only the steps before this one.
+                writer.write(step, entries)
+                reply = worker.receive()
             except CoverageToolingError as exc:  # worker died or hung: a fresh one replays the session, once
                 log.warning("coverage worker failed (%s); restarting it and replaying the session", exc)
                 if self._worker is not None:
                     self._worker.close()
                 self._worker = None
-                reply = self._ensure_worker(replay_upto=step).request({"op": "add", "entries": entries})
+                if writer.lines == step:  # the failure came before this step's line was written
+                    writer.write(step, entries)
+                reply = self._ensure_worker(replay_upto=step).request(msg)
             self._sent_sources.update(new_urls)  # only once the worker has the sources
             counts = CoverageCounts.from_json(reply["total"][self.mode])
             changed = reply["changed"]
             converted, skipped = int(reply.get("converted", 0)), int(reply.get("skipped", 0))
-        else:
-            counts, changed, converted, skipped = self.counts, [], 0, 0
         self.conversions += converted
         self.skips += skipped
         delta = counts.total - self.counts.total
@@ -398,28 +415,31 @@ def novelty_reward(score: StepScore | None, action_ok: bool) -> int:
 
 # -- recorded takes: the session's raw coverage, one line per step ---------------------------------
 def _iter_bytes_lines(path: Path, offset: int = 0) -> Iterator[bytes]:
-    """Complete lines of a takes file from byte `offset`: plain, or gzip (several members, one per
-    session written; a stream cut short by a crash is read up to its last complete line)."""
+    """Complete lines of a takes file from byte `offset`: plain or zstd (several frames; a stream
+    cut short by a crash is read up to where it can be decoded, complete lines only)."""
     with open(path, "rb") as fh:
         fh.seek(offset)
-        head = fh.read(2)
-        fh.seek(offset)
-        if head != b"\x1f\x8b":
+        compressed = fh.read(4) == ZSTD_MAGIC
+    if not compressed:
+        with open(path, "rb") as fh:
+            fh.seek(offset)
             yield from (line for line in fh if line.endswith(b"\n") and line.strip())
-            return
-        d = zlib.decompressobj(wbits=31)
-        buf = b""
-        while chunk := fh.read(1 << 20):
-            while chunk:
-                buf += d.decompress(chunk)
-                chunk = b""
-                if d.eof:  # the next gzip member
-                    chunk = d.unused_data
-                    d = zlib.decompressobj(wbits=31)
-            *lines, buf = buf.split(b"\n")
+        return
+    import pyarrow as pa
+
+    raw = pa.OSFile(str(path), "rb")
+    raw.seek(offset)
+    buf = b""
+    with pa.CompressedInputStream(raw, "zstd") as fh:
+        while True:
+            try:
+                chunk = fh.read(1 << 16)
+            except OSError:  # truncated: the writer did not end its last frame
+                break
+            if not chunk:
+                break
+            *lines, buf = (buf + chunk).split(b"\n")
             yield from (line for line in lines if line.strip())
-        *lines, _partial = (buf + d.flush()).split(b"\n")
-        yield from (line for line in lines if line.strip())
 
 
 def _read_lines(path: Path, offset: int = 0) -> Iterator[tuple[int, list[dict[str, Any]]]]:
@@ -429,7 +449,7 @@ def _read_lines(path: Path, offset: int = 0) -> Iterator[tuple[int, list[dict[st
 
 
 def iter_takes(path: Path) -> Iterator[tuple[int, list[ScriptTake]]]:
-    """Stream the steps of a takes file (`coverage_takes.jsonl.gz` or plain `.jsonl`) one at a time.
+    """Stream the steps of a takes file (`coverage_takes.jsonl.zst` or plain `.jsonl`) one at a time.
 
     Each item is (step, takes): step 0 is the start page's load (C(0)), step t the takes folded into
     step t's reward (only scripts that executed something). A script's `source` is present on its
@@ -444,7 +464,7 @@ def read_takes(path: Path) -> list[tuple[int, list[ScriptTake]]]:
 
 
 def find_takes(session_dir: Path) -> Path | None:
-    """A session folder's takes file: `coverage_takes.jsonl.gz`, or `coverage_takes.jsonl` (older runs)."""
+    """A session folder's takes file: `coverage_takes.jsonl.zst`, or `coverage_takes.jsonl` (older runs)."""
     for name in (TAKES_FILE, "coverage_takes.jsonl"):
         if (Path(session_dir) / name).exists():
             return Path(session_dir) / name
@@ -457,10 +477,27 @@ def replay_fast(path: Path, mode: str = "persistent", skip_unchanged: bool = Tru
         return [(step, scorer.add(takes)) for step, takes in iter_takes(path)]
 
 
+@contextlib.contextmanager
+def plain_takes(path: Path) -> Iterator[Path]:
+    """The takes file as plain JSONL (a temporary copy if it is compressed), for Node tools."""
+    with open(path, "rb") as fh:
+        compressed = fh.read(4) == ZSTD_MAGIC
+    if not compressed:
+        yield Path(path)
+        return
+    with tempfile.TemporaryDirectory(prefix="jamel-takes-") as tmp:
+        plain = Path(tmp) / "coverage_takes.jsonl"
+        with open(plain, "wb") as out:
+            for line in _iter_bytes_lines(Path(path)):
+                out.write(line + b"\n")
+        yield plain
+
+
 def replay_reference(path: Path, upto: int | None = None, timeout_s: float = 1800) -> list[dict[str, Any]]:
     """C(t) from monocart converting all takes of steps 1..t from scratch (release-style)."""
-    cmd = ["node", str(REFERENCE_JS), str(path)] + (["--upto", str(upto)] if upto is not None else [])
-    out = subprocess.run(cmd, capture_output=True, text=True, env=node_env(), timeout=timeout_s)
+    with plain_takes(path) as plain:
+        cmd = ["node", str(REFERENCE_JS), str(plain)] + (["--upto", str(upto)] if upto is not None else [])
+        out = subprocess.run(cmd, capture_output=True, text=True, env=node_env(), timeout=timeout_s)
     if out.returncode != 0:
         raise CoverageToolingError(f"reference scorer failed: {out.stderr[-2000:]}")
     return [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
