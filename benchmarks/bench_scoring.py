@@ -1,15 +1,21 @@
 """Benchmark: cost of scoring a step, incremental engine vs the release-style re-conversion, and
 where a step's wall time goes.
 
-    python benchmarks/bench_scoring.py [--steps 50] [--apps backbone_todo,shop,...] [--output runs/bench]
+    python benchmarks/bench_scoring.py [--steps 300] [--apps backbone_todo,shop,...] [--output runs/bench]
 
-For each app, a crawler session of `--steps` steps is recorded (real Chromium, real CDP coverage).
-Then, on that recording:
-  * engine: per-step scoring time of the incremental scorer (replayed in a fresh worker; also the
-    live time measured during the session);
+For each app, a crawler session of `--steps` steps is recorded (real Chromium, real CDP coverage),
+with scoring overlapped with the observation (the default). Then, on that recording:
+  * scoring p50/p90/p99 (ms per step that ran app code) of the engine without the unchanged-pattern
+    skip ("old": every script that ran is re-converted) and with it ("new"), both replayed in the
+    same run from the same takes in fresh workers, and the C(t) sequences of both and of the live
+    session (must be identical);
+  * live: the scorer's time during the session and how long the step actually waited for it
+    after the observation (`scoring_wait_ms`, the part left on the critical path);
   * naive: the public release's approach, one fresh `node` process per step that converts every
-    take of steps 1..t from scratch with monocart (timed at steps 1, 25 and 50);
-  * both give the same C(t) (checked here too);
+    take of steps 1..t from scratch with monocart (timed at a few probe steps; `--naive-repeats 0`
+    skips it), whose C(t) must match too;
+  * memory and disk: the Python process's RSS growth per 100 steps (psutil, after step 50) and the
+    bytes per step of the compressed takes and of trajectory.parquet;
   * a breakdown of a step's wall time: action, settle, coverage take, scoring, observation.
 `backbone_todo` is a benchmark app (benchmarks/apps) whose own scripts include jQuery, Underscore and
 Backbone, copied at run time from the pinned npm packages (not committed).
@@ -29,12 +35,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import psutil  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from jamel.agents import build_agent  # noqa: E402
 from jamel.browser.env import BrowserEnv, EnvConfig  # noqa: E402
 from jamel.corpus import DEMO_CORPUS  # noqa: E402
-from jamel.coverage.scorer import REFERENCE_JS, node_env, node_modules_dir, replay_fast  # noqa: E402
+from jamel.coverage.scorer import (REFERENCE_JS, find_takes, iter_takes, node_env, node_modules_dir,  # noqa: E402
+                                   plain_takes, replay_fast)
 from jamel.explore import run_session  # noqa: E402
 from jamel.server import CorpusServer  # noqa: E402
 
@@ -53,8 +61,7 @@ def build_corpus(dest: Path) -> Path:
 
 
 def steps_with_takes(takes: Path) -> set[int]:
-    with open(takes) as fh:
-        return {d["step"] for d in map(json.loads, fh) if d["entries"]}
+    return {step for step, entries in iter_takes(takes) if entries}
 
 
 def naive_step_ms(takes: Path, step: int, repeats: int) -> tuple[float, int]:
@@ -69,12 +76,19 @@ def naive_step_ms(takes: Path, step: int, repeats: int) -> tuple[float, int]:
     return statistics.median(times), c
 
 
+def quantiles(xs: list[float]) -> dict[str, float]:
+    xs = sorted(xs) or [0.0]
+    at = lambda q: xs[min(len(xs) - 1, round(q * (len(xs) - 1)))]  # noqa: E731
+    return {"n": len(xs), "p50": round(at(0.5), 1), "p90": round(at(0.9), 1), "p99": round(at(0.99), 1),
+            "max": round(xs[-1], 1)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--steps", type=int, default=50)
-    ap.add_argument("--apps", default="backbone_todo,shop")
+    ap.add_argument("--steps", type=int, default=300)
+    ap.add_argument("--apps", default="backbone_todo,shop,messenger,settings,video,travel")
     ap.add_argument("--agent", default="crawler")
-    ap.add_argument("--repeats", type=int, default=3, help="naive timings: median of this many runs")
+    ap.add_argument("--naive-repeats", type=int, default=1, help="naive timings: median of this many runs (0: skip)")
     ap.add_argument("--settle-ms", type=int, default=250)
     ap.add_argument("--output", default="runs/bench_scoring")
     args = ap.parse_args()
@@ -82,61 +96,74 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     results = {"config": vars(args), "apps": {}}
     probe_steps = sorted({1, max(1, args.steps // 2), args.steps})
+    proc = psutil.Process()
     with tempfile.TemporaryDirectory() as tmp:
         corpus = build_corpus(Path(tmp) / "corpus")
         with CorpusServer(corpus) as server:
             for app in args.apps.split(","):
                 session = out / app
                 cfg = EnvConfig(start_url=server.url_for(app), max_steps=args.steps, settle_ms=args.settle_ms)
+                rss: dict[int, int] = {}
                 with BrowserEnv(cfg) as env:
                     summary = run_session(env, build_agent(args.agent), app, session, seed=0, steps=args.steps,
-                                          session_id=f"bench/{app}", html_report=False)
+                                          session_id=f"bench/{app}", html_report=False,
+                                          on_step=lambda r: rss.__setitem__(r.step, proc.memory_info().rss))
                 rows = pq.read_table(session / "trajectory.parquet").to_pylist()
-                takes = session / "coverage_takes.jsonl"
-                replay = replay_fast(takes, mode="merged")  # fresh worker: step 0 is the page load
-                # Steps where nothing of the app ran cost nothing to score; report the cost at the probe
-                # step, or at the next step that had new coverage to fold in.
+                takes = find_takes(session)
+                live_c = [summary["coverage_initial"]] + [r["coverage"] for r in rows]
                 ran = steps_with_takes(takes)
-                active = [t for t, _ in replay if t >= 1 and t in ran]
-                probe_at = {t: next((a for a in active if a >= t), t) for t in probe_steps}
-                engine = {t: round(replay[probe_at[t]][1].scoring_ms, 1) for t in probe_steps}
-                busy = sorted(replay[a][1].scoring_ms for a in active) or [0.0]
+                # fresh workers, same takes: the engine without the skip ("old") and with it ("new")
+                replays = {name: replay_fast(takes, mode="persistent", skip_unchanged=skip)
+                           for name, skip in (("old", False), ("new", True))}
+                same_c = all([s.coverage for _, s in r] == live_c for r in replays.values())
+                scoring = {name: quantiles([s.scoring_ms for t, s in r if t >= 1 and t in ran])
+                           for name, r in replays.items()}
+                work = {name: {"converted": sum(s.converted for _, s in r), "skipped": sum(s.skipped for _, s in r)}
+                        for name, r in replays.items()}
+                merged = replay_fast(takes, mode="merged")
                 naive, parity = {}, True
-                for t in probe_steps:
-                    ms, c = naive_step_ms(takes, t, args.repeats)
-                    naive[t] = round(ms, 1)
-                    parity &= c == replay[t][1].coverage
+                if args.naive_repeats > 0:
+                    with plain_takes(takes) as plain:
+                        for t in probe_steps:
+                            ms, c = naive_step_ms(plain, t, args.naive_repeats)
+                            naive[t] = round(ms, 1)
+                            parity &= c == merged[t][1].coverage
                 mean = lambda k: round(statistics.fmean(r[k] for r in rows), 1)  # noqa: E731
                 steps_ms = mean("step_ms")
                 breakdown = {k: mean(k) for k in ("action_ms", "settle_ms", "coverage_ms", "scoring_ms",
-                                                  "observation_ms", "step_ms")}
-                live = [r["scoring_ms"] for r in rows]
+                                                  "scoring_wait_ms", "observation_ms", "step_ms")}
+                after = sorted(t for t in rss if t >= min(50, args.steps // 2))
+                growth = ((rss[after[-1]] - rss[after[0]]) / (after[-1] - after[0]) * 100 / 2**20
+                          if len(after) > 1 else 0.0)
                 res = {
                     "cumulative_reward": summary["cumulative_reward"], "coverage_final": summary["coverage_final"],
-                    "engine_scoring_ms_at_step": engine, "engine_probe_step_used": probe_at,
-                    "engine_scoring_ms_steps_with_takes": {
-                        "n": len(active), "p50": round(statistics.median(busy), 1),
-                        "p90": round(busy[int(0.9 * (len(busy) - 1))], 1), "max": round(busy[-1], 1)},
-                    "naive_scoring_ms_at_step": naive,
-                    "parity_with_monocart": parity,
-                    "live_scoring_ms": {"mean": round(statistics.fmean(live), 1), "max": round(max(live), 1),
-                                        "p50": round(statistics.median(live), 1)},
+                    "steps_that_ran_app_code": len([t for t in ran if t >= 1]),
+                    "scoring_ms_old": scoring["old"], "scoring_ms_new": scoring["new"], "conversions": work,
+                    "same_c_sequence_old_new_live": same_c,
+                    "live_scoring_ms": quantiles([r["scoring_ms"] for r in rows if r["step"] in ran]),
+                    "live_scoring_wait_ms": quantiles([r["scoring_wait_ms"] for r in rows]),
+                    "naive_scoring_ms_at_step": naive, "parity_with_monocart": parity,
                     "step_breakdown_ms": breakdown,
-                    "instrumentation_share": round((breakdown["coverage_ms"] + breakdown["scoring_ms"]) / steps_ms, 3),
-                    "coverage_take_share": round(breakdown["coverage_ms"] / steps_ms, 3),
-                    "takes_file_bytes": takes.stat().st_size,
+                    "instrumentation_share": round((breakdown["coverage_ms"] + breakdown["scoring_wait_ms"]) / steps_ms, 3),
+                    "rss_growth_mb_per_100_steps": round(growth, 2),
+                    "takes_bytes_per_step": round(takes.stat().st_size / (args.steps + 1)),
+                    "trajectory_bytes_per_step": round((session / "trajectory.parquet").stat().st_size / args.steps),
                 }
                 results["apps"][app] = res
-                print(f"\n== {app}: {args.steps} steps, cumulative reward {res['cumulative_reward']}, "
-                      f"C(T)={res['coverage_final']}, parity={parity}")
-                print(f"{'step':>6}{'engine ms':>12}{'(at step)':>10}{'naive ms':>12}")
-                for t in probe_steps:
-                    print(f"{t:>6}{engine[t]:>12.1f}{probe_at[t]:>10}{naive[t]:>12.1f}")
-                e = res["engine_scoring_ms_steps_with_takes"]
-                print(f"engine over the {e['n']} steps that ran app code: p50 {e['p50']} ms, p90 {e['p90']} ms, max {e['max']} ms")
-                print("step breakdown (mean ms): " + ", ".join(f"{k[:-3]} {v}" for k, v in breakdown.items()))
-                print(f"instrumentation (take + scoring) {100 * res['instrumentation_share']:.1f}% of step wall time; "
-                      f"take alone {100 * res['coverage_take_share']:.1f}%")
+                print(f"\n== {app}: {args.steps} steps ({res['steps_that_ran_app_code']} ran app code), cumulative "
+                      f"reward {res['cumulative_reward']}, C(T)={res['coverage_final']}, same C(t) old/new/live: "
+                      f"{same_c}, monocart parity: {parity}")
+                for name in ("old", "new"):
+                    q = scoring[name]
+                    print(f"  scoring {name:>3}: p50 {q['p50']:>7} p90 {q['p90']:>7} p99 {q['p99']:>7} max {q['max']:>7} ms"
+                          f"  ({work[name]['converted']} conversions, {work[name]['skipped']} skipped)")
+                lw = res["live_scoring_wait_ms"]
+                print(f"  live: waited for the score p50 {lw['p50']} p90 {lw['p90']} p99 {lw['p99']} ms after the observation")
+                if naive:
+                    print("  release-style ms at step " + ", ".join(f"{t}: {ms}" for t, ms in naive.items()))
+                print("  step breakdown (mean ms): " + ", ".join(f"{k[:-3]} {v}" for k, v in breakdown.items()))
+                print(f"  RSS growth {res['rss_growth_mb_per_100_steps']} MB / 100 steps; disk per step: takes "
+                      f"{res['takes_bytes_per_step']} B, trajectory {res['trajectory_bytes_per_step']} B")
     (out / "results.json").write_text(json.dumps(results, indent=2))
     print(f"\nwrote {out / 'results.json'}")
 

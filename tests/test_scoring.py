@@ -88,3 +88,77 @@ def test_overlapped_scoring_gives_the_same_session(tmp_path):
     assert "scoring_wait_ms" in summary["mean_ms"]
     # the recorded takes stream back, one item per step (C(0) included)
     assert [step for step, _ in iter_takes(find_takes(session))] == list(range(11))
+
+
+# -- without a browser: synthetic V8 takes of a small script ---------------------------------------
+SRC = "function f(x) {\n  if (x) { return 1; }\n  return 2;\n}\nf(0);\n"
+
+
+def _take(count_f: int, if_taken: int, first: bool = False):
+    from jamel.coverage.collector import ScriptTake
+
+    body_start, body_end = SRC.index("{"), SRC.index("}\nf(") + 1
+    then_start, then_end = SRC.index("{ return 1"), SRC.index("}\n  return 2") + 1
+    ranges = [{"startOffset": 0, "endOffset": body_end, "count": count_f}]
+    if if_taken != count_f:
+        ranges.append({"startOffset": then_start, "endOffset": then_end, "count": if_taken})
+    functions = [{"functionName": "", "isBlockCoverage": False,
+                  "ranges": [{"startOffset": 0, "endOffset": len(SRC), "count": 1 if first else 0}]},
+                 {"functionName": "f", "isBlockCoverage": True, "ranges": ranges}]
+    assert body_start < then_start
+    return ScriptTake("k1", "http://127.0.0.1/app/s.js", functions, SRC if first else None)
+
+
+def test_takes_on_disk_survive_a_worker_kill_and_sessions_append(tmp_path):
+    from jamel.coverage.scorer import NoveltyScorer
+
+    takes = tmp_path / "coverage_takes.jsonl.zst"
+    with NoveltyScorer() as scorer:
+        scorer.record_path = takes
+        seqs = []
+        for session in range(2):
+            scorer.clear()
+            seq = [scorer.add([_take(1, 0, first=True)]).coverage]
+            seq.append(scorer.add([_take(1, 0)]).coverage)  # new: the top level did not run this time
+            seq.append(scorer.add([_take(1, 0)]).coverage)  # the same pattern again: skipped
+            assert (scorer.skips, scorer.conversions) == (1, 2)
+            scorer._worker.proc.kill()  # dies mid-session: the next step replays the session from disk
+            scorer._worker.proc.wait()
+            seq.append(scorer.add([_take(2, 1)]).coverage)  # the `then` branch for the first time
+            seq.append(scorer.add([]).coverage)
+            seqs.append(seq)
+        assert seqs[0] == seqs[1] and seqs[0][3] > seqs[0][2] == seqs[0][1] == seqs[0][0]
+    with NoveltyScorer() as fresh:  # the same steps without a kill
+        expected = [fresh.add(t).coverage for t in ([_take(1, 0, first=True)], [_take(1, 0)], [_take(1, 0)],
+                                                     [_take(2, 1)], [])]
+    assert seqs[0] == expected
+    assert takes.read_bytes()[:4] == ZSTD_MAGIC
+    steps = [step for step, _ in iter_takes(takes)]
+    assert steps == [0, 1, 2, 3, 4] * 2  # both sessions, in order, nothing replayed twice
+    sources = [t.source is not None for _, ts in iter_takes(takes) for t in ts]
+    assert sources == [True, False, False, False] * 2  # the source once per session
+
+
+def test_trajectory_is_written_in_row_groups(tmp_path):
+    from dataclasses import fields
+
+    from jamel.explore import TrajectoryWriter
+    from jamel.records import StepRecord
+
+    def record(t):
+        kw = {f.name: (0 if f.type == "int" else "" if f.type == "str" else False if f.type == "bool" else
+                       b"" if f.type == "bytes" else [] if f.type.startswith("list") else 0.0)
+              for f in fields(StepRecord)}
+        kw.update(step=t, screenshot=b"\x89PNG" + bytes(1000), observation="tree", open_urls=[])
+        return StepRecord(**kw)
+
+    writer = TrajectoryWriter(tmp_path / "trajectory.parquet", row_group=4)
+    for t in range(1, 11):
+        writer.append(record(t))
+    assert len(writer._buffer) == 2  # 8 steps already on disk, 2 waiting
+    assert all(r.screenshot == b"" and r.observation == "" for r in writer.light)
+    writer.close()
+    table = pq.read_table(tmp_path / "trajectory.parquet")
+    assert pq.ParquetFile(tmp_path / "trajectory.parquet").metadata.num_row_groups == 3
+    assert table.column("step").to_pylist() == list(range(1, 11))
+    assert table.column("screenshot").to_pylist()[0].startswith(b"\x89PNG")
