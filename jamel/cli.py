@@ -61,7 +61,7 @@ def _explore_parser(sub) -> None:
                    help="deadline for a whole step; a browser that exceeds it is killed and restarted")
     p.add_argument("--episode-steps", type=int, default=0,
                    help="go back to the start page every N steps (sessions of episodes; 0 = only when the agent resets)")
-    p.add_argument("--no-record-takes", action="store_true", help="do not keep coverage_takes.jsonl")
+    p.add_argument("--no-record-takes", action="store_true", help="do not keep coverage_takes.jsonl.zst")
     p.add_argument("--no-html-report", action="store_true", help="skip the per-session monocart HTML report")
     p.add_argument("--no-progress", action="store_true")
 
