@@ -12,6 +12,7 @@ from jamel.browser.env import BrowserEnv, EnvConfig, find_chromium
 from jamel.cli import main as cli_main
 from jamel.corpus import load_corpus
 from jamel.coverage.collector import ScriptTake
+from jamel.coverage.scorer import find_takes
 from jamel.explore import ExploreConfig, explore
 from jamel.server import CorpusServer
 from jamel.viewer.newcode import executed_intervals, new_code_per_step, session_new_code, subtract, union
@@ -204,7 +205,7 @@ def test_several_runs_side_by_side(run_and_site, tmp_path):
     evals = tmp_path / "eval"
     for method in ("jamel", "react-text"):  # eval layout: <method>/<app>/session_k
         shutil.copytree(out / "shop", evals / method / "shop")
-    (evals / "react-text" / "shop" / "session_0" / "coverage_takes.jsonl").unlink()  # as with --no-record-takes
+    find_takes(evals / "react-text" / "shop" / "session_0").unlink()  # as with --no-record-takes
     again = tmp_path / "again"  # a second explore run of the same agent
     shutil.copytree(out / "shop", again / "shop")
     refs = discover([out, evals, again])

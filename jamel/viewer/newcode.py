@@ -1,6 +1,6 @@
 """Why a step paid: the code that ran for the first time in the session at that step.
 
-Computed from the recorded V8 takes (`coverage_takes.jsonl`, read through `scorer.read_takes`). Each
+Computed from the recorded V8 takes (`coverage_takes.jsonl.zst`, read through `scorer.read_takes`). Each
 take holds, per script, V8 block coverage: function ranges with nested block ranges, each with the
 count since the previous take; the innermost range around an offset gives its count. For each step:
 - new functions: (script, function range) pairs with a count > 0 not seen earlier in the session;
