@@ -5,7 +5,8 @@ where a step's wall time goes.
 
 For each app, a crawler session of `--steps` steps is recorded (real Chromium, real CDP coverage),
 with scoring overlapped with the observation (the default). Then, on that recording:
-  * scoring p50/p90/p99 (ms per step that ran app code) of the engine without the unchanged-pattern
+  * scoring p50/p90/p99 (wall ms, and the Node worker's CPU ms, which a busy machine inflates less,
+    per step that ran app code) of the engine without the unchanged-pattern
     skip ("old": every script that ran is re-converted) and with it ("new"), both replayed in the
     same run from the same takes in fresh workers, and the C(t) sequences of both and of the live
     session (must be identical);
@@ -83,6 +84,20 @@ def quantiles(xs: list[float]) -> dict[str, float]:
             "max": round(xs[-1], 1)}
 
 
+def compare_engines(takes: Path) -> dict:
+    """Old (no skip) vs new engine on one recorded session, in fresh workers: quantiles and C(t)."""
+    ran = steps_with_takes(takes)
+    replays = {name: replay_fast(takes, mode="persistent", skip_unchanged=skip)
+               for name, skip in (("old", False), ("new", True))}
+    res = {"same_c": [s.coverage for _, s in replays["old"]] == [s.coverage for _, s in replays["new"]]}
+    for name, r in replays.items():
+        busy = [s for t, s in r if t >= 1 and t in ran]
+        res[name] = {"wall_ms": quantiles([s.scoring_ms for s in busy]),
+                     "cpu_ms": quantiles([s.worker_cpu_ms for s in busy]),
+                     "converted": sum(s.converted for _, s in r), "skipped": sum(s.skipped for _, s in r)}
+    return res
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=300)
@@ -91,7 +106,12 @@ def main() -> None:
     ap.add_argument("--naive-repeats", type=int, default=1, help="naive timings: median of this many runs (0: skip)")
     ap.add_argument("--settle-ms", type=int, default=250)
     ap.add_argument("--output", default="runs/bench_scoring")
+    ap.add_argument("--takes", nargs="*", help="only compare the engines on these recorded takes files")
     args = ap.parse_args()
+    if args.takes:
+        for path in args.takes:
+            print(path, json.dumps(compare_engines(Path(path)), indent=1))
+        return
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)
     results = {"config": vars(args), "apps": {}}
@@ -118,6 +138,8 @@ def main() -> None:
                 same_c = all([s.coverage for _, s in r] == live_c for r in replays.values())
                 scoring = {name: quantiles([s.scoring_ms for t, s in r if t >= 1 and t in ran])
                            for name, r in replays.items()}
+                cpu = {name: quantiles([s.worker_cpu_ms for t, s in r if t >= 1 and t in ran])
+                       for name, r in replays.items()}
                 work = {name: {"converted": sum(s.converted for _, s in r), "skipped": sum(s.skipped for _, s in r)}
                         for name, r in replays.items()}
                 merged = replay_fast(takes, mode="merged")
@@ -138,7 +160,8 @@ def main() -> None:
                 res = {
                     "cumulative_reward": summary["cumulative_reward"], "coverage_final": summary["coverage_final"],
                     "steps_that_ran_app_code": len([t for t in ran if t >= 1]),
-                    "scoring_ms_old": scoring["old"], "scoring_ms_new": scoring["new"], "conversions": work,
+                    "scoring_ms_old": scoring["old"], "scoring_ms_new": scoring["new"],
+                    "worker_cpu_ms_old": cpu["old"], "worker_cpu_ms_new": cpu["new"], "conversions": work,
                     "same_c_sequence_old_new_live": same_c,
                     "live_scoring_ms": quantiles([r["scoring_ms"] for r in rows if r["step"] in ran]),
                     "live_scoring_wait_ms": quantiles([r["scoring_wait_ms"] for r in rows]),
@@ -154,9 +177,10 @@ def main() -> None:
                       f"reward {res['cumulative_reward']}, C(T)={res['coverage_final']}, same C(t) old/new/live: "
                       f"{same_c}, monocart parity: {parity}")
                 for name in ("old", "new"):
-                    q = scoring[name]
+                    q, c = scoring[name], cpu[name]
                     print(f"  scoring {name:>3}: p50 {q['p50']:>7} p90 {q['p90']:>7} p99 {q['p99']:>7} max {q['max']:>7} ms"
                           f"  ({work[name]['converted']} conversions, {work[name]['skipped']} skipped)")
+                    print(f"     worker CPU: p50 {c['p50']:>7} p90 {c['p90']:>7} p99 {c['p99']:>7} max {c['max']:>7} ms")
                 lw = res["live_scoring_wait_ms"]
                 print(f"  live: waited for the score p50 {lw['p50']} p90 {lw['p90']} p99 {lw['p99']} ms after the observation")
                 if naive:

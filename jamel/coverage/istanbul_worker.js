@@ -10,7 +10,7 @@
 // Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
 //   {"op": "add", "entries": [{"key", "url", "source"?, "functions"}]}
 //       -> {"ok": true, "total": {"merged": {lines, branches, statements, functions}, "persistent": {...}},
-//           "changed": [key...], "converted": N, "skipped": N}   (N: scripts of this request)
+//           "changed": [key...], "converted": N, "skipped": N, "cpuMs": CPU time of the request}
 //   {"op": "report", "dir": DIR, "name": NAME} -> writes monocart's HTML + json-summary of the union
 //   {"op": "clear"} -> a new session: forget the union, keep the per-source caches (the process is
 //       reused across sessions, so a library seen in an earlier session is not parsed again)
@@ -307,9 +307,13 @@ const writeReport = async (dir, name) => {
 const handle = async (msg) => {
     switch (msg.op) {
         case 'add': {
+            // CPU time of the request: what scoring costs, unlike wall time, which on a shared
+            // machine also counts waiting for a core.
+            const cpu0 = process.cpuUsage();
             const { changed, converted, skipped } = await addEntries(msg.entries || []);
+            const cpu = process.cpuUsage(cpu0);
             return {
-                ok: true, total: totals(), changed, converted, skipped
+                ok: true, total: totals(), changed, converted, skipped, cpuMs: (cpu.user + cpu.system) / 1000
             };
         }
         case 'clear':

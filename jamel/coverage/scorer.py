@@ -82,6 +82,7 @@ class StepScore:
     scoring_ms: float  # time to fold the takes in (the scorer's own work, not what a caller waited)
     converted: int = 0  # scripts monocart re-converted this step
     skipped: int = 0  # scripts that ran but whose coverage pattern was unchanged (no conversion)
+    worker_cpu_ms: float = 0.0  # the Node worker's CPU time for this step (robust to a busy machine)
 
     @property
     def coverage(self) -> int:
@@ -366,7 +367,7 @@ class NoveltyScorer:
         self._adds += 1
         if not entries:
             writer.write(step, entries)
-            counts, changed, converted, skipped = self.counts, [], 0, 0
+            counts, changed, converted, skipped, cpu_ms = self.counts, [], 0, 0, 0.0
         else:
             msg = {"op": "add", "entries": entries}
             try:
@@ -388,11 +389,12 @@ class NoveltyScorer:
             counts = CoverageCounts.from_json(reply["total"][self.mode])
             changed = reply["changed"]
             converted, skipped = int(reply.get("converted", 0)), int(reply.get("skipped", 0))
+            cpu_ms = float(reply.get("cpuMs", 0.0))
         self.conversions += converted
         self.skips += skipped
         delta = counts.total - self.counts.total
         self.counts = counts
-        return StepScore(counts, delta, changed, (time.perf_counter() - t0) * 1000, converted, skipped)
+        return StepScore(counts, delta, changed, (time.perf_counter() - t0) * 1000, converted, skipped, cpu_ms)
 
     def write_report(self, out_dir: Path, name: str = "JAMEL session coverage") -> Path | None:
         """monocart's HTML report (and json-summary) of the session's union."""
