@@ -40,7 +40,8 @@ from jamel.records import StepRecord, step_record_schema
 from jamel.server import CorpusServer
 
 log = logging.getLogger(__name__)
-TRAJECTORY_ROW_GROUP = 25  # steps held in memory before they are written out
+TRAJECTORY_ROW_GROUP = 100  # steps held in memory before they are written out (larger groups dedupe
+# repeated screenshots better: 300 Backbone steps, 25 -> 1.15 MB, 100 -> 0.79 MB, one group 0.64 MB)
 
 
 class TrajectoryWriter:
