@@ -6,8 +6,11 @@ so that the paper's lists stay data, not code.
 
 from __future__ import annotations
 
+import filecmp
 import json
+import logging
 import os
+import shutil
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +39,19 @@ SCALEWOB_CORPUS = (Path(os.environ["SCALEWOB_ROOT"]).expanduser() if os.environ.
                    else (REPO_ROOT if IS_CHECKOUT else Path.cwd()) / "env" / "browser_env" / "scalewob-env")
 SPLITS_FILE = PACKAGE_DIR / "configs" / "splits.json"
 DOWNLOAD_HINT = "scripts/download_scalewob_env.py (or `python -m jamel.scalewob`), or set SCALEWOB_ROOT"
+# Shared code of the demo corpus: framework builds pinned in third_party/node (npm), copied (never
+# committed) to <corpus>/_vendor/ so that every app loads them as `../_vendor/<file>`, the way a real
+# corpus shares a vendor folder. Folders starting with "_" or "." are never apps.
+VENDOR_DIR = "_vendor"
+DEMO_VENDOR_FILES = {
+    "react.production.min.js": "react/umd/react.production.min.js",
+    "react-dom.production.min.js": "react-dom/umd/react-dom.production.min.js",
+    "vue.global.prod.js": "vue/dist/vue.global.prod.js",
+    "preact.umd.js": "preact/dist/preact.umd.js",
+    "preact-hooks.umd.js": "preact/hooks/dist/hooks.umd.js",
+    "htm.umd.js": "htm/dist/htm.umd.js",
+}
+log = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -54,12 +70,12 @@ class Corpus:
     root: Path
 
     def apps(self) -> list[str]:
-        """Sorted app ids: non-hidden sub-folders that contain an index.html."""
+        """Sorted app ids: sub-folders that contain an index.html, except hidden (`.x`) and shared (`_x`) ones."""
         if not self.root.is_dir():
             return []
         return sorted(
             p.name for p in self.root.iterdir()
-            if not p.name.startswith(".") and p.is_dir() and (p / "index.html").is_file()
+            if not p.name.startswith((".", "_")) and p.is_dir() and (p / "index.html").is_file()
         )
 
     def start_path(self, app: str) -> str:
@@ -115,9 +131,50 @@ def default_corpus() -> Path:
     return SCALEWOB_CORPUS if Corpus(SCALEWOB_CORPUS).apps() else DEMO_CORPUS
 
 
+def ensure_demo_vendor(root: Path | None = None, node_modules: Path | None = None) -> Path:
+    """Copy the pinned framework builds into ``<demo corpus>/_vendor/`` (idempotent: a file is rewritten
+    only when it differs from node_modules). Copies, not symlinks: the corpus server refuses links that
+    leave the corpus."""
+    root = Path(root or _BUNDLED_DEMO)
+    # JAMEL_NODE_MODULES may point at another checkout's tooling that predates these packages: fall back
+    # to this repository's own install before giving up.
+    options = [Path(node_modules)] if node_modules else \
+        [Path(p) for p in (os.environ.get("JAMEL_NODE_MODULES"), REPO_ROOT / "third_party" / "node" / "node_modules") if p]
+    node_modules = next((nm for nm in options if all((nm / rel).is_file() for rel in DEMO_VENDOR_FILES.values())),
+                        options[0])
+    missing = [rel for rel in DEMO_VENDOR_FILES.values() if not (node_modules / rel).is_file()]
+    if missing:
+        raise FileNotFoundError(
+            f"framework builds {missing} not found under {node_modules}: install the pinned Node packages with "
+            f"`npm ci --prefix {REPO_ROOT / 'third_party' / 'node'}` (or run shell/setup.sh), or point "
+            "JAMEL_NODE_MODULES at a node_modules folder that has them")
+    dest = root / VENDOR_DIR
+    dest.mkdir(exist_ok=True)
+    for name, rel in DEMO_VENDOR_FILES.items():
+        src, dst = node_modules / rel, dest / name
+        if not dst.is_file() or not filecmp.cmp(src, dst, shallow=False):
+            tmp = dst.with_name(f".{name}.{os.getpid()}.tmp")
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)  # atomic: a concurrent reader never sees half a file
+    return dest
+
+
+_BUNDLED_DEMO = DEMO_CORPUS.resolve()
+
+
 def load_corpus(path: str | Path | None = None) -> Corpus:
-    """Corpus at ``path`` (default: the bundled demo apps); errors if missing or empty."""
+    """Corpus at ``path`` (default: the bundled demo apps); errors if missing or empty.
+
+    The bundled demo corpus gets its shared `_vendor/` folder filled on the way (`ensure_demo_vendor`): an
+    error in a checkout; from a wheel without the Node packages only a warning (the plain apps still work)."""
     root = Path(path).expanduser().resolve() if path else DEMO_CORPUS
+    if root == _BUNDLED_DEMO:
+        try:
+            ensure_demo_vendor(root)
+        except OSError as exc:
+            if IS_CHECKOUT:
+                raise
+            log.warning("the framework demo apps (tasks, bank, circle) will not render: %s", exc)
     hint = f" (download it with {DOWNLOAD_HINT})" if root == SCALEWOB_CORPUS.resolve() else ""
     if not root.is_dir():
         raise FileNotFoundError(f"corpus folder {root} does not exist{hint}")

@@ -67,7 +67,7 @@ def run_unit(cfg_dict: dict[str, Any], app: str, k: int) -> dict[str, Any]:
     seed = session_seed(cfg.seed, app, k)
     started = time.time()
     with CorpusServer(cfg.corpus) as server:  # port 0: every worker gets its own free port
-        env_cfg = EnvConfig(start_url=server.url_for(app), max_steps=cfg.max_steps,
+        env_cfg = EnvConfig(start_url=server.url_for(app), max_steps=cfg.max_steps, corpus_url=server.base_url + "/",
                             coverage_filter=cfg.coverage_filter, coverage_mode=cfg.coverage_mode,
                             vendor_map=cfg.vendor_map, settle_ms=cfg.settle_ms, action_timeout_ms=cfg.action_timeout_ms,
                             step_timeout_s=cfg.step_timeout_s)

@@ -35,6 +35,7 @@ from jamel.actions import ActionParseError, extract_action
 from jamel.agents.base import Agent, AgentUnavailable, PastStep, SessionContext
 from jamel.browser.env import BrowserEnv, EnvConfig
 from jamel.corpus import Corpus
+from jamel.coverage.collector import ScriptFilter
 from jamel.coverage.scorer import TAKES_FILE
 from jamel.records import StepRecord, step_record_schema
 from jamel.server import CorpusServer
@@ -195,7 +196,8 @@ def session_summary(rows: list[StepRecord], app: str, session_id: str, seed: int
         "final_counts": {k: getattr(rows[-1], k) for k in ("lines", "branches", "statements", "functions")} if rows else {},
         "invalid_actions": sum(not r.valid for r in rows), "failed_actions": sum(bool(r.error) for r in rows),
         "episodes": (rows[-1].episode + 1) if rows else 0, "browser_restarts": env.restarts,
-        "coverage_filter": env.cfg.coverage_filter, "blocked_requests": sorted(set(env.blocked_requests)),
+        "coverage_filter": env.cfg.coverage_filter, "coverage_scope": env.filter.describe(),
+        "blocked_requests": sorted(set(env.blocked_requests)),
         "vendored_requests": sorted(set(env.vendored_requests)),
         "input_tokens": sum(r.text_tokens + r.image_tokens + r.memory_tokens for r in rows),
         "mean_ms": {k: mean([getattr(r, k) for r in rows]) for k in
@@ -237,7 +239,10 @@ def make_agent(name: str, **kwargs) -> Agent:
 def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[str, Any]:
     out = Path(cfg.output)
     out.mkdir(parents=True, exist_ok=True)
-    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    # The filter's rule is stated with the run; its resolved prefix (it names the server's port) is in
+    # every session summary as `coverage_scope`.
+    (out / "config.json").write_text(json.dumps({**asdict(cfg), "coverage_rule": ScriptFilter.RULES[cfg.coverage_filter]},
+                                                indent=2))
     log.info("explore config: %s", json.dumps(asdict(cfg)))
     agent = make_agent(cfg.agent, **cfg.agent_kwargs)
     todo = [(app, k) for app in cfg.apps for k in range(cfg.sessions)]
@@ -255,6 +260,7 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
             if (app, k) in done:
                 continue
             env_cfg = EnvConfig(start_url=server.url_for(app), max_steps=cfg.steps, coverage_filter=cfg.coverage_filter,
+                                corpus_url=server.base_url + "/",
                                 coverage_mode=cfg.coverage_mode, vendor_map=cfg.vendor_map, settle_ms=cfg.settle_ms,
                                 action_timeout_ms=cfg.action_timeout_ms, step_timeout_s=cfg.step_timeout_s)
             with BrowserEnv(env_cfg) as env:

@@ -37,6 +37,11 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# 2b. [apps] The demo corpus's framework apps load React/Vue/Preact from env/demo_apps/_vendor/ (gitignored):
+#     copied from the node_modules just installed (idempotent; jamel.corpus.load_corpus repeats it if missing).
+#     The corpus module is stdlib-only, so any python3 will do before the environment exists.
+PYTHONPATH=. python3 -c "from jamel.corpus import ensure_demo_vendor; ensure_demo_vendor()"
+
 # 3. Python, from uv.lock. torch: the lock has PyPI's build, which on Linux x86_64 is the CUDA one. Where a
 #    CPU wheel of the same version lies on disk (JAMEL_TORCH_WHEEL, or pip's find-links), that is used.
 TORCH_VERSION=$(sed -n 's/^torch==\([^ ;]*\).*/\1/p' shell/constraints.txt | head -1)

@@ -40,7 +40,7 @@ def test_scalewob_splits_sizes_and_disjoint() -> None:
 
 
 def test_apps_lists_only_app_folders(tmp_path: Path) -> None:
-    c = make_corpus(tmp_path, ["b", "a", ".hidden"])
+    c = make_corpus(tmp_path, ["b", "a", ".hidden", "_vendor"])  # "_x": shared corpus code, not an app
     (tmp_path / "no_index").mkdir()
     (tmp_path / "file.html").write_text("x")
     assert c.apps() == ["a", "b"]

@@ -144,6 +144,7 @@ class EnvConfig:
     max_dom_nodes: int = 5000  # elements rendered into the tree (on-screen first, see docs/environment.md)
     max_scan_nodes: int = 20000  # elements observe.js looks at per step (bounds its cost)
     coverage_filter: str = "app"  # "app" (own scripts) | "http" (every http script, as the release)
+    corpus_url: str | None = None  # where the corpus root is served (`app` filter scope); None: above the app folder
     coverage_mode: str = "persistent"  # "persistent" | "merged" (see NoveltyScorer)
     action_timeout_ms: int = 3000  # Playwright waits this long for an element to become actionable
     navigation_timeout_ms: int = 15000
@@ -241,7 +242,7 @@ class Watchdog:
 class BrowserEnv:
     def __init__(self, config: EnvConfig):
         self.cfg = config
-        self.filter = ScriptFilter(config.coverage_filter, config.start_url)
+        self.filter = ScriptFilter(config.coverage_filter, config.start_url, config.corpus_url)
         self.scorer = NoveltyScorer(mode=config.coverage_mode)
         self._pw = None
         self._browser = None
@@ -477,7 +478,7 @@ class BrowserEnv:
         takes, obs = self._fresh_start(restart=False)
         score = self.scorer.add(takes)
         return obs, {"coverage": score.coverage, "counts": asdict(score.counts), "seed": seed,
-                     "coverage_filter": self.cfg.coverage_filter}
+                     "coverage_filter": self.cfg.coverage_filter, "coverage_scope": self.filter.describe()}
 
     def step(self, action_str: str) -> tuple[Observation, int, bool, bool, dict[str, Any]]:
         t_start = time.perf_counter()

@@ -36,20 +36,41 @@ def script_key(url: str, source: str) -> str:
 class ScriptFilter:
     """Which scripts count toward C(t).
 
-    `app` (default): scripts served from the app's own origin and folder (its files and the inline
-    scripts of its pages). `http`: every http(s) script, as the public release counted (CDN runtimes
-    included, so novelty can come from outside the app).
+    `app` (default): scripts on the app's origin whose URL path lies under the corpus root: the app's
+    own files, its pages' inline scripts, and the code it shares with other apps of the corpus
+    (`../common/*.js`, `../core/*.js`, a shared `../_vendor/` folder). Real corpora factor code out of
+    the app folder that way; it is the app's code all the same. The corpus root is the URL the corpus
+    server serves the corpus folder at (`corpus_url`), by default the folder above the app's folder
+    (apps live at `<corpus>/<app>/index.html`). Scripts of other hosts or ports (CDNs) never count.
+    `http`: every http(s) script, as the public release counted (CDN runtimes included, so novelty can
+    come from outside the app).
     """
 
     MODES = ("app", "http")
+    RULES = {
+        "app": "scripts on the app's origin under the corpus root (own, inline and shared corpus code)",
+        "http": "every http(s) script (the release's rule)",
+    }
 
-    def __init__(self, mode: str, app_url: str):
+    def __init__(self, mode: str, app_url: str, corpus_url: str | None = None):
         if mode not in self.MODES:
             raise ValueError(f"unknown coverage filter {mode!r}; choose one of {self.MODES}")
         self.mode = mode
         parts = urlsplit(app_url)
-        folder = parts.path.rsplit("/", 1)[0] + "/"
-        self.prefix = f"{parts.scheme}://{parts.netloc}{folder}"
+        origin = f"{parts.scheme}://{parts.netloc}"
+        if corpus_url is None:
+            app_folder = parts.path.rsplit("/", 1)[0]  # /<root>/<app>
+            root = app_folder.rsplit("/", 1)[0] + "/"  # /<root>/
+        else:
+            c = urlsplit(corpus_url)
+            if f"{c.scheme}://{c.netloc}" != origin:
+                raise ValueError(f"corpus URL {corpus_url!r} is not on the app's origin {origin!r}")
+            root = c.path if c.path.endswith("/") else c.path + "/"
+        self.prefix = origin + root if mode == "app" else "http(s)://"
+
+    def describe(self) -> str:
+        """The rule with its resolved scope, as recorded in run summaries."""
+        return f"{self.mode}: {self.RULES[self.mode]}" + (f"; prefix {self.prefix}" if self.mode == "app" else "")
 
     def __call__(self, url: str) -> bool:
         if self.mode == "http":
