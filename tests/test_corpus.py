@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -35,7 +36,8 @@ def test_scalewob_splits_sizes_and_disjoint() -> None:
     assert len(train86) == len(set(train86)) == 86
     assert not set(test10) & set(train86)
     assert {"vipshop", "temu", "12306", "BestBuy", "Feishu_D", "X", "zol"} <= set(test10) | set(train86)
-    assert raw["demo"] == ["messenger", "settings", "shop", "travel", "video"]
+    # issue 9: the framework apps (React, Vue, Preact) joined the demo split
+    assert raw["demo"] == ["messenger", "settings", "shop", "travel", "video", "tasks", "bank", "circle"]
     assert set(load_splits()) == {"test10", "train86", "demo"}
 
 
@@ -88,8 +90,22 @@ def test_resolve_split_against_fake_corpus(tmp_path: Path) -> None:
 
 
 def test_resolve_demo_split(tmp_path: Path) -> None:
-    c = make_corpus(tmp_path, ["messenger", "settings", "shop", "travel", "video"])
-    assert c.resolve("demo") == ["messenger", "settings", "shop", "travel", "video"]
+    demo = ["messenger", "settings", "shop", "travel", "video", "tasks", "bank", "circle"]
+    c = make_corpus(tmp_path, demo)
+    assert c.resolve("demo") == demo
+
+
+def test_bundled_demo_corpus_has_the_split_and_its_vendor_folder() -> None:
+    """The framework apps load their framework from the shared `_vendor/` folder, filled from the pinned
+    npm packages; `_vendor` is never an app."""
+    c = load_corpus(None)
+    assert c.apps() == sorted(load_splits()["demo"]) and "_vendor" not in c.apps()
+    for app in ("tasks", "bank", "circle"):
+        html = (DEMO_CORPUS / app / "index.html").read_text(encoding="utf-8")
+        srcs = re.findall(r'src="\.\./_vendor/([^"]+)"', html)
+        assert srcs, app
+        for src in srcs:
+            assert (DEMO_CORPUS / "_vendor" / src).is_file(), src
 
 
 def test_load_corpus(tmp_path: Path) -> None:
