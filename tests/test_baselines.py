@@ -114,7 +114,7 @@ def test_random_agent_samples_the_richer_set_and_no_back_at_start():
 
 @pytest.mark.parametrize("agent", ["crawler", "random"])
 def test_same_seed_same_session(agent, tmp_path):
-    """Same run seed, same app, same agent: identical actions and rewards (a framework app, 12 steps)."""
+    """Same run seed, same app, same agent: identical actions and rewards (a framework app, 10 steps)."""
     import pyarrow.parquet as pq
 
     from jamel.corpus import load_corpus
@@ -124,7 +124,7 @@ def test_same_seed_same_session(agent, tmp_path):
     runs = []
     for k in range(2):
         out = tmp_path / f"run{k}"
-        explore(ExploreConfig(corpus=str(corpus.root), apps=["tasks"], agent=agent, steps=12, seed=7, output=str(out),
+        explore(ExploreConfig(corpus=str(corpus.root), apps=["tasks"], agent=agent, steps=10, seed=7, output=str(out),
                               settle_ms=150, html_report=False, record_takes=False), corpus, progress=False)
         rows = pq.read_table(out / "tasks" / "session_0" / "trajectory.parquet").to_pylist()
         runs.append([(r["action"], r["reward"], r["coverage"]) for r in rows])
