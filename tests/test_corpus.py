@@ -121,3 +121,23 @@ def test_load_corpus_default_is_demo(monkeypatch: pytest.MonkeyPatch, tmp_path: 
     make_corpus(tmp_path, ["shop"])
     monkeypatch.setattr(corpus_mod, "DEMO_CORPUS", tmp_path)
     assert corpus_mod.load_corpus(None).root == tmp_path
+
+
+def test_ensure_demo_vendor_copies_once_and_explains_what_is_missing(tmp_path: Path) -> None:
+    nm = tmp_path / "node_modules"
+    for rel in corpus_mod.DEMO_VENDOR_FILES.values():
+        (nm / rel).parent.mkdir(parents=True, exist_ok=True)
+        (nm / rel).write_text(f"/* {rel} */")
+    root = tmp_path / "corpus"
+    root.mkdir()
+    dest = corpus_mod.ensure_demo_vendor(root, node_modules=nm)
+    assert sorted(p.name for p in dest.iterdir()) == sorted(corpus_mod.DEMO_VENDOR_FILES)
+    mtimes = {p.name: p.stat().st_mtime_ns for p in dest.iterdir()}
+    corpus_mod.ensure_demo_vendor(root, node_modules=nm)  # idempotent: nothing rewritten
+    assert {p.name: p.stat().st_mtime_ns for p in dest.iterdir()} == mtimes
+    (nm / corpus_mod.DEMO_VENDOR_FILES["vue.global.prod.js"]).write_text("/* upgraded */")
+    corpus_mod.ensure_demo_vendor(root, node_modules=nm)  # a changed pin is picked up
+    assert (dest / "vue.global.prod.js").read_text() == "/* upgraded */"
+    (nm / corpus_mod.DEMO_VENDOR_FILES["htm.umd.js"]).unlink()
+    with pytest.raises(FileNotFoundError, match="npm ci"):
+        corpus_mod.ensure_demo_vendor(root, node_modules=nm)
