@@ -6,7 +6,8 @@ from setuptools import setup
 from setuptools.command.build_py import build_py
 
 # Repo files a non-editable install needs at run time. A wheel carries them in jamel/_bundled/, same relative
-# paths, which jamel.corpus.REPO_ROOT points at when the package does not sit in a checkout.
+# paths, which jamel.corpus.REPO_ROOT points at when the package does not sit in a checkout. Not the demo
+# corpus's _vendor/ (third-party framework builds, copied from node_modules by jamel.corpus.ensure_demo_vendor).
 BUNDLED = ["env/demo_apps", "third_party/node/package.json", "third_party/node/package-lock.json",
            "third_party/offline_assets.json"]
 
@@ -20,7 +21,7 @@ class BuildPyWithBundled(build_py):
         for rel in BUNDLED:
             src, dst = root / rel, Path(self.build_lib) / "jamel" / "_bundled" / rel
             if src.is_dir():
-                shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("node_modules", ".*"))
+                shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("node_modules", ".*", "_vendor"))
             else:
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copy2(src, dst)

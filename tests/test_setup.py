@@ -216,7 +216,7 @@ def test_wheel_carries_demo_corpus_splits_and_node_manifest(tmp_path):
                    "jamel/_bundled/third_party/node/package.json",
                    "jamel/_bundled/third_party/node/package-lock.json", "jamel/browser/observe.js"):
         assert member in names, member
-    assert not [n for n in names if "node_modules" in n]
+    assert not [n for n in names if "node_modules" in n or "/_vendor/" in n]  # third-party builds stay out
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)  # what pip puts in site-packages for a pure-Python wheel
     code = """
