@@ -15,6 +15,7 @@ scorer, not in the browser).
 """
 from __future__ import annotations
 
+import base64
 import io
 import json
 import logging
@@ -40,6 +41,7 @@ from jamel.records import InteractiveElement, Observation, StepTimings
 
 log = logging.getLogger(__name__)
 OBSERVE_JS = (Path(__file__).with_name("observe.js")).read_text(encoding="utf-8")
+SETTLE_JS = (Path(__file__).with_name("settle.js")).read_text(encoding="utf-8")
 LISTENERS_JS = (Path(__file__).with_name("listeners.js")).read_text(encoding="utf-8")
 # A bid is an opaque id handed out by observe.js: digits only. Anything else is refused before it
 # could reach a selector, and only bids of the last observation are accepted (BrowserEnv._check_bids).
@@ -102,6 +104,11 @@ TARGET_BOX_JS = """(bid) => {
 # Actions after which the old document may be gone: take its coverage first, or it is lost.
 NAVIGATING = {"reset", "goto", "go_back", "go_forward", "tab_close"}
 CLOSE_TIMEOUT_S = 10.0  # closing a browser that does not answer: then it is killed
+# Actions that never touch the page: nothing to settle after them.
+NO_BROWSER_EFFECT = {"send_msg_to_user", "report_infeasible"}
+# Requests whose completion can run app code (a loaded script, an onload handler, a response, a new
+# document). Media streams, event sources and web sockets may stay open for good: not awaited.
+SETTLE_REQUEST_TYPES = {"document", "script", "fetch", "xhr", "image"}
 
 
 CHROMIUM_HELP = ("pass --browser-path PATH (or set JAMEL_CHROMIUM=PATH), run `playwright install chromium` "
@@ -148,7 +155,15 @@ class EnvConfig:
     coverage_mode: str = "persistent"  # "persistent" | "merged" (see NoveltyScorer)
     action_timeout_ms: int = 3000  # Playwright waits this long for an element to become actionable
     navigation_timeout_ms: int = 15000
-    settle_ms: int = 250  # let handlers, timers and rendering run before coverage is taken
+    # How long to let handlers, timers, requests and rendering run before coverage is taken.
+    # "adaptive": until the page is quiet (no in-flight request, DOM mutation, short pending timer or
+    # finite animation) for settle_quiet_ms, at most settle_cap_ms; "fixed": sleep settle_ms.
+    settle: str = "adaptive"
+    settle_ms: int = 250
+    settle_quiet_ms: int = 50
+    settle_cap_ms: int = 1500
+    screenshot_format: str = "png"  # "png" (lossless) | "jpeg" (quality 90, smaller and faster)
+    raw_screenshot: bool = False  # also keep a full-viewport PNG (Observation.screenshot_raw)
     overlap_scoring: bool = True  # score the step's takes while the observation is captured (same C(t))
     block_external: bool = True  # offline: requests to other hosts are aborted (and recorded)
     vendor_map: str | None = None  # third_party/offline_assets.json-style map: external URL -> local copy
@@ -266,6 +281,10 @@ class BrowserEnv:
         self._origin = origin_of(config.start_url)  # the corpus server: goto and navigation stay here
         self._browser_proc: psutil.Process | None = None  # for the watchdog (see Watchdog)
         self._phase = ""  # what the step is doing, for the deadline's log line
+        if config.settle not in ("adaptive", "fixed"):
+            raise ValueError(f"unknown settle mode {config.settle!r}; choose adaptive or fixed")
+        self._inflight: dict[Any, float] = {}  # request -> start time (perf_counter), for the settle
+        self._net_last = 0.0  # perf_counter of the last request start/end
 
     # -- browser lifecycle ------------------------------------------------------------------------
     def _launch(self) -> None:
@@ -282,11 +301,12 @@ class BrowserEnv:
         if self.cfg.block_external:
             # Belt and braces with the request router: never wait on DNS for another host.
             args.append("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost")
-        self._browser = self._pw.chromium.launch(
-            executable_path=find_chromium(self.cfg.chromium_path, self._pw), headless=self.cfg.headless, args=args)
-        self._browser_proc = find_marked_process(marker)
-        if self._browser_proc is None:
-            log.warning("browser process not found: the step deadline cannot kill a hung browser")
+        if self._browser is None or not self._browser.is_connected():  # warm sessions reuse it
+            self._browser = self._pw.chromium.launch(
+                executable_path=find_chromium(self.cfg.chromium_path, self._pw), headless=self.cfg.headless, args=args)
+            self._browser_proc = find_marked_process(marker)
+            if self._browser_proc is None:
+                log.warning("browser process not found: the step deadline cannot kill a hung browser")
         w, h = self.cfg.viewport
         self._context = self._browser.new_context(viewport={"width": w, "height": h}, device_scale_factor=1,
                                                   service_workers="block", accept_downloads=False)
@@ -294,6 +314,7 @@ class BrowserEnv:
         self._context.set_default_timeout(self.cfg.action_timeout_ms)
         self._context.set_default_navigation_timeout(self.cfg.navigation_timeout_ms)
         self._context.route("**/*", self._route)
+        self._install_settle_hooks()
         self.pages, self._collectors, self.active = [], {}, 0
         page = self._context.new_page()
         self._attach(page)
@@ -374,6 +395,27 @@ class BrowserEnv:
     def _kill_browser(self) -> None:
         kill_process_tree(self._browser_proc)  # read at fire time: the browser running now
 
+    def _close_context(self) -> None:
+        """Ends the session's browser context and keeps the browser process running (warm reuse)."""
+        try:
+            with self._deadline(CLOSE_TIMEOUT_S, "closing the browser context"):
+                if self._context is not None:
+                    self._context.close()
+        except Exception:  # a dead or stuck browser: start from scratch
+            self._close_browser()
+        self._context = None
+        self.pages, self._collectors = [], {}
+
+    def retarget(self, start_url: str) -> None:
+        """Point a warm env at another app (or the same one again).
+
+        The next `reset()` opens a fresh browser context for the new session in the already running
+        browser, with the same scorer worker: a session pool reuses one env for many sessions."""
+        self.cfg.start_url = start_url
+        self.filter = ScriptFilter(self.cfg.coverage_filter, start_url)
+        self._local_hosts = {urlsplit(start_url).hostname, "127.0.0.1", "localhost"}
+        self._origin = origin_of(start_url)
+
     def _close_browser(self) -> None:
         # Closing talks to the browser, which may be frozen: bounded, and killed if it does not answer.
         with self._deadline(CLOSE_TIMEOUT_S, "closing the browser"):
@@ -392,6 +434,7 @@ class BrowserEnv:
         load's coverage and the first observation. Tried twice; a start page that cannot be loaded and
         observed at all ends the session with BrowserCrash."""
         last = ""
+        warm = not restart and self._browser is not None and self._browser.is_connected()
         for attempt in range(2):
             if restart:
                 log.warning("restarting the browser (step %d)", self.step_count)
@@ -399,9 +442,12 @@ class BrowserEnv:
             restart = True
             wd = self._deadline(self.cfg.start_timeout_s, f"starting the browser on {self.cfg.start_url}")
             try:
-                self._close_browser()
+                if warm and attempt == 0:  # a new session: new context, same browser
+                    self._close_context()
+                else:
+                    self._close_browser()
                 self._launch()
-                self.page.wait_for_timeout(self.cfg.settle_ms)
+                self._settle()
                 takes = self._take_coverage()
                 obs = self._observe()
                 if not wd.cancel():
@@ -470,7 +516,10 @@ class BrowserEnv:
 
     # -- Gymnasium API ----------------------------------------------------------------------------
     def reset(self, seed: int | None = None) -> tuple[Observation, dict[str, Any]]:
-        """Start a new session: fresh browser state, empty coverage union, C(0) = the page load."""
+        """Start a new session: fresh browser state, empty coverage union, C(0) = the page load.
+
+        A running browser is kept and only its context is replaced (cookies, storage, caches and
+        pages are per context); a dead one is relaunched."""
         self.scorer.clear()
         self.blocked_requests, self.vendored_requests = [], []
         self._pending_takes = []
@@ -501,6 +550,7 @@ class BrowserEnv:
         self._phase = "action"
         executed_ok = False
         obs: Observation | None = None
+        dispatched = action is not None and action.name not in NO_BROWSER_EFFECT
         takes, self._pending_takes = self._pending_takes, []
         try:
             if action is not None:
@@ -521,11 +571,13 @@ class BrowserEnv:
                     if wd.fired or self._browser_dead(exc):
                         raise BrowserCrash(str(exc)) from exc
                     info["error"] = f"{type(exc).__name__}: {_short(exc)}"
+                    dispatched = _reached_page(exc)
                 timings.action_ms = (time.perf_counter() - t0) * 1000
-                self._phase = "settle"
-                t0 = time.perf_counter()
-                self.page.wait_for_timeout(self.cfg.settle_ms)
-                timings.settle_ms = (time.perf_counter() - t0) * 1000
+                if dispatched:  # nothing to wait for after an action refused before it reached the page
+                    self._phase = "settle"
+                    t0 = time.perf_counter()
+                    self._settle()
+                    timings.settle_ms = (time.perf_counter() - t0) * 1000
             self._phase = "coverage"
             t0 = time.perf_counter()
             takes.extend(self._take_coverage())
@@ -599,7 +651,7 @@ class BrowserEnv:
         try:
             self._pending_takes += self._take_coverage()
             self._execute(Action("reset", {}))
-            self.page.wait_for_timeout(self.cfg.settle_ms)
+            self._settle()
             self._pending_takes += self._take_coverage()
             obs = self._observe()
             if wd.cancel():
@@ -612,6 +664,53 @@ class BrowserEnv:
         self.episode += 1
         self.episode_step = 0
         return obs
+
+    # -- settling ---------------------------------------------------------------------------------
+    def _install_settle_hooks(self) -> None:
+        """Adaptive settle, for a new context: the page-side tracker and the request counters."""
+        self._inflight = {}
+        if self.cfg.settle != "adaptive":
+            return
+        self._context.add_init_script(SETTLE_JS.replace("__CAP_MS__", str(int(self.cfg.settle_cap_ms))))
+        self._context.on("request", self._on_request)
+        self._context.on("requestfinished", self._on_request_done)
+        self._context.on("requestfailed", self._on_request_done)
+
+    def _on_request(self, request) -> None:
+        if request.resource_type in SETTLE_REQUEST_TYPES:
+            self._inflight[request] = self._net_last = time.perf_counter()
+
+    def _on_request_done(self, request) -> None:
+        if self._inflight.pop(request, None) is not None:
+            self._net_last = time.perf_counter()
+
+    def _settle(self) -> None:
+        """Let what the last action started run, so its code is in this step's coverage take."""
+        if self.cfg.settle == "fixed":
+            self.page.wait_for_timeout(self.cfg.settle_ms)
+            return
+        quiet, cap = self.cfg.settle_quiet_ms / 1000, self.cfg.settle_cap_ms / 1000
+        deadline = time.perf_counter() + cap
+        mark = True
+        while (left := deadline - time.perf_counter()) > 0:
+            page = self.page
+            try:  # resolves in the page once it has been quiet for the window (events are handled meanwhile)
+                page_quiet = page.evaluate(
+                    "([q, t, m]) => window.__jamelSettle ? window.__jamelSettle.quiet(q, t, m) : true",
+                    [quiet * 1000, left * 1000, mark])
+                mark = False
+            except Exception as exc:  # the document navigated away mid-wait: wait on the new one
+                if self._browser_dead(exc) or page.is_closed():
+                    raise
+                page_quiet = False
+            now = time.perf_counter()
+            # a request open longer than the cap is a stream or a long poll, not this step's work
+            busy = any(now - t < cap for t in self._inflight.values())
+            net_quiet_for = now - self._net_last
+            if page_quiet and not busy and net_quiet_for >= quiet:
+                return
+            wait = 0.01 if busy or not page_quiet else quiet - net_quiet_for
+            page.wait_for_timeout(max(1.0, min(wait, deadline - now) * 1000))
 
     # -- actions ----------------------------------------------------------------------------------
     def _check_bids(self, action: Action) -> Action:
@@ -749,14 +848,47 @@ class BrowserEnv:
         tree = prune_tree(data["tree"], data["offscreen"], self.cfg.max_tree_chars)
         interactive = [InteractiveElement(e["bid"], e["role"], e["name"], e.get("options", []),
                                           e.get("input_type", "")) for e in data["interactive"]]
-        raw = page.screenshot(type="png", timeout=self.cfg.action_timeout_ms)
-        img = Image.open(io.BytesIO(raw)).convert("RGB").resize(self.cfg.screenshot_size, Image.BILINEAR)
-        buf = io.BytesIO()
-        img.save(buf, format="PNG", optimize=False, compress_level=1)
+        shot, raw = self._screenshot(page)
         return Observation(url=data["url"], title=data["title"], axtree=tree,
                            interactive=interactive[: self.cfg.max_interactive],
                            open_urls=[p.url for p in self.pages], active_tab=self.active,
-                           screenshot=buf.getvalue(), screenshot_raw=raw)
+                           screenshot=shot, screenshot_raw=raw)
+
+    def _screenshot(self, page) -> tuple[bytes, bytes | None]:
+        """The model image: the 1280x720 viewport rendered by Chromium straight at 640x360.
+
+        CDP's captureScreenshot with a clip at scale 0.5 keeps the page's layout (and
+        devicePixelRatio 1) and skips the full-size PNG and the resize (docs/environment.md)."""
+        (w, h), (sw, sh) = self.cfg.viewport, self.cfg.screenshot_size
+        collector = self._collectors.get(page)
+        fmt = self.cfg.screenshot_format
+        raw = page.screenshot(type="png", timeout=self.cfg.action_timeout_ms) if self.cfg.raw_screenshot else None
+        if collector is None or sw * h != sh * w:  # no CDP session on this page, or another aspect ratio
+            raw = raw or page.screenshot(type="png", timeout=self.cfg.action_timeout_ms)
+            img = Image.open(io.BytesIO(raw)).convert("RGB").resize((sw, sh), Image.BILINEAR)
+            buf = io.BytesIO()
+            if fmt == "jpeg":
+                img.save(buf, format="JPEG", quality=90)
+            else:
+                img.save(buf, format="PNG", optimize=False, compress_level=1)
+            return buf.getvalue(), raw if self.cfg.raw_screenshot else None
+        # The clip is in document coordinates: offset it by the scroll position to get the viewport.
+        vv = collector.cdp.send("Page.getLayoutMetrics")["cssVisualViewport"]
+        params: dict[str, Any] = {"format": fmt, "optimizeForSpeed": True, "captureBeyondViewport": False,
+                                  "clip": {"x": vv["pageX"], "y": vv["pageY"], "width": w, "height": h,
+                                           "scale": sw / w}}
+        if fmt == "jpeg":
+            params["quality"] = 90
+        return base64.b64decode(collector.cdp.send("Page.captureScreenshot", params)["data"]), raw
+
+
+def _reached_page(exc: Exception) -> bool:
+    """Whether a failed action may have reached the page. Our own refusals (no such element, a
+    covered element, a refused URL or file, a bad tab index) are raised before anything is
+    dispatched; only Playwright's errors come from the browser side."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    return isinstance(exc, PlaywrightError)
 
 
 def prune_tree(tree: str, offscreen: str, max_chars: int) -> str:

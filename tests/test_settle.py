@@ -1,0 +1,155 @@
+"""Adaptive settle, no settle after refused actions, the direct 640x360 capture, warm sessions."""
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import bid_of
+from jamel.browser.env import BrowserEnv, EnvConfig
+
+SLOW_S = 0.3
+
+
+class _Slow(BaseHTTPRequestHandler):
+    def do_GET(self):  # noqa: N802
+        time.sleep(SLOW_S)
+        body = json.dumps({"ok": True, "value": 42}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="module")
+def slow_port():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Slow)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1]
+    server.shutdown()
+
+
+def settle_env(fixture_server, slow_port, **kw) -> BrowserEnv:
+    url = fixture_server.url_for("settle") + f"?slow={slow_port}"
+    return BrowserEnv(EnvConfig(start_url=url, max_steps=50, **kw))
+
+
+@pytest.fixture(scope="module")
+def warm_env(fixture_server, slow_port):
+    """One browser for the module (tests reset it: a fresh context each, the warm path)."""
+    env = settle_env(fixture_server, slow_port)
+    yield env
+    env.close()
+
+
+def configured(env: BrowserEnv, **kw) -> BrowserEnv:
+    defaults = {"settle": "adaptive", "settle_ms": 250, "settle_quiet_ms": 50, "raw_screenshot": False}
+    for k, v in {**defaults, **kw}.items():
+        setattr(env.cfg, k, v)
+    return env
+
+
+@pytest.mark.parametrize("button,text,min_ms", [("Timer", "TIMER FIRED", 150), ("Slow", "slow 42", 300),
+                                                ("Xhr", "xhr 42", 300)])
+def test_adaptive_settle_counts_delayed_code_in_its_step(warm_env, button, text, min_ms):
+    assert EnvConfig(start_url="x").settle == "adaptive"  # the default
+    env = configured(warm_env)
+    obs, _ = env.reset()
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, button)}')")
+    assert r == 1 and info["error"] == ""
+    assert text in obs.axtree  # the delayed handler ran before the observation
+    settle = info["timings"].settle_ms
+    assert min_ms * 0.9 <= settle < env.cfg.settle_cap_ms  # waited for it, not for the cap
+    c = info["coverage"]
+    obs, r, *_, info = env.step("noop(0)")  # the delayed code was already counted: nothing left
+    assert r == 0 and info["coverage"] == c
+
+
+def test_fixed_short_settle_misses_delayed_code(warm_env):
+    """The same step with a fixed 20 ms sleep: the timer's code lands in the next step (why we wait)."""
+    env = configured(warm_env, settle="fixed", settle_ms=20)
+    obs, _ = env.reset()
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Timer')}')")
+    c = info["coverage"]
+    obs, r, *_, info = env.step("noop(300)")
+    assert r == 1 and info["coverage"] > c
+
+
+def test_adaptive_settle_is_short_on_a_synchronous_handler(warm_env):
+    env = configured(warm_env)
+    obs, _ = env.reset()
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Quick')}')")
+    assert r == 1 and "quick" in obs.axtree
+    assert 45 <= info["timings"].settle_ms < 500  # the quiet window, not the cap (1500 ms)
+
+
+def test_no_settle_after_an_action_refused_before_dispatch(warm_env):
+    env = configured(warm_env, settle="fixed", settle_ms=200)
+    obs, _ = env.reset()
+    for action in ("click(", "click('99999')", "tab_focus(5)", "send_msg_to_user('hi')"):
+        obs, r, *_, info = env.step(action)
+        assert r == 0 and info["timings"].settle_ms == 0, (action, info["error"])
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Quick')}')")
+    assert r == 1 and info["timings"].settle_ms >= 190  # a dispatched action still settles
+
+
+def _pixels(png: bytes) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=np.int16)
+
+
+def test_direct_capture_matches_resized_viewport(warm_env):
+    """The 640x360 image comes from Chromium at scale 0.5; it shows the same viewport as resizing the
+    1280x720 capture (small resampling differences only), also when the page is scrolled."""
+    env = configured(warm_env, raw_screenshot=True)
+    obs, _ = env.reset()
+    for _ in range(2):
+        small = _pixels(obs.screenshot)
+        raw = Image.open(io.BytesIO(obs.screenshot_raw))
+        assert small.shape == (360, 640, 3) and raw.size == (1280, 720)
+        resized = _pixels(_png(raw.convert("RGB").resize((640, 360), Image.BILINEAR)))
+        assert np.abs(small - resized).mean() < 4
+        obs, *_ = env.step("scroll(0, 400)")
+        assert env.page.evaluate("scrollY") > 0
+    env = configured(warm_env)
+    obs, _ = env.reset()
+    assert obs.screenshot_raw is None and _pixels(obs.screenshot).shape == (360, 640, 3)
+
+
+def _png(img: Image.Image) -> bytes:
+    buf = io.BytesIO()
+    img.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_warm_reset_reuses_the_browser_with_a_clean_context(warm_env, fixture_server):
+    env = configured(warm_env)
+    start = env.cfg.start_url
+    obs, info = env.reset(seed=0)
+    c0, browser = info["coverage"], env._browser
+    obs, r, *_ = env.step(f"click('{bid_of(obs, 'Quick')}')")
+    env.page.evaluate("localStorage.setItem('k', '1')")
+    obs, info = env.reset(seed=1)
+    assert env._browser is browser and info["coverage"] == c0  # same process, union restarted
+    assert env.page.evaluate("localStorage.getItem('k')") is None and "idle" in obs.axtree
+    obs, r, *_ = env.step(f"click('{bid_of(obs, 'Quick')}')")
+    assert r == 1  # the new session's union does not know the old session's code
+    env.retarget(fixture_server.url_for("novelty"))
+    try:
+        obs, info = env.reset()
+        assert env._browser is browser and "Novelty fixture" in obs.title
+        obs, r, *_ = env.step(f"click('{bid_of(obs, 'Alpha')}')")
+        assert r == 1
+    finally:
+        env.retarget(start)
