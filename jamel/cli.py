@@ -55,7 +55,7 @@ def _explore_parser(sub) -> None:
     p.add_argument("--vendor-map", default=None, help="answer external requests from vendored copies (JSON map)")
     p.add_argument("--browser-path", default=None,
                    help="Chromium to drive (default: $JAMEL_CHROMIUM, Playwright's own Chromium, the system's chromium)")
-    p.add_argument("--settle-ms", type=int, default=250, help="wait after each action before coverage is taken")
+    add_settle_args(p)
     p.add_argument("--action-timeout-ms", type=int, default=3000)
     p.add_argument("--step-timeout-s", type=float, default=30.0,
                    help="deadline for a whole step; a browser that exceeds it is killed and restarted")
@@ -63,14 +63,33 @@ def _explore_parser(sub) -> None:
                    help="go back to the start page every N steps (sessions of episodes; 0 = only when the agent resets)")
     p.add_argument("--no-record-takes", action="store_true", help="do not keep coverage_takes.jsonl.zst")
     p.add_argument("--no-html-report", action="store_true", help="skip the per-session monocart HTML report")
+    p.add_argument("--workers", type=int, default=0,
+                   help="sessions in parallel, each worker its own browser and scorer (0: one per core, "
+                        "1 for --agent jamel)")
     p.add_argument("--no-progress", action="store_true")
+
+
+def add_settle_args(p) -> None:
+    """How long a step waits after its action before coverage is taken (explore and eval)."""
+    p.add_argument("--settle", default=None, choices=["adaptive", "fixed"],
+                   help="adaptive (default): until no request, DOM mutation or short timer is pending for the "
+                        "quiet window, capped; fixed: sleep --settle-ms")
+    p.add_argument("--settle-ms", type=int, default=None, help="fixed settle in ms (250 if unset); implies --settle fixed")
+    p.add_argument("--settle-quiet-ms", type=int, default=50, help="adaptive settle: quiet window")
+    p.add_argument("--settle-cap-ms", type=int, default=1500, help="adaptive settle: longest wait")
+
+
+def settle_options(args) -> dict:
+    settle = args.settle or ("fixed" if args.settle_ms is not None else "adaptive")
+    return {"settle": settle, "settle_ms": 250 if args.settle_ms is None else args.settle_ms,
+            "settle_quiet_ms": args.settle_quiet_ms, "settle_cap_ms": args.settle_cap_ms}
 
 
 def cmd_explore(args) -> int:
     from jamel.explore import ExploreConfig, explore, format_table
 
-    if args.steps < 1 or args.sessions < 1 or args.episode_steps < 0:
-        raise SystemExit("--steps and --sessions must be >= 1, --episode-steps >= 0")
+    if args.steps < 1 or args.sessions < 1 or args.episode_steps < 0 or args.workers < 0:
+        raise SystemExit("--steps and --sessions must be >= 1, --episode-steps and --workers >= 0")
     try:
         corpus = load_corpus(args.corpus)
         apps = corpus.resolve(args.apps)
@@ -98,7 +117,7 @@ def cmd_explore(args) -> int:
     cfg = ExploreConfig(corpus=str(corpus.root), apps=apps, agent=args.agent, steps=args.steps,
                         sessions=args.sessions, seed=args.seed, output=args.output,
                         coverage_filter=args.coverage_filter, coverage_mode=args.coverage_mode,
-                        vendor_map=args.vendor_map, settle_ms=args.settle_ms,
+                        vendor_map=args.vendor_map, **settle_options(args), workers=args.workers,
                         action_timeout_ms=args.action_timeout_ms, step_timeout_s=args.step_timeout_s,
                         episode_steps=args.episode_steps,
                         record_takes=not args.no_record_takes,

@@ -1,12 +1,14 @@
-"""Evaluation harness: many sessions in parallel worker processes, scheduled through Ray.
+"""Evaluation harness: many sessions in parallel warm workers, scheduled through Ray.
 
-Each work unit is one session (method, app, session index). A worker runs it with the explore
-machinery (one step-record schema): its own static server on its own port, its own browser, its own
-agent. With GPUs, a unit asks Ray for `1 / workers_per_gpu` of a GPU, and Ray pins the worker to that
-GPU through CUDA_VISIBLE_DEVICES; with `num_gpus=0` units are CPU workers. A unit whose worker process
-dies is retried by Ray (`max_retries`), and the session is redone from its first step; a rerun of the
-whole evaluation skips finished sessions (their `summary.json` exists). Ray scales the same harness past
-one node (`ray start --head` / `--address`).
+Each work unit is one session (method, app, session index). Units run on the session pool of
+`jamel.rollout.pool` (the one explore and RL rollouts use) with its Ray backend: each worker is a Ray
+actor with its own static server on its own port, its own browser and scorer and its own agent, started
+once and reused for the next units (a fresh browser context per session). With GPUs, a worker asks Ray
+for `1 / workers_per_gpu` of a GPU, and Ray pins it to that GPU through CUDA_VISIBLE_DEVICES; with
+`num_gpus=0` workers are CPU workers. A unit whose worker process dies is retried by Ray on a restarted
+worker (`max_retries`), and the session is redone from its first step; a rerun of the whole evaluation
+skips finished sessions (their `summary.json` exists). Ray scales the same harness past one node
+(`ray start --head` / `--address`).
 
 Output: EVAL_OUTPUT/<method>/<app>/session_<k>/ (as `jamel explore`), EVAL_OUTPUT/<method>/config.json,
 and the reports of `jamel.report`.
@@ -17,7 +19,6 @@ import json
 import logging
 import os
 import sys
-import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,10 @@ class EvalConfig:
     coverage_filter: str = "app"
     coverage_mode: str = "persistent"
     vendor_map: str | None = None
+    settle: str = "adaptive"
     settle_ms: int = 250
+    settle_quiet_ms: int = 50
+    settle_cap_ms: int = 1500
     action_timeout_ms: int = 3000
     step_timeout_s: float = 30.0  # the whole step's deadline (see EnvConfig.step_timeout_s)
     agent_kwargs: dict[str, Any] = field(default_factory=dict)
@@ -56,33 +60,45 @@ def session_dir(cfg: EvalConfig, app: str, k: int) -> Path:
     return Path(cfg.output) / cfg.method / app / f"session_{k}"
 
 
+def _tasks(cfg: EvalConfig, units: list[tuple[str, int]]):
+    from jamel.explore import session_seed
+    from jamel.rollout.pool import SessionTask
+
+    return [SessionTask(app=a, index=k, seed=session_seed(cfg.seed, a, k), steps=cfg.max_steps,
+                        session_dir=str(session_dir(cfg, a, k)), session_id=f"{cfg.method}/{a}/session_{k}")
+            for a, k in units]
+
+
+def _spec(cfg: EvalConfig):
+    from jamel.explore import env_settings
+    from jamel.rollout.pool import WorkerSpec
+
+    return WorkerSpec(corpus=cfg.corpus, agent=cfg.agent, agent_kwargs=cfg.agent_kwargs, env=env_settings(cfg))
+
+
+def _finish(summary: dict[str, Any], cfg: EvalConfig, app: str, k: int) -> None:
+    (session_dir(cfg, app, k) / "worker.json").write_text(json.dumps(summary["worker"]))
+
+
 def run_unit(cfg_dict: dict[str, Any], app: str, k: int) -> dict[str, Any]:
-    """One session, in whatever process Ray gives it (also callable directly)."""
-    from jamel.agents import build_agent
-    from jamel.browser.env import BrowserEnv, EnvConfig
-    from jamel.explore import run_session, session_seed
-    from jamel.server import CorpusServer
+    """One session in this process, with a worker of its own (debugging; evaluate() uses the pool)."""
+    from jamel.rollout.pool import SessionWorker
 
     cfg = EvalConfig(**cfg_dict)
-    seed = session_seed(cfg.seed, app, k)
-    started = time.time()
-    with CorpusServer(cfg.corpus) as server:  # port 0: every worker gets its own free port
-        env_cfg = EnvConfig(start_url=server.url_for(app), max_steps=cfg.max_steps, corpus_url=server.base_url + "/",
-                            coverage_filter=cfg.coverage_filter, coverage_mode=cfg.coverage_mode,
-                            vendor_map=cfg.vendor_map, settle_ms=cfg.settle_ms, action_timeout_ms=cfg.action_timeout_ms,
-                            step_timeout_s=cfg.step_timeout_s)
-        with BrowserEnv(env_cfg) as env:
-            summary = run_session(env, build_agent(cfg.agent, **cfg.agent_kwargs), app, session_dir(cfg, app, k),
-                                  seed, cfg.max_steps, session_id=f"{cfg.method}/{app}/session_{k}")
-    summary["worker"] = {"pid": os.getpid(), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
-                         "wall_s": round(time.time() - started, 1)}
-    (session_dir(cfg, app, k) / "worker.json").write_text(json.dumps(summary["worker"]))
+    worker = SessionWorker(_spec(cfg))
+    try:
+        summary = worker.run(_tasks(cfg, [(app, k)])[0])
+    finally:
+        worker.close()
+    _finish(summary, cfg, app, k)
     return summary
 
 
 def evaluate(cfg: EvalConfig, progress: bool = True) -> list[dict[str, Any]]:
     """Runs every unfinished session of the panel; returns the summaries of all finished ones."""
     import ray
+
+    from jamel.rollout.pool import SessionPool
 
     cfg.validate()
     cfg.output = str(Path(cfg.output).resolve())  # workers (other processes, other nodes) write here
@@ -105,22 +121,21 @@ def evaluate(cfg: EvalConfig, progress: bool = True) -> list[dict[str, Any]]:
             else:
                 init.update(num_cpus=slots, num_gpus=cfg.num_gpus)
             ray.init(**init)
-        remote = ray.remote(max_retries=cfg.max_retries, retry_exceptions=False, **resources)(run_unit)
-        refs = {remote.remote(asdict(cfg), a, k): (a, k) for a, k in todo}
         bar = None
         if progress:
             from tqdm import tqdm
 
-            bar = tqdm(total=len(refs), unit="session", desc=cfg.method)
-        pending, failed = list(refs), []
-        while pending:
-            done, pending = ray.wait(pending, num_returns=1)
-            for ref in done:
-                try:
-                    ray.get(ref)
-                except Exception as exc:  # a unit that failed for good: reported, the others go on
-                    failed.append((refs[ref], f"{type(exc).__name__}: {exc}"))
-                    log.error("session %s failed: %s", refs[ref], exc)
+            bar = tqdm(total=len(todo), unit="session", desc=cfg.method)
+        failed = []
+        with SessionPool(_spec(cfg), workers=min(slots, len(todo)), backend="ray", max_retries=cfg.max_retries,
+                         ray_resources=resources) as pool:
+            for res in pool.run(_tasks(cfg, todo)):
+                unit = (res.task.app, res.task.index)
+                if res.error is None:
+                    _finish(res.summary, cfg, *unit)
+                else:  # a unit that failed for good: reported, the others go on
+                    failed.append((unit, f"{type(res.error).__name__}: {res.error}"))
+                    log.error("session %s failed: %s", unit, res.error)
                 if bar:
                     bar.update(1)
         if bar:
@@ -163,6 +178,7 @@ def method_and_kwargs(args) -> tuple[str, dict[str, Any]]:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
+    from jamel.cli import add_settle_args, settle_options
     from jamel.corpus import default_corpus, load_corpus
     from jamel.report import build_report
 
@@ -192,6 +208,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--coverage-mode", default="persistent", choices=["persistent", "merged"])
     ap.add_argument("--vendor-map", default=None, help="answer external requests from vendored copies")
     ap.add_argument("--ray-address", default=None)
+    add_settle_args(ap)
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
     try:  # every input checked before any worker starts: one line and exit status 2 on a bad one
@@ -209,7 +226,8 @@ def main(argv: list[str] | None = None) -> int:
                      max_steps=args.max_steps, num_sessions=args.num_sessions, num_gpus=args.num_gpus,
                      workers_per_gpu=args.workers_per_gpu, output=args.output, seed=args.seed,
                      coverage_filter=args.coverage_filter, coverage_mode=args.coverage_mode,
-                     vendor_map=args.vendor_map, agent_kwargs=kwargs, ray_address=args.ray_address)
+                     vendor_map=args.vendor_map, agent_kwargs=kwargs, ray_address=args.ray_address,
+                     **settle_options(args))
     print(json.dumps({"eval_config": asdict(cfg)}))
     evaluate(cfg, progress=not args.no_progress)
     build_report([Path(args.output)], Path(args.output), max_steps=args.max_steps)

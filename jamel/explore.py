@@ -33,12 +33,11 @@ import pyarrow.parquet as pq
 
 from jamel.actions import ActionParseError, extract_action
 from jamel.agents.base import Agent, AgentUnavailable, PastStep, SessionContext
-from jamel.browser.env import BrowserEnv, EnvConfig
+from jamel.browser.env import BrowserEnv
 from jamel.corpus import Corpus
 from jamel.coverage.collector import ScriptFilter
 from jamel.coverage.scorer import TAKES_FILE
 from jamel.records import StepRecord, step_record_schema
-from jamel.server import CorpusServer
 
 log = logging.getLogger(__name__)
 TRAJECTORY_ROW_GROUP = 100  # steps held in memory before they are written out (larger groups dedupe
@@ -88,9 +87,13 @@ class ExploreConfig:
     coverage_filter: str = "app"
     coverage_mode: str = "persistent"
     vendor_map: str | None = None
+    settle: str = "adaptive"  # "adaptive" | "fixed" (sleep settle_ms), see EnvConfig
     settle_ms: int = 250
+    settle_quiet_ms: int = 50
+    settle_cap_ms: int = 1500
     action_timeout_ms: int = 3000
     step_timeout_s: float = 30.0  # the whole step's deadline (see EnvConfig.step_timeout_s)
+    workers: int = 0  # parallel sessions; 0 = one per core (at most one per session), 1 for model agents
     episode_steps: int = 0  # >0: back to the start page every this many steps (sessions of episodes)
     record_takes: bool = True
     html_report: bool = True
@@ -230,13 +233,21 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
     plt.close(fig)
 
 
-def make_agent(name: str, **kwargs) -> Agent:
-    from jamel.agents import build_agent
+def env_settings(cfg: Any) -> dict[str, Any]:
+    """EnvConfig fields (other than start_url) from an explore/eval config."""
+    return {"coverage_filter": cfg.coverage_filter, "coverage_mode": cfg.coverage_mode, "vendor_map": cfg.vendor_map,
+            "settle": cfg.settle, "settle_ms": cfg.settle_ms, "settle_quiet_ms": cfg.settle_quiet_ms,
+            "settle_cap_ms": cfg.settle_cap_ms, "action_timeout_ms": cfg.action_timeout_ms,
+            "step_timeout_s": cfg.step_timeout_s}
 
-    return build_agent(name, **kwargs)
+
+# Agents that load a model: each worker would hold its own copy, so they default to one worker.
+MODEL_AGENTS = {"jamel"}
 
 
 def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[str, Any]:
+    from jamel.rollout.pool import SessionPool, SessionTask, WorkerSpec, default_workers
+
     out = Path(cfg.output)
     out.mkdir(parents=True, exist_ok=True)
     # The filter's rule is stated with the run; its resolved prefix (it names the server's port) is in
@@ -244,44 +255,42 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
     (out / "config.json").write_text(json.dumps({**asdict(cfg), "coverage_rule": ScriptFilter.RULES[cfg.coverage_filter]},
                                                 indent=2))
     log.info("explore config: %s", json.dumps(asdict(cfg)))
-    agent = make_agent(cfg.agent, **cfg.agent_kwargs)
     todo = [(app, k) for app in cfg.apps for k in range(cfg.sessions)]
     done = {(a, k) for a, k in todo if (out / a / f"session_{k}" / "summary.json").exists()}
     if done:
         log.info("resuming: %d of %d sessions already finished", len(done), len(todo))
+    tasks = [SessionTask(app=app, index=k, seed=session_seed(cfg.seed, app, k), steps=cfg.steps,
+                         session_dir=str(out / app / f"session_{k}"), session_id=f"{app}/session_{k}",
+                         record_takes=cfg.record_takes, html_report=cfg.html_report, episode_steps=cfg.episode_steps)
+             for app, k in todo if (app, k) not in done]
+    workers = cfg.workers or (1 if cfg.agent in MODEL_AGENTS else default_workers(len(tasks)))
+    workers = max(1, min(workers, len(tasks) or 1))
     bar = None
     if progress:
         from tqdm import tqdm
 
-        bar = tqdm(total=(len(todo) - len(done)) * cfg.steps, unit="step", dynamic_ncols=True)
+        bar = tqdm(total=len(tasks) * cfg.steps, unit="step", dynamic_ncols=True, desc=f"explore x{workers}")
+    ticks: dict[str, int] = {}
+
+    def tick(t) -> None:
+        ticks[t.session_id] = ticks.get(t.session_id, 0) + 1
+        if bar:
+            bar.update(1)
+            bar.set_postfix(session=t.session_id, reward=t.reward, C=t.coverage)
+
     failed: list[dict[str, Any]] = []
-    with CorpusServer(corpus.root) as server:
-        for app, k in todo:
-            if (app, k) in done:
-                continue
-            env_cfg = EnvConfig(start_url=server.url_for(app), max_steps=cfg.steps, coverage_filter=cfg.coverage_filter,
-                                corpus_url=server.base_url + "/",
-                                coverage_mode=cfg.coverage_mode, vendor_map=cfg.vendor_map, settle_ms=cfg.settle_ms,
-                                action_timeout_ms=cfg.action_timeout_ms, step_timeout_s=cfg.step_timeout_s)
-            with BrowserEnv(env_cfg) as env:
-                if bar:
-                    bar.set_description(f"{app} #{k}")
-
-                def tick(rec: StepRecord) -> None:
-                    if bar:
-                        bar.update(1)
-                        bar.set_postfix(reward=rec.reward, C=rec.coverage)
-
-                try:
-                    run_session(env, agent, app, out / app / f"session_{k}", session_seed(cfg.seed, app, k),
-                                cfg.steps, session_id=f"{app}/session_{k}", on_step=tick,
-                                record_takes=cfg.record_takes, html_report=cfg.html_report,
-                                episode_steps=cfg.episode_steps)
-                except AgentUnavailable:
-                    raise  # every later session would fail the same way
-                except Exception as exc:  # this session stays unfinished (a rerun redoes it); go on
-                    log.exception("session %s/%d failed", app, k)
-                    failed.append({"app": app, "session": k, "error": f"{type(exc).__name__}: {exc}"})
+    spec = WorkerSpec(corpus=cfg.corpus, agent=cfg.agent, agent_kwargs=cfg.agent_kwargs, env=env_settings(cfg))
+    with SessionPool(spec, workers) as pool:
+        for res in pool.run(tasks, on_step=tick):
+            task = res.task
+            if bar:  # a session that ended early still completes its share of the bar
+                bar.update(max(0, cfg.steps - ticks.get(task.session_id, 0)) if res.summary else 0)
+            if isinstance(res.error, AgentUnavailable):
+                raise res.error  # every later session would fail the same way
+            if res.error is not None:  # this session stays unfinished (a rerun redoes it); go on
+                log.error("session %s/%d failed: %s", task.app, task.index, res.error)
+                failed.append({"app": task.app, "session": task.index,
+                               "error": f"{type(res.error).__name__}: {res.error}"})
     if bar:
         bar.close()
     (out / "failed.json").unlink(missing_ok=True)

@@ -412,7 +412,7 @@ class BrowserEnv:
         The next `reset()` opens a fresh browser context for the new session in the already running
         browser, with the same scorer worker: a session pool reuses one env for many sessions."""
         self.cfg.start_url = start_url
-        self.filter = ScriptFilter(self.cfg.coverage_filter, start_url)
+        self.filter = ScriptFilter(self.cfg.coverage_filter, start_url, self.cfg.corpus_url)
         self._local_hosts = {urlsplit(start_url).hostname, "127.0.0.1", "localhost"}
         self._origin = origin_of(start_url)
 

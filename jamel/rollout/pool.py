@@ -1,0 +1,274 @@
+"""One pool of warm session workers for exploration, evaluation and (RL) rollouts.
+
+A `SessionWorker` owns a static server for the corpus, one `BrowserEnv` (one Chromium, one coverage
+scoring worker) and one agent, all started once and reused for every session it runs; each session
+gets a fresh browser context (`BrowserEnv.retarget` + `reset`), so sessions share no browser state.
+A `SessionPool` spreads `SessionTask`s over N such workers and yields each task's summary (or its
+error) as it finishes. Backends:
+
+- "local": N spawned processes (concurrent.futures); with N = 1 the worker runs in this process.
+  A worker process that dies takes its session with it: the pool is rebuilt and unfinished sessions
+  are redone from their first step (at most `max_retries` times each).
+- "ray": N Ray actors (GPU fractions, multi-node clusters); Ray restarts a dead actor and retries
+  its session (`max_retries`).
+
+Sessions are seeded per task (`session_seed`), so results do not depend on the number of workers or
+on which worker ran which session.
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import os
+import queue
+import time
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class WorkerSpec:
+    """What every worker of a pool is built from (picklable: it crosses process boundaries)."""
+
+    corpus: str
+    agent: str
+    agent_kwargs: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, Any] = field(default_factory=dict)  # EnvConfig fields other than start_url
+
+
+@dataclass
+class SessionTask:
+    app: str
+    index: int  # session k of this app
+    seed: int
+    steps: int
+    session_dir: str
+    session_id: str
+    record_takes: bool = True
+    html_report: bool = True
+    episode_steps: int = 0
+
+
+@dataclass
+class StepTick:
+    """Progress of one step, sent from a worker to the pool's caller."""
+
+    session_id: str
+    step: int
+    reward: int
+    coverage: int
+
+
+@dataclass
+class SessionResult:
+    task: SessionTask
+    summary: dict[str, Any] | None = None
+    error: BaseException | None = None
+
+
+class SessionWorker:
+    """Warm: the server, browser, scorer and agent live as long as the worker."""
+
+    def __init__(self, spec: WorkerSpec):
+        from jamel.server import CorpusServer
+
+        self.spec = spec
+        self.server = CorpusServer(spec.corpus)  # port 0: a free port per worker
+        self.env = None
+        self.agent = None
+        self.sessions = 0
+
+    def run(self, task: SessionTask, on_step: Callable[[StepTick], None] | None = None) -> dict[str, Any]:
+        from jamel.agents import build_agent
+        from jamel.browser.env import BrowserEnv, EnvConfig
+        from jamel.explore import run_session
+
+        url = self.server.url_for(task.app)
+        if self.env is None:
+            self.env = BrowserEnv(EnvConfig(start_url=url, corpus_url=self.server.base_url + "/", **self.spec.env))
+        else:
+            self.env.retarget(url)
+        if self.agent is None:
+            self.agent = build_agent(self.spec.agent, **self.spec.agent_kwargs)
+        started = time.time()
+        tick = None
+        if on_step is not None:
+            tick = lambda rec: on_step(StepTick(task.session_id, rec.step, rec.reward, rec.coverage))  # noqa: E731
+        summary = run_session(self.env, self.agent, task.app, Path(task.session_dir), task.seed, task.steps,
+                              session_id=task.session_id, on_step=tick, record_takes=task.record_takes,
+                              html_report=task.html_report, episode_steps=task.episode_steps)
+        self.sessions += 1
+        summary["worker"] = {"pid": os.getpid(), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
+                             "wall_s": round(time.time() - started, 1), "warm_sessions": self.sessions - 1}
+        return summary
+
+    def close(self) -> None:
+        if self.env is not None:
+            self.env.close()
+            self.env = None
+        self.server.close()
+
+
+# -- local processes ------------------------------------------------------------------------------
+_WORKER: SessionWorker | None = None
+_TICKS: Any = None
+
+
+def _init_process(spec: WorkerSpec, ticks: Any, log_level: int) -> None:
+    global _WORKER, _TICKS
+    logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from multiprocessing.util import Finalize
+
+    _WORKER, _TICKS = SessionWorker(spec), ticks
+    # pool processes end through os._exit: atexit would not run, multiprocessing's finalizers do
+    Finalize(_WORKER, _WORKER.close, exitpriority=10)
+
+
+def _run_in_process(task: SessionTask) -> dict[str, Any]:
+    assert _WORKER is not None
+    return _WORKER.run(task, on_step=_TICKS.put if _TICKS is not None else None)
+
+
+def default_workers(n_tasks: int) -> int:
+    """One worker per core the process may use, no more than there are sessions."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(n_tasks, cores))
+
+
+class SessionPool:
+    def __init__(self, spec: WorkerSpec, workers: int, backend: str = "local", max_retries: int = 2,
+                 ray_resources: dict[str, Any] | None = None):
+        if workers < 1:
+            raise ValueError("workers must be >= 1")
+        if backend not in ("local", "ray"):
+            raise ValueError(f"unknown pool backend {backend!r}; choose local or ray")
+        self.spec, self.workers, self.backend, self.max_retries = spec, workers, backend, max_retries
+        self.ray_resources = ray_resources or {"num_cpus": 1}
+        self._inline: SessionWorker | None = None
+        self._executor: ProcessPoolExecutor | None = None
+        self._ticks: Any = None
+        self._actors: list[Any] = []
+
+    # The pool stays warm between run() calls (RL: one batch of rollouts after another).
+    def run(self, tasks: list[SessionTask], on_step: Callable[[StepTick], None] | None = None
+            ) -> Iterator[SessionResult]:
+        if not tasks:
+            return iter(())
+        if self.backend == "ray":
+            return self._run_ray(tasks)
+        if self.workers == 1:
+            return self._run_inline(tasks, on_step)
+        return self._run_processes(tasks, on_step)
+
+    def _run_inline(self, tasks, on_step) -> Iterator[SessionResult]:
+        if self._inline is None:
+            self._inline = SessionWorker(self.spec)
+        for task in tasks:
+            try:
+                yield SessionResult(task, summary=self._inline.run(task, on_step))
+            except Exception as exc:
+                yield SessionResult(task, error=exc)
+
+    def _start_processes(self) -> None:
+        ctx = mp.get_context("spawn")  # no forked Playwright/driver state in the children
+        self._ticks = ctx.Queue()
+        self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_process,
+                                             initargs=(self.spec, self._ticks, logging.getLogger().level))
+
+    def _run_processes(self, tasks, on_step) -> Iterator[SessionResult]:
+        attempts = {id(t): 0 for t in tasks}
+        todo = list(tasks)
+        while todo:
+            if self._executor is None:
+                self._start_processes()
+            futures: dict[Future, SessionTask] = {self._executor.submit(_run_in_process, t): t for t in todo}
+            todo = []
+            pending = set(futures)
+            broken = False
+            while pending:
+                done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
+                self._drain_ticks(on_step)
+                for fut in done:
+                    task = futures[fut]
+                    exc = fut.exception()
+                    if isinstance(exc, BrokenProcessPool):  # a worker process died: redo its sessions
+                        broken = True
+                        attempts[id(task)] += 1
+                        if attempts[id(task)] <= self.max_retries:
+                            todo.append(task)
+                            continue
+                    if exc is not None:
+                        yield SessionResult(task, error=exc)
+                    else:
+                        yield SessionResult(task, summary=fut.result())
+            self._drain_ticks(on_step)
+            if broken:
+                log.warning("a worker process died; restarting the pool for %d session(s)", len(todo))
+                self._stop_processes()
+
+    def _drain_ticks(self, on_step) -> None:
+        while True:
+            try:
+                tick = self._ticks.get_nowait()
+            except (queue.Empty, OSError, ValueError):
+                return
+            if on_step is not None:
+                on_step(tick)
+
+    def _stop_processes(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def _run_ray(self, tasks) -> Iterator[SessionResult]:
+        import ray
+
+        actor_cls = ray.remote(max_restarts=self.max_retries, max_task_retries=self.max_retries,
+                               **self.ray_resources)(SessionWorker)
+        while len(self._actors) < self.workers:
+            self._actors.append(actor_cls.remote(self.spec))
+        idle, todo, running = list(self._actors), list(tasks), {}
+        while todo or running:
+            while idle and todo:
+                actor, task = idle.pop(), todo.pop(0)
+                running[actor.run.remote(task)] = (actor, task)
+            done, _ = ray.wait(list(running), num_returns=1)
+            for ref in done:
+                actor, task = running.pop(ref)
+                try:
+                    yield SessionResult(task, summary=ray.get(ref))
+                    idle.append(actor)
+                except Exception as exc:  # retries used up: report it, replace the actor if it is gone
+                    yield SessionResult(task, error=exc)
+                    if isinstance(exc, ray.exceptions.RayActorError):
+                        self._actors.remove(actor)
+                        actor = actor_cls.remote(self.spec)
+                        self._actors.append(actor)
+                    idle.append(actor)
+
+    def close(self) -> None:
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
+        self._stop_processes()
+        if self._actors:
+            import ray
+
+            for actor in self._actors:
+                try:
+                    ray.get(actor.close.remote(), timeout=60)
+                    ray.kill(actor, no_restart=True)
+                except Exception:
+                    pass
+            self._actors = []
+
+    def __enter__(self) -> "SessionPool":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

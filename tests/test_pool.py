@@ -1,0 +1,43 @@
+"""Parallel sessions: the warm worker pool gives a sequential run's results, and survives a dead worker."""
+from __future__ import annotations
+
+import os
+
+import pyarrow.parquet as pq
+
+from jamel.corpus import load_corpus
+from jamel.explore import ExploreConfig, explore
+
+APPS = ["shop", "settings"]
+
+
+def steps_of(out, app):
+    rows = pq.read_table(out / app / "session_0" / "trajectory.parquet").to_pylist()
+    return [(r["step"], r["action"], r["valid"], r["reward"], r["coverage"]) for r in rows]
+
+
+def test_parallel_workers_match_a_sequential_run(tmp_path):
+    corpus = load_corpus(None)
+    runs = {}
+    for workers in (1, 2):
+        out = tmp_path / f"w{workers}"
+        cfg = ExploreConfig(corpus=str(corpus.root), apps=APPS, agent="crawler", steps=6, output=str(out),
+                            workers=workers, html_report=False, record_takes=False)
+        summary = explore(cfg, corpus, progress=False)
+        assert [a["app"] for a in summary["apps"]] == APPS
+        runs[workers] = {app: steps_of(out, app) for app in APPS}
+    assert runs[1] == runs[2]
+    assert all(len(v) == 6 for v in runs[1].values()) and sum(r[3] for v in runs[1].values() for r in v) > 0
+
+
+def test_a_dead_worker_process_is_replaced_and_its_session_redone(tmp_path):
+    marker = tmp_path / "crashed_once"
+    corpus = load_corpus(None)
+    cfg = ExploreConfig(corpus=str(corpus.root), apps=APPS, agent="eval_agents:CrashOnceAgent", steps=3,
+                        output=str(tmp_path / "run"), workers=2, html_report=False, record_takes=False,
+                        agent_kwargs={"marker": str(marker)})
+    summary = explore(cfg, corpus, progress=False)
+    crashed_pid = int(marker.read_text())
+    assert crashed_pid != os.getpid()  # the session ran (and died) in a worker process
+    assert [a["app"] for a in summary["apps"]] == APPS and not (tmp_path / "run" / "failed.json").exists()
+    assert all(len(steps_of(tmp_path / "run", app)) == 3 for app in APPS)
