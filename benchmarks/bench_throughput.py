@@ -1,0 +1,266 @@
+"""Benchmark: env steps per second, where a step's time goes, adaptive vs fixed settle, parallel workers.
+
+    python benchmarks/bench_throughput.py [--apps shop,video,...] [--steps 50] [--workers-list 1,2,4]
+                                          [--settings fixed250,adaptive] [--output runs/bench_throughput]
+
+Three parts, each with its baseline in the same run:
+  1. settle: for every app, crawler sessions with the same seed under each setting (fixed 250 ms sleep,
+     the adaptive settle), run back to back per app; median step wall time, the step-time breakdown
+     (action, settle, coverage take, scoring, observation), C(T), cumulative reward and the steps whose
+     reward differs between settings.
+  2. workers: `explore()` on the whole panel (apps x --sessions) with 1..2x cores workers: wall time
+     (pool start-up included), steps/s, steps/s per core, speed-up over one worker.
+  3. observation: the screenshot part of a step, the old way (1280x720 PNG + PIL bilinear resize + PNG
+     encode) vs Chromium's direct 640x360 capture (PNG and JPEG), and their pixel difference.
+Default apps: the demo corpus (env/demo_apps) plus benchmarks/apps/backbone_todo.
+Writes OUTPUT/bench_throughput.json and OUTPUT/bench_throughput.md.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import numpy as np  # noqa: E402
+import pyarrow.parquet as pq  # noqa: E402
+from PIL import Image  # noqa: E402
+
+from bench_scoring import build_corpus  # noqa: E402
+from jamel.agents import build_agent  # noqa: E402
+from jamel.browser.env import BrowserEnv, EnvConfig  # noqa: E402
+from jamel.corpus import load_corpus  # noqa: E402
+from jamel.explore import ExploreConfig, explore, run_session, session_seed  # noqa: E402
+from jamel.server import CorpusServer  # noqa: E402
+
+SETTINGS = {"fixed250": {"settle": "fixed", "settle_ms": 250}, "fixed0": {"settle": "fixed", "settle_ms": 0},
+            "adaptive": {"settle": "adaptive"}}
+PARTS = ("action_ms", "settle_ms", "coverage_ms", "scoring_ms", "observation_ms")
+
+
+def cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
+def pct(xs: list[float], q: float) -> float:
+    return round(float(np.percentile(xs, q)), 1) if xs else 0.0
+
+
+def settle_part(corpus: Path, apps: list[str], settings: list[str], steps: int, seed: int, quiet: int, cap: int,
+                out: Path) -> dict:
+    """Same app, same seed, each setting back to back (one browser per app, a fresh context per session)."""
+    per_app: dict[str, dict] = {}
+    with CorpusServer(corpus) as server:
+        for app in apps:
+            per_app[app] = {}
+            env = BrowserEnv(EnvConfig(start_url=server.url_for(app), settle_quiet_ms=quiet, settle_cap_ms=cap))
+            try:
+                for name in settings:
+                    for k, v in {"settle_ms": 250, **SETTINGS[name]}.items():
+                        setattr(env.cfg, k, v)
+                    d = out / "settle" / name / app
+                    summary = run_session(env, build_agent("crawler"), app, d, session_seed(seed, app, 0), steps,
+                                          session_id=f"{name}/{app}", record_takes=False, html_report=False)
+                    rows = pq.read_table(d / "trajectory.parquet").to_pylist()
+                    per_app[app][name] = {
+                        "C_T": summary["coverage_final"], "C_0": summary["coverage_initial"],
+                        "cumulative_reward": summary["cumulative_reward"],
+                        "rewards": [r["reward"] for r in rows], "actions": [r["action"] for r in rows],
+                        "step_ms_median": pct([r["step_ms"] for r in rows], 50),
+                        "step_ms_p90": pct([r["step_ms"] for r in rows], 90),
+                        **{f"{p}_median": pct([r[p] for r in rows], 50) for p in PARTS},
+                        **{f"{p}_mean": round(statistics.fmean(r[p] for r in rows), 1) for p in PARTS},
+                        "refused_steps": sum(bool(r["error"]) and r["settle_ms"] == 0 for r in rows),
+                        "steps": len(rows), "all_step_ms": [round(r["step_ms"], 1) for r in rows],
+                    }
+                    print(f"  settle {name:<9} {app:<14} C(T)={summary['coverage_final']:<6} "
+                          f"R={summary['cumulative_reward']:<4} median step {per_app[app][name]['step_ms_median']} ms",
+                          flush=True)
+            finally:
+                env.close()
+    return per_app
+
+
+def workers_part(corpus: Path, apps: list[str], workers_list: list[int], steps: int, sessions: int, seed: int,
+                 setting: str, out: Path) -> list[dict]:
+    rows = []
+    for n in workers_list:
+        run = out / "workers" / f"w{n}"
+        shutil.rmtree(run, ignore_errors=True)
+        cfg = ExploreConfig(corpus=str(corpus), apps=apps, agent="crawler", steps=steps, sessions=sessions, seed=seed,
+                            output=str(run), workers=n, html_report=False, record_takes=False, **SETTINGS[setting])
+        t0 = time.perf_counter()
+        summary = explore(cfg, load_corpus(corpus), progress=False)
+        wall = time.perf_counter() - t0
+        total_steps = sum(a["steps"] * a["sessions"] for a in summary["apps"])
+        rows.append({"workers": n, "wall_s": round(wall, 1), "steps": total_steps,
+                     "steps_per_s": round(total_steps / wall, 2),
+                     "steps_per_s_per_core": round(total_steps / wall / cores(), 2),
+                     "C_T": {a["app"]: a["coverage_final"] for a in summary["apps"]},
+                     "cumulative_reward": {a["app"]: a["cumulative_reward"] for a in summary["apps"]}})
+        print(f"  workers {n}: {wall:.1f} s, {total_steps / wall:.2f} steps/s", flush=True)
+    base = rows[0]["wall_s"]
+    for r in rows:
+        r["speedup_vs_first"] = round(base / r["wall_s"], 2)
+    return rows
+
+
+def observation_part(corpus: Path, apps: list[str], repeats: int) -> dict:
+    """Screenshot cost and pixel difference, old path vs the direct capture, on each app's start page."""
+    res: dict[str, list[float]] = {"old_png_resize_ms": [], "direct_png_ms": [], "direct_jpeg_ms": [],
+                                   "mean_abs_diff_png": [], "mean_abs_diff_jpeg": [], "png_kib": [], "jpeg_kib": [],
+                                   "old_png_kib": []}
+    with CorpusServer(corpus) as server:
+        env = BrowserEnv(EnvConfig(start_url=server.url_for(apps[0])))
+        try:
+            for app in apps:
+                env.retarget(server.url_for(app))
+                env.reset()
+                page = env.page
+                cdp = env._collectors[page].cdp
+                for _ in range(repeats):
+                    t0 = time.perf_counter()
+                    raw = page.screenshot(type="png")
+                    img = Image.open(io.BytesIO(raw)).convert("RGB").resize((640, 360), Image.BILINEAR)
+                    buf = io.BytesIO()
+                    img.save(buf, format="PNG", optimize=False, compress_level=1)
+                    res["old_png_resize_ms"].append((time.perf_counter() - t0) * 1000)
+                    shots = {}
+                    for fmt in ("png", "jpeg"):
+                        t0 = time.perf_counter()
+                        vv = cdp.send("Page.getLayoutMetrics")["cssVisualViewport"]
+                        params = {"format": fmt, "optimizeForSpeed": True, "captureBeyondViewport": False,
+                                  "clip": {"x": vv["pageX"], "y": vv["pageY"], "width": 1280, "height": 720,
+                                           "scale": 0.5}}
+                        if fmt == "jpeg":
+                            params["quality"] = 90
+                        shots[fmt] = base64.b64decode(cdp.send("Page.captureScreenshot", params)["data"])
+                        res[f"direct_{fmt}_ms"].append((time.perf_counter() - t0) * 1000)
+                    ref = np.asarray(img, dtype=np.int16)
+                    for fmt, data in shots.items():
+                        px = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.int16)
+                        res[f"mean_abs_diff_{fmt}"].append(float(np.abs(px - ref).mean()))
+                        res[f"{fmt}_kib"].append(len(data) / 1024)
+                    res["old_png_kib"].append(len(buf.getvalue()) / 1024)
+        finally:
+            env.close()
+    return {k: round(statistics.median(v), 2) for k, v in res.items()}
+
+
+def markdown(result: dict) -> str:
+    a = result["args"]
+    lines = [f"# bench_throughput ({result['date']}, {cores()} cores, load avg at start {result['loadavg']})", "",
+             f"crawler, {a['steps']} steps, seed {a['seed']}; adaptive: quiet {a['quiet_ms']} ms, cap {a['cap_ms']} ms",
+             "", "## Settle: same app, same seed, back to back", ""]
+    settings = a["settings"]
+    head = "| app | " + " | ".join(f"{s} median step ms | {s} C(T) | {s} reward" for s in settings) + " | equal C(T) |"
+    lines += [head, "|" + "---|" * (2 + 3 * len(settings))]
+    for app, by in result["settle"].items():
+        cells = " | ".join(f"{by[s]['step_ms_median']} | {by[s]['C_T']} | {by[s]['cumulative_reward']}" for s in settings)
+        equal = len({by[s]["C_T"] for s in settings}) == 1
+        lines.append(f"| {app} | {cells} | {'yes' if equal else 'NO'} |")
+    lines += ["", "Step-time breakdown, median over all steps of all apps (ms):", "",
+              "| setting | step | " + " | ".join(p.replace("_ms", "") for p in PARTS) + " |",
+              "|" + "---|" * (2 + len(PARTS))]
+    for s, b in result["breakdown"].items():
+        lines.append(f"| {s} | {b['step_ms']} | " + " | ".join(str(b[p]) for p in PARTS) + " |")
+    if result.get("workers"):
+        lines += ["", "## Parallel sessions (explore, whole panel, pool start-up included)", "",
+                  "| workers | wall s | steps/s | steps/s per core | speed-up |", "|---|---|---|---|---|"]
+        for r in result["workers"]:
+            lines.append(f"| {r['workers']} | {r['wall_s']} | {r['steps_per_s']} | {r['steps_per_s_per_core']} | "
+                         f"{r['speedup_vs_first']} |")
+    if result.get("observation"):
+        o = result["observation"]
+        lines += ["", "## Observation screenshot (median per capture)", "",
+                  "| path | ms | KiB | mean abs pixel diff vs old (0-255) |", "|---|---|---|---|",
+                  f"| old: 1280x720 PNG + PIL bilinear + PNG | {o['old_png_resize_ms']} | {o['old_png_kib']} | 0 |",
+                  f"| direct 640x360 PNG (default) | {o['direct_png_ms']} | {o['png_kib']} | {o['mean_abs_diff_png']} |",
+                  f"| direct 640x360 JPEG q90 | {o['direct_jpeg_ms']} | {o['jpeg_kib']} | {o['mean_abs_diff_jpeg']} |"]
+    lines += ["", "## Targets", ""] + [f"- {t}" for t in result["targets"]]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--apps", default="messenger,settings,shop,travel,video,backbone_todo")
+    ap.add_argument("--steps", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--settings", default="fixed250,adaptive", help=f"comma list of {','.join(SETTINGS)}")
+    ap.add_argument("--quiet-ms", type=int, default=50)
+    ap.add_argument("--cap-ms", type=int, default=1500)
+    ap.add_argument("--workers-list", default=None, help="default 1,2,...,2x cores (powers of two)")
+    ap.add_argument("--workers-apps", default="messenger,settings,shop,travel,video", help="panel of part 2")
+    ap.add_argument("--workers-steps", type=int, default=None, help="default --steps")
+    ap.add_argument("--sessions", type=int, default=1, help="part 2: sessions per app")
+    ap.add_argument("--workers-setting", default="adaptive")
+    ap.add_argument("--shot-repeats", type=int, default=5)
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: settle,workers,observation")
+    ap.add_argument("--output", default="runs/bench_throughput")
+    args = ap.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+    out = Path(args.output).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    apps = [a for a in args.apps.split(",") if a]
+    settings = [s for s in args.settings.split(",") if s]
+    wl = args.workers_list or ",".join(str(2 ** i) for i in range(8) if 2 ** i <= 2 * cores())
+    workers_list = [int(x) for x in wl.split(",")]
+    result: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "loadavg": round(os.getloadavg()[0], 1),
+                    "args": {"apps": apps, "steps": args.steps, "seed": args.seed, "settings": settings,
+                             "quiet_ms": args.quiet_ms, "cap_ms": args.cap_ms, "workers_list": workers_list,
+                             "sessions": args.sessions},
+                    "cores": cores(), "settle": {}, "breakdown": {}, "targets": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        corpus = build_corpus(Path(tmp) / "corpus")
+        if "settle" not in skip:
+            print("part 1: settle", flush=True)
+            result["settle"] = settle_part(corpus, apps, settings, args.steps, args.seed, args.quiet_ms, args.cap_ms,
+                                           out)
+            for s in settings:
+                steps = [r for by in result["settle"].values() for r in [by[s]]]
+                all_ms = [ms for r in steps for ms in r["all_step_ms"]]
+                rows = {p: [] for p in PARTS}
+                for app in result["settle"]:
+                    table = pq.read_table(out / "settle" / s / app / "trajectory.parquet").to_pylist()
+                    for p in PARTS:
+                        rows[p] += [r[p] for r in table]
+                result["breakdown"][s] = {"step_ms": pct(all_ms, 50), **{p: pct(rows[p], 50) for p in PARTS}}
+            if "fixed250" in settings and "adaptive" in settings:
+                by = result["settle"]
+                half = all(by[a]["adaptive"]["step_ms_median"] <= by[a]["fixed250"]["step_ms_median"] / 2 for a in by)
+                equal = [a for a in by if by[a]["adaptive"]["C_T"] == by[a]["fixed250"]["C_T"]]
+                result["targets"].append(
+                    f"median step wall time adaptive <= half of fixed 250 ms on every app: {'yes' if half else 'no'} "
+                    f"(overall {result['breakdown']['adaptive']['step_ms']} vs {result['breakdown']['fixed250']['step_ms']} ms); "
+                    f"equal C(T) on {len(equal)}/{len(by)} apps")
+        if "workers" not in skip:
+            print("part 2: workers", flush=True)
+            wapps = [a for a in args.workers_apps.split(",") if a]
+            result["workers"] = workers_part(corpus, wapps, workers_list, args.workers_steps or args.steps,
+                                             args.sessions, args.seed, args.workers_setting, out)
+            w = {r["workers"]: r for r in result["workers"]}
+            if 1 in w and 4 in w:
+                result["targets"].append(f"--workers 4 vs --workers 1 on {cores()} cores: "
+                                         f"{round(w[1]['wall_s'] / w[4]['wall_s'], 2)}x (target >= 2x)")
+        if "observation" not in skip:
+            print("part 3: observation", flush=True)
+            result["observation"] = observation_part(corpus, apps, args.shot_repeats)
+    (out / "bench_throughput.json").write_text(json.dumps(result, indent=1))
+    md = markdown(result)
+    (out / "bench_throughput.md").write_text(md)
+    print(md)
+
+
+if __name__ == "__main__":
+    main()
