@@ -207,6 +207,7 @@ def main() -> None:
     ap.add_argument("--workers-setting", default="adaptive")
     ap.add_argument("--shot-repeats", type=int, default=5)
     ap.add_argument("--skip", default="", help="comma list of parts to skip: settle,workers,observation")
+    ap.add_argument("--extra-corpus", default=None, help="another corpus folder whose apps join the demo corpus")
     ap.add_argument("--output", default="runs/bench_throughput")
     args = ap.parse_args()
     skip = set(filter(None, args.skip.split(",")))
@@ -223,6 +224,8 @@ def main() -> None:
                     "cores": cores(), "settle": {}, "breakdown": {}, "targets": []}
     with tempfile.TemporaryDirectory() as tmp:
         corpus = build_corpus(Path(tmp) / "corpus")
+        if args.extra_corpus:
+            shutil.copytree(args.extra_corpus, corpus, dirs_exist_ok=True)
         if "settle" not in skip:
             print("part 1: settle", flush=True)
             result["settle"] = settle_part(corpus, apps, settings, args.steps, args.seed, args.quiet_ms, args.cap_ms,

@@ -41,3 +41,19 @@ def test_a_dead_worker_process_is_replaced_and_its_session_redone(tmp_path):
     assert crashed_pid != os.getpid()  # the session ran (and died) in a worker process
     assert [a["app"] for a in summary["apps"]] == APPS and not (tmp_path / "run" / "failed.json").exists()
     assert all(len(steps_of(tmp_path / "run", app)) == 3 for app in APPS)
+
+
+def test_cli_settle_and_workers_flags(monkeypatch):
+    import jamel.explore
+    from jamel import cli
+
+    seen = []
+    monkeypatch.setattr(jamel.explore, "explore",
+                        lambda cfg, corpus, progress=True: seen.append(cfg) or {"apps": [], "mean_cumulative_reward": 0})
+    base = ["explore", "--apps", "shop", "--steps", "2", "--output", "/tmp/unused", "--no-progress"]
+    cli.main(base)
+    cli.main(base + ["--settle-ms", "100", "--workers", "3"])
+    cli.main(base + ["--settle-quiet-ms", "80", "--settle-cap-ms", "900"])
+    assert (seen[0].settle, seen[0].workers) == ("adaptive", 0)
+    assert (seen[1].settle, seen[1].settle_ms, seen[1].workers) == ("fixed", 100, 3)
+    assert (seen[2].settle, seen[2].settle_quiet_ms, seen[2].settle_cap_ms) == ("adaptive", 80, 900)
