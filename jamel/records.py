@@ -48,7 +48,7 @@ class Observation:
     open_urls: list[str]
     active_tab: int
     screenshot: bytes  # PNG, resized for the model (640x360)
-    screenshot_raw: bytes | None = None  # PNG at viewport size, not stored in trajectories
+    screenshot_raw: bytes | None = None  # 1280x720 PNG, only with EnvConfig.raw_screenshot; never stored
     last_action_error: str = ""
 
     def interactive_text(self) -> str:
