@@ -59,6 +59,8 @@ def _explore_parser(sub) -> None:
     p.add_argument("--action-timeout-ms", type=int, default=3000)
     p.add_argument("--step-timeout-s", type=float, default=30.0,
                    help="deadline for a whole step; a browser that exceeds it is killed and restarted")
+    p.add_argument("--no-overlap-scoring", action="store_true",
+                   help="wait for C(t) before taking the observation (default: score while observing; same records)")
     p.add_argument("--episode-steps", type=int, default=0,
                    help="go back to the start page every N steps (sessions of episodes; 0 = only when the agent resets)")
     p.add_argument("--no-record-takes", action="store_true", help="do not keep coverage_takes.jsonl.zst")
@@ -119,7 +121,7 @@ def cmd_explore(args) -> int:
                         coverage_filter=args.coverage_filter, coverage_mode=args.coverage_mode,
                         vendor_map=args.vendor_map, **settle_options(args), workers=args.workers,
                         action_timeout_ms=args.action_timeout_ms, step_timeout_s=args.step_timeout_s,
-                        episode_steps=args.episode_steps,
+                        overlap_scoring=not args.no_overlap_scoring, episode_steps=args.episode_steps,
                         record_takes=not args.no_record_takes,
                         html_report=not args.no_html_report, agent_kwargs=agent_kwargs)
     print(json.dumps({"config": vars(args)}, default=str))

@@ -47,6 +47,7 @@ class EvalConfig:
     settle_cap_ms: int = 1500
     action_timeout_ms: int = 3000
     step_timeout_s: float = 30.0  # the whole step's deadline (see EnvConfig.step_timeout_s)
+    overlap_scoring: bool = True  # C(t) computed while the observation is taken (same records either way)
     agent_kwargs: dict[str, Any] = field(default_factory=dict)
     max_retries: int = 2  # Ray re-runs a unit whose worker died this many times
     ray_address: str | None = None  # None: start a local Ray; "auto": join a running cluster

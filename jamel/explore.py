@@ -93,6 +93,7 @@ class ExploreConfig:
     settle_cap_ms: int = 1500
     action_timeout_ms: int = 3000
     step_timeout_s: float = 30.0  # the whole step's deadline (see EnvConfig.step_timeout_s)
+    overlap_scoring: bool = True  # C(t) computed while the observation is taken (same records either way)
     workers: int = 0  # parallel sessions; 0 = one per core (at most one per session), 1 for model agents
     episode_steps: int = 0  # >0: back to the start page every this many steps (sessions of episodes)
     record_takes: bool = True
@@ -238,7 +239,7 @@ def env_settings(cfg: Any) -> dict[str, Any]:
     return {"coverage_filter": cfg.coverage_filter, "coverage_mode": cfg.coverage_mode, "vendor_map": cfg.vendor_map,
             "settle": cfg.settle, "settle_ms": cfg.settle_ms, "settle_quiet_ms": cfg.settle_quiet_ms,
             "settle_cap_ms": cfg.settle_cap_ms, "action_timeout_ms": cfg.action_timeout_ms,
-            "step_timeout_s": cfg.step_timeout_s}
+            "step_timeout_s": cfg.step_timeout_s, "overlap_scoring": cfg.overlap_scoring}
 
 
 # Agents that load a model: each worker would hold its own copy, so they default to one worker.

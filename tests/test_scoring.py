@@ -61,19 +61,8 @@ def test_overlapped_scoring_gives_the_same_session(tmp_path):
     for overlap in (True, False):
         out = tmp_path / f"overlap_{overlap}"
         cfg = ExploreConfig(corpus=str(corpus.root), apps=["shop"], agent="crawler", steps=10, output=str(out),
-                            settle_ms=100, html_report=False)
-        from jamel import explore as explore_mod
-
-        orig = explore_mod.EnvConfig
-
-        def env_config(*a, _overlap=overlap, **kw):
-            return orig(*a, overlap_scoring=_overlap, **kw)
-
-        explore_mod.EnvConfig = env_config
-        try:
-            explore(cfg, corpus, progress=False)
-        finally:
-            explore_mod.EnvConfig = orig
+                            settle_ms=100, html_report=False, overlap_scoring=overlap)
+        explore(cfg, corpus, progress=False)
         rows = pq.read_table(out / "shop" / "session_0" / "trajectory.parquet").to_pylist()
         for r in rows:  # each run serves the corpus on its own port
             r["observation"] = r["observation"].replace(r["start_url"], "START")
