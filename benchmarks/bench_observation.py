@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT))
 
 from jamel.agents import build_agent  # noqa: E402
 from jamel.agents.base import SessionContext  # noqa: E402
-from jamel.browser.env import OBSERVE_JS, BrowserEnv, EnvConfig  # noqa: E402
+from jamel.env.browser import OBSERVE_JS, BrowserEnv, EnvConfig  # noqa: E402
 from jamel.corpus import DEMO_CORPUS  # noqa: E402
-from jamel.server import CorpusServer  # noqa: E402
+from jamel.env.server import CorpusServer  # noqa: E402
 
 # The commit of main before issue 9's observation work.
 BASELINE_REV = "3fee90c"
@@ -140,7 +140,7 @@ def main() -> None:
     ap.add_argument("--output", default="runs/bench_observation.json")
     args = ap.parse_args()
     try:
-        baseline_js = subprocess.run(["git", "-C", str(ROOT), "show", f"{args.baseline_rev}:jamel/browser/observe.js"],
+        baseline_js = subprocess.run(["git", "-C", str(ROOT), "show", f"{args.baseline_rev}:jamel/env/observe.js"],
                                      check=True, capture_output=True, text=True).stdout
     except (subprocess.CalledProcessError, FileNotFoundError) as exc:
         print(f"no baseline ({exc}); timing the current walk and CDP only", file=sys.stderr)

@@ -40,12 +40,12 @@ import psutil  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from jamel.agents import build_agent  # noqa: E402
-from jamel.browser.env import BrowserEnv, EnvConfig  # noqa: E402
+from jamel.env.browser import BrowserEnv, EnvConfig  # noqa: E402
 from jamel.corpus import DEMO_CORPUS  # noqa: E402
-from jamel.coverage.scorer import (REFERENCE_JS, find_takes, iter_takes, node_env, node_modules_dir,  # noqa: E402
+from jamel.env.coverage.scorer import (REFERENCE_JS, find_takes, iter_takes, node_env, node_modules_dir,  # noqa: E402
                                    plain_takes, replay_fast)
-from jamel.explore import run_session  # noqa: E402
-from jamel.server import CorpusServer  # noqa: E402
+from jamel.rollout.explore import run_session  # noqa: E402
+from jamel.env.server import CorpusServer  # noqa: E402
 
 VENDOR = {"jquery.js": "jquery/dist/jquery.js", "underscore-umd.js": "underscore/underscore-umd.js",
           "backbone.js": "backbone/backbone.js"}

@@ -39,10 +39,10 @@ from PIL import Image  # noqa: E402
 
 from bench_scoring import build_corpus  # noqa: E402
 from jamel.agents import build_agent  # noqa: E402
-from jamel.browser.env import BrowserEnv, EnvConfig  # noqa: E402
+from jamel.env.browser import BrowserEnv, EnvConfig  # noqa: E402
 from jamel.corpus import load_corpus  # noqa: E402
-from jamel.explore import ExploreConfig, explore, run_session, session_seed  # noqa: E402
-from jamel.server import CorpusServer  # noqa: E402
+from jamel.rollout.explore import ExploreConfig, explore, run_session, session_seed  # noqa: E402
+from jamel.env.server import CorpusServer  # noqa: E402
 
 SETTINGS = {"fixed250": {"settle": "fixed", "settle_ms": 250}, "fixed0": {"settle": "fixed", "settle_ms": 0},
             "adaptive": {"settle": "adaptive"}}

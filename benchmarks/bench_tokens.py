@@ -13,7 +13,7 @@ count of a 640x360 screenshot (299 on Qwen2.5-VL), on real demo-app observations
                   history would also hold chain-of-thought.
 
 Observations come from `--runs` (folders holding <app>/session_k/trajectory.parquet, e.g. runs/demo_crawler)
-or, by default, from a fresh crawler run on 3 demo apps x 50 steps (`jamel.explore`, real Chromium).
+or, by default, from a fresh crawler run on 3 demo apps x 50 steps (`jamel.rollout.explore`, real Chromium).
 
     python benchmarks/bench_tokens.py                      # crawl shop, travel, settings for 50 steps
     python benchmarks/bench_tokens.py --runs runs/demo_crawler runs/demo_random
@@ -54,7 +54,7 @@ class StoredObservation:
 
 def crawl(apps: list[str], steps: int, output: Path) -> list[Path]:
     from jamel.corpus import load_corpus
-    from jamel.explore import ExploreConfig, explore
+    from jamel.rollout.explore import ExploreConfig, explore
 
     corpus = load_corpus(None)
     cfg = ExploreConfig(corpus=str(corpus.root), apps=apps, agent="crawler", steps=steps, output=str(output),

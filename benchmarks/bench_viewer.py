@@ -20,7 +20,7 @@ from pathlib import Path
 
 def record_source(root: Path, steps: int) -> Path:
     from jamel.corpus import load_corpus
-    from jamel.explore import ExploreConfig, explore
+    from jamel.rollout.explore import ExploreConfig, explore
 
     out = root / "source"
     cfg = ExploreConfig(corpus=str(load_corpus(None).root), apps=["shop", "travel"], agent="crawler", steps=steps,
@@ -47,7 +47,7 @@ def du(path: Path) -> int:
 def open_pages(site: Path) -> dict[str, float | list[str]]:
     from playwright.sync_api import sync_playwright
 
-    from jamel.browser.env import find_chromium
+    from jamel.env.browser import find_chromium
 
     errors: list[str] = []
     with sync_playwright() as p:
@@ -74,7 +74,7 @@ def open_pages(site: Path) -> dict[str, float | list[str]]:
 
 
 def main() -> None:
-    from jamel.viewer.site import build_site
+    from jamel.report.viewer.site import build_site
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--source", type=Path, default=None, help="a finished run to replicate (default: record one)")

@@ -20,9 +20,9 @@ from pathlib import Path
 
 from jamel.corpus import load_corpus
 
-PASSTHROUGH = {"eval": "jamel.eval", "report": "jamel.report", "view": "jamel.viewer",
-               "rejection": "jamel.data.rejection", "prepare-sft": "jamel.train.memory.prepare_sft_dataset",
-               "serve": "jamel.server"}
+PASSTHROUGH = {"eval": "jamel.rollout.eval", "report": "jamel.report", "view": "jamel.report.viewer",
+               "rejection": "jamel.data.rejection", "prepare-sft": "jamel.data.sft",
+               "serve": "jamel.env.server"}
 PASSTHROUGH_HELP = {"eval": "evaluate a method on an app panel (Ray workers) and write reports",
                     "report": "rebuild reports from evaluation/explore outputs",
                     "view": "write a static HTML viewer of runs (sessions, steps, exploration maps)",
@@ -88,7 +88,7 @@ def settle_options(args) -> dict:
 
 
 def cmd_explore(args) -> int:
-    from jamel.explore import ExploreConfig, explore, format_table
+    from jamel.rollout.explore import ExploreConfig, explore, format_table
 
     if args.steps < 1 or args.sessions < 1 or args.episode_steps < 0 or args.workers < 0:
         raise SystemExit("--steps and --sessions must be >= 1, --episode-steps and --workers >= 0")
@@ -98,7 +98,7 @@ def cmd_explore(args) -> int:
     except (ValueError, FileNotFoundError) as exc:  # a bad corpus or app name: say which, no traceback
         raise SystemExit(f"jamel explore: {exc}")
     if args.browser_path:
-        from jamel.browser.env import find_chromium
+        from jamel.env.browser import find_chromium
 
         try:  # checked now; sessions (and their worker processes) read it from the environment
             os.environ["JAMEL_CHROMIUM"] = find_chromium(args.browser_path)

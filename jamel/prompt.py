@@ -2,7 +2,7 @@
 
 JAMEL prompt (one step; the memory prefix carries the history, the prompt carries none):
     system: the task (explore the app, find new functionality, one action per step), the action grammar
-            (`jamel.actions.action_space_doc()`) and the answer format `<action>...</action>`, optionally
+            (`jamel.env.actions.action_space_doc()`) and the answer format `<action>...</action>`, optionally
             preceded by a short reasoning;
     user:   the screenshot (an image part) + the observation text (open pages, page, accessibility tree,
             interactive elements) + the error of the last action.
@@ -17,14 +17,14 @@ Messages are chat-template messages: ``{"role", "content": [parts]}`` with parts
 and ``{"type": "image", "image": <PNG bytes>}``; `message_images(messages)` lists the images in prompt order.
 Render them with `jamel.model.tokenizer.CHAT_TEMPLATE` (`jamel.model.image.VLProcessor.apply_chat_template`).
 
-`obs` may be a `jamel.records.Observation` or anything with ``.text()``, ``.screenshot`` and
+`obs` may be a `jamel.schemas.Observation` or anything with ``.text()``, ``.screenshot`` and
 ``.last_action_error`` (e.g. a row of a trajectory, see `benchmarks/bench_tokens.py`).
 """
 from __future__ import annotations
 
 from typing import Any, Sequence
 
-from jamel.actions import action_space_doc, extract_action
+from jamel.env.actions import action_space_doc, extract_action
 
 __all__ = [
     "PROMPT_VERSION", "MEMORY_ITEM_TEMPLATE", "system_text", "react_system_text", "observation_text",

@@ -5,7 +5,7 @@
         [--blocked RUN_DIR ...] [--vendor DIR] [--vendor-map third_party/offline_assets.json]
         [--suggest-map] [--strict]
 
-Static scan of HTML/JS/CSS (see jamel/offline_assets.py); --blocked adds what sessions really
+Static scan of HTML/JS/CSS (see jamel/env/offline.py); --blocked adds what sessions really
 requested (the blocked_requests of their summary.json files).
 """
 
@@ -19,7 +19,7 @@ try:
 except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jamel.offline_assets import main
+from jamel.env.offline import main
 
 if __name__ == "__main__":
     raise SystemExit(main(sys.argv[1:]))

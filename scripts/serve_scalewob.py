@@ -15,7 +15,7 @@ except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from jamel.corpus import DEMO_CORPUS, SCALEWOB_CORPUS, Corpus
-from jamel.server import main
+from jamel.env.server import main
 
 if __name__ == "__main__":
     has_scalewob = bool(Corpus(SCALEWOB_CORPUS).apps())

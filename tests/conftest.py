@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from jamel.browser.env import BrowserEnv, EnvConfig
-from jamel.server import CorpusServer
+from jamel.env.browser import BrowserEnv, EnvConfig
+from jamel.env.server import CorpusServer
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
 
@@ -37,9 +37,9 @@ def sft_data(tmp_path_factory):
     pytest.importorskip("torch")
     from jamel.corpus import load_corpus
     from jamel.data.rejection import RejectionConfig, run as run_rejection
-    from jamel.explore import ExploreConfig, explore
-    from jamel.model.tiny import make_tiny_package
-    from jamel.train.memory import prepare_sft_dataset as prep
+    from jamel.rollout.explore import ExploreConfig, explore
+    from jamel.testing.tiny_models import make_tiny_package
+    from jamel.data import sft as prep
 
     root = tmp_path_factory.mktemp("sft")
     runs = root / "runs"

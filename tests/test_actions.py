@@ -1,4 +1,4 @@
-"""Tests for jamel.actions: the strict action parser."""
+"""Tests for jamel.env.actions: the strict action parser."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import pytest
 # Allow `python -m pytest /work/main/tests/...` from any working directory.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jamel import actions  # noqa: E402
-from jamel.actions import (  # noqa: E402
+from jamel.env import actions  # noqa: E402
+from jamel.env.actions import (  # noqa: E402
     ACTION_SPECS,
     Action,
     ActionParseError,

@@ -5,10 +5,10 @@ import random
 
 import pytest
 
-from jamel.actions import parse_action
+from jamel.env.actions import parse_action
 from jamel.agents.base import PastStep, SessionContext
 from jamel.agents.baselines import CrawlerAgent, RandomAgent, candidate_actions, field_values
-from jamel.records import InteractiveElement, Observation
+from jamel.schemas import InteractiveElement, Observation
 
 START = "http://127.0.0.1:1/app/index.html"
 
@@ -118,7 +118,7 @@ def test_same_seed_same_session(agent, tmp_path):
     import pyarrow.parquet as pq
 
     from jamel.corpus import load_corpus
-    from jamel.explore import ExploreConfig, explore
+    from jamel.rollout.explore import ExploreConfig, explore
 
     corpus = load_corpus(None)
     runs = []

@@ -6,8 +6,8 @@ import json
 import pytest
 
 from conftest import bid_of
-from jamel.browser.env import BrowserEnv, EnvConfig
-from jamel.coverage.collector import ScriptFilter
+from jamel.env.browser import BrowserEnv, EnvConfig
+from jamel.env.coverage.collector import ScriptFilter
 
 
 def test_app_filter_scope_is_the_corpus_root():

@@ -5,7 +5,7 @@ import os
 import signal
 
 from conftest import bid_of
-from jamel.coverage.scorer import replay_fast, replay_reference
+from jamel.env.coverage.scorer import replay_fast, replay_reference
 
 
 def test_reward_semantics(novelty_env):
@@ -138,7 +138,7 @@ def test_episodes_inside_a_session_keep_the_baseline(novelty_env, tmp_path):
 
 
 def test_vendored_copy_answers_an_external_request(fixture_server, tmp_path):
-    from jamel.browser.env import BrowserEnv, EnvConfig
+    from jamel.env.browser import BrowserEnv, EnvConfig
 
     (tmp_path / "runtime.js").write_text("window.vendoredRuntime = true;")
     vmap = tmp_path / "map.json"

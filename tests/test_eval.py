@@ -10,7 +10,7 @@ import pytest
 ray = pytest.importorskip("ray")
 
 from jamel.corpus import load_corpus  # noqa: E402
-from jamel.eval import EvalConfig, evaluate  # noqa: E402
+from jamel.rollout.eval import EvalConfig, evaluate  # noqa: E402
 from jamel.report import build_report  # noqa: E402
 
 APPS = ["shop", "video"]

@@ -9,9 +9,9 @@ import pytest
 from PIL import Image
 
 from jamel.corpus import load_corpus
-from jamel.coverage.scorer import find_takes, replay_fast, replay_reference
-from jamel.explore import ExploreConfig, explore
-from jamel.records import STEP_RECORD_FIELDS
+from jamel.env.coverage.scorer import find_takes, replay_fast, replay_reference
+from jamel.rollout.explore import ExploreConfig, explore
+from jamel.schemas import STEP_RECORD_FIELDS
 
 APPS = ["shop", "settings"]
 STEPS = 12

@@ -7,7 +7,7 @@ import io
 import pytest
 from PIL import Image
 
-from jamel.browser.env import find_chromium
+from jamel.env.browser import find_chromium
 
 TOFU = "\U0010fffd"  # a private-use code point no font has: Chromium draws its missing-glyph box
 PAGE = """<html><body style="margin:0;background:#fff;color:#000;font-size:48px">

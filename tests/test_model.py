@@ -22,12 +22,12 @@ from jamel.model.aligner import MemoryAligner  # noqa: E402
 from jamel.model.compressor import MemoryBank  # noqa: E402
 from jamel.model.image import VLProcessor, expected_grid, image_token_count  # noqa: E402
 from jamel.model.policy import MemoryAugmentedPolicy  # noqa: E402
-from jamel.model.tiny import (COMPRESSOR_HIDDEN, POLICY_HIDDEN, build_tiny_components,  # noqa: E402
+from jamel.testing.tiny_models import (COMPRESSOR_HIDDEN, POLICY_HIDDEN, build_tiny_components,  # noqa: E402
                               build_tiny_qwen3_vl)
 from jamel.model.tokenizer import SPECIAL_IDS, qwen2_tokenizer  # noqa: E402
 from jamel.prompt import (build_messages, build_react_messages, memory_item_text, message_images,  # noqa: E402
                           parse_answer)
-from jamel.records import InteractiveElement, Observation  # noqa: E402
+from jamel.schemas import InteractiveElement, Observation  # noqa: E402
 
 IMAGE_ID = SPECIAL_IDS["<|image_pad|>"]
 
@@ -66,7 +66,7 @@ def parts():
 
 @pytest.fixture(scope="module")
 def package(tmp_path_factory):
-    from jamel.model.tiny import make_tiny_package
+    from jamel.testing.tiny_models import make_tiny_package
 
     return make_tiny_package(tmp_path_factory.mktemp("pkg") / "jamel-tiny", seed=0)
 
@@ -361,7 +361,7 @@ def test_agent_memory_ablations(package, mode):
 
 
 def test_cli_passes_model_options(monkeypatch):
-    import jamel.explore
+    import jamel.rollout.explore
     from jamel import cli
 
     seen = {}
@@ -370,7 +370,7 @@ def test_cli_passes_model_options(monkeypatch):
         seen["cfg"] = cfg
         return {"apps": [], "mean_cumulative_reward": 0.0}
 
-    monkeypatch.setattr(jamel.explore, "explore", fake_explore)
+    monkeypatch.setattr(jamel.rollout.explore, "explore", fake_explore)
     cli.main(["explore", "--apps", "shop", "--agent", "jamel", "--model-path", "/m", "--device", "cpu",
               "--temperature", "0.5", "--top-p", "0.7", "--steps", "3", "--output", "/tmp/unused", "--no-progress"])
     assert seen["cfg"].agent == "jamel"
@@ -384,7 +384,7 @@ def test_explore_with_the_jamel_agent(package, tmp_path):
     import pyarrow.parquet as pq
 
     from jamel.corpus import load_corpus
-    from jamel.explore import ExploreConfig, explore
+    from jamel.rollout.explore import ExploreConfig, explore
 
     corpus = load_corpus(None)
     cfg = ExploreConfig(corpus=str(corpus.root), apps=["shop"], steps=3, agent="jamel", output=str(tmp_path),

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import bid_of
-from jamel.browser.env import BrowserEnv, EnvConfig, prune_tree
-from jamel.server import CorpusServer
+from jamel.env.browser import BrowserEnv, EnvConfig, prune_tree
+from jamel.env.server import CorpusServer
 
 REALWORLD = Path(__file__).parent / "fixtures" / "realworld"
 

@@ -11,8 +11,8 @@ import pytest
 from jamel.agents.base import AgentUnavailable, PastStep, SessionContext
 from jamel.agents.openai_agent import OpenAIAgent
 from jamel.corpus import load_corpus
-from jamel.explore import ExploreConfig, explore
-from jamel.records import Observation
+from jamel.rollout.explore import ExploreConfig, explore
+from jamel.schemas import Observation
 
 
 class FakeChat:

@@ -39,7 +39,7 @@ def sft(tmp: Path, out: Path, package: Path, steps: int) -> dict[int, float]:
 def test_only_the_action_carries_loss(sft_data):
     from omegaconf import OmegaConf
 
-    from jamel.train.memory.sft_model import init_sft_model
+    from jamel.train.sft_model import init_sft_model
     from jamel.train.memory_sft import JamelStepSFTDataset
 
     _, _, _, out, _ = sft_data
@@ -58,7 +58,7 @@ def test_only_the_action_carries_loss(sft_data):
 
 def test_crawler_to_trained_model_to_agent(sft_data, tmp_path):
     from jamel.corpus import load_corpus
-    from jamel.explore import ExploreConfig, explore
+    from jamel.rollout.explore import ExploreConfig, explore
 
     _, _, _, out, _ = sft_data
     package = out.parent / "pkg"

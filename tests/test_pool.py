@@ -6,7 +6,7 @@ import os
 import pyarrow.parquet as pq
 
 from jamel.corpus import load_corpus
-from jamel.explore import ExploreConfig, explore
+from jamel.rollout.explore import ExploreConfig, explore
 
 APPS = ["shop", "settings"]
 
@@ -44,11 +44,11 @@ def test_a_dead_worker_process_is_replaced_and_its_session_redone(tmp_path):
 
 
 def test_cli_settle_and_workers_flags(monkeypatch):
-    import jamel.explore
+    import jamel.rollout.explore
     from jamel import cli
 
     seen = []
-    monkeypatch.setattr(jamel.explore, "explore",
+    monkeypatch.setattr(jamel.rollout.explore, "explore",
                         lambda cfg, corpus, progress=True: seen.append(cfg) or {"apps": [], "mean_cumulative_reward": 0})
     base = ["explore", "--apps", "shop", "--steps", "2", "--output", "/tmp/unused", "--no-progress"]
     cli.main(base)

@@ -14,8 +14,8 @@ import pytest
 
 from conftest import bid_of
 from jamel.agents.base import AgentOutput
-from jamel.browser.env import BrowserEnv, EnvConfig
-from jamel.server import CorpusServer
+from jamel.env.browser import BrowserEnv, EnvConfig
+from jamel.env.server import CorpusServer
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
 DEADLINE_S = 5.0
@@ -198,7 +198,7 @@ class _HostileTextAgent:
 
 
 def test_any_text_is_stored_safely(novelty_env, tmp_path):
-    from jamel.explore import run_session
+    from jamel.rollout.explore import run_session
 
     env, agent = novelty_env, _HostileTextAgent()
     for attempt in range(2):  # a rerun of the same session works too
@@ -220,7 +220,7 @@ def test_hostile_pages_random_agent(hostile_server, tmp_path):
     """The hostile-pages run: the random agent on every hazard, every step recorded, in bounded time.
     JAMEL_HOSTILE_STEPS=20 for the full run (default 6 keeps the suite fast)."""
     from jamel.corpus import Corpus
-    from jamel.explore import ExploreConfig, explore
+    from jamel.rollout.explore import ExploreConfig, explore
 
     steps = int(os.environ.get("JAMEL_HOSTILE_STEPS", "6"))
     apps = Corpus(HOSTILE).apps()
@@ -243,7 +243,7 @@ def test_hostile_pages_random_agent(hostile_server, tmp_path):
 
 
 def test_safe_text():
-    from jamel.records import safe_text
+    from jamel.schemas import safe_text
 
     assert safe_text("a\ud800b\x00c") == "a\ufffdb\ufffdc"
     assert safe_text("\ud83d\ude00") == "\U0001F600"  # a valid pair (as surrogatepass decoding leaves it) is kept

@@ -24,7 +24,7 @@ def run_eval(out: Path, **env) -> subprocess.CompletedProcess:
 
 
 def test_run_eval_sh_baselines_and_tiny_jamel(tmp_path):
-    from jamel.model.tiny import make_tiny_package
+    from jamel.testing.tiny_models import make_tiny_package
 
     out = tmp_path / "eval"
     for agent in ("crawler", "random"):

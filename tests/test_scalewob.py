@@ -1,4 +1,4 @@
-"""ScaleWoB download/install (jamel.scalewob) and the external-asset scanner (jamel.offline_assets).
+"""ScaleWoB download/install (jamel.corpus.scalewob) and the external-asset scanner (jamel.env.offline).
 
 Everything runs against a fixture zip served from 127.0.0.1 by a small threaded server that can
 honour Range, ignore it, drop the connection halfway or stall; no real network access.
@@ -23,13 +23,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jamel import scalewob  # noqa: E402
+from jamel.corpus import scalewob  # noqa: E402
 from jamel.corpus import load_splits  # noqa: E402
-from jamel.offline_assets import (  # noqa: E402
+from jamel.env.offline import (  # noqa: E402
     external_host, load_vendor_map, report_blocked, resolve_vendored, scan_app, scan_corpus, vendored_headers,
 )
-from jamel.offline_assets import main as scan_main  # noqa: E402
-from jamel.scalewob import (  # noqa: E402
+from jamel.env.offline import main as scan_main  # noqa: E402
+from jamel.corpus.scalewob import (  # noqa: E402
     ArchiveError, DownloadError, InstallError, check_corpus, find_corpus_prefix, install, member_parts,
     safe_extract,
 )

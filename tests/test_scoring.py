@@ -7,9 +7,9 @@ import json
 import pyarrow.parquet as pq
 
 from conftest import bid_of
-from jamel.coverage.scorer import ZSTD_MAGIC, find_takes, iter_takes, read_takes, replay_fast, replay_reference
+from jamel.env.coverage.scorer import ZSTD_MAGIC, find_takes, iter_takes, read_takes, replay_fast, replay_reference
 from jamel.corpus import load_corpus
-from jamel.explore import ExploreConfig, explore
+from jamel.rollout.explore import ExploreConfig, explore
 
 # A long session on the fixture: the same handlers again and again (the skip path), interleaved
 # with new branches, typing, reloads, a second page and resets (where `merged` and `persistent` differ).
@@ -84,7 +84,7 @@ SRC = "function f(x) {\n  if (x) { return 1; }\n  return 2;\n}\nf(0);\n"
 
 
 def _take(count_f: int, if_taken: int, first: bool = False):
-    from jamel.coverage.collector import ScriptTake
+    from jamel.env.coverage.collector import ScriptTake
 
     body_start, body_end = SRC.index("{"), SRC.index("}\nf(") + 1
     then_start, then_end = SRC.index("{ return 1"), SRC.index("}\n  return 2") + 1
@@ -99,7 +99,7 @@ def _take(count_f: int, if_taken: int, first: bool = False):
 
 
 def test_takes_on_disk_survive_a_worker_kill_and_sessions_append(tmp_path):
-    from jamel.coverage.scorer import NoveltyScorer
+    from jamel.env.coverage.scorer import NoveltyScorer
 
     takes = tmp_path / "coverage_takes.jsonl.zst"
     with NoveltyScorer() as scorer:
@@ -131,8 +131,8 @@ def test_takes_on_disk_survive_a_worker_kill_and_sessions_append(tmp_path):
 def test_trajectory_is_written_in_row_groups(tmp_path):
     from dataclasses import fields
 
-    from jamel.explore import TrajectoryWriter
-    from jamel.records import StepRecord
+    from jamel.rollout.explore import TrajectoryWriter
+    from jamel.schemas import StepRecord
 
     def record(t):
         kw = {f.name: (0 if f.type == "int" else "" if f.type == "str" else False if f.type == "bool" else

@@ -1,4 +1,4 @@
-"""Tests for jamel.server: a real static server on 127.0.0.1 (no browser needed)."""
+"""Tests for jamel.env.server: a real static server on 127.0.0.1 (no browser needed)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jamel.server import CorpusServer, content_type, main  # noqa: E402
+from jamel.env.server import CorpusServer, content_type, main  # noqa: E402
 
 SECRET = "TOP-SECRET-4f9c2e"
 

@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from conftest import bid_of
-from jamel.browser.env import BrowserEnv, EnvConfig
+from jamel.env.browser import BrowserEnv, EnvConfig
 
 SLOW_S = 0.3
 

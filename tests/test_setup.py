@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from jamel.browser import env as env_mod
-from jamel.browser.env import find_chromium
+from jamel.env import browser as env_mod
+from jamel.env.browser import find_chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -188,7 +188,7 @@ def test_run_eval_wrong_model_path_fails_fast(tmp_path):
 def test_packaged_model_check_accepts_a_real_package(tmp_path):
     pytest.importorskip("torch")
     from jamel.model.layout import packaged_model_problem
-    from jamel.model.tiny import make_tiny_package
+    from jamel.testing.tiny_models import make_tiny_package
 
     assert packaged_model_problem(make_tiny_package(tmp_path / "tiny", seed=0)) is None
 
@@ -214,13 +214,13 @@ def test_wheel_carries_demo_corpus_splits_and_node_manifest(tmp_path):
     names = set(zipfile.ZipFile(wheel).namelist())
     for member in ("jamel/configs/splits.json", "jamel/_bundled/env/demo_apps/shop/index.html",
                    "jamel/_bundled/third_party/node/package.json",
-                   "jamel/_bundled/third_party/node/package-lock.json", "jamel/browser/observe.js"):
+                   "jamel/_bundled/third_party/node/package-lock.json", "jamel/env/observe.js"):
         assert member in names, member
     assert not [n for n in names if "node_modules" in n or "/_vendor/" in n]  # third-party builds stay out
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)  # what pip puts in site-packages for a pure-Python wheel
     code = """
-import jamel, jamel.corpus as c, jamel.coverage.scorer as s
+import jamel, jamel.corpus as c, jamel.env.coverage.scorer as s
 from jamel.corpus import load_corpus, load_splits
 assert jamel.__file__.startswith(SITE), jamel.__file__
 assert not c.IS_CHECKOUT and c.REPO_ROOT == c.PACKAGE_DIR / "_bundled"

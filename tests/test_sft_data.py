@@ -9,7 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from jamel.train.memory import prepare_sft_dataset as prep  # noqa: E402
+from jamel.data import sft as prep  # noqa: E402
 
 
 def test_rejection_counts_are_consistent(sft_data):
@@ -47,7 +47,7 @@ def test_one_vector_per_step_rows_reference_earlier_steps(sft_data):
 def test_memory_vectors_match_the_compressor(sft_data):
     """A stored vector is what the compressor gives for that step's screenshot and action."""
     runs, _, _, out, _ = sft_data
-    from jamel.train.memory.prepare_sft_dataset import load_compressor
+    from jamel.data.sft import load_compressor
 
     bank = {(b["session_id"], b["step"]): b["vector"] for b in pq.read_table(out / prep.BANK_FILE).to_pylist()}
     row = pq.read_table(runs / "shop" / "session_0" / "trajectory.parquet").to_pylist()[2]

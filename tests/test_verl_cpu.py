@@ -19,7 +19,7 @@ pytest.importorskip("transformers")
 pytest.importorskip("tokenizers")
 
 from jamel.train import verl_cpu  # noqa: E402
-from jamel.train.tiny_sft import make_tiny_sft_assets, sft_overrides  # noqa: E402
+from jamel.testing.tiny_sft import make_tiny_sft_assets, sft_overrides  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 STEP_RE = re.compile(r"step:(\d+) - .*?train/loss:([-+0-9.eE]+|nan|inf)")

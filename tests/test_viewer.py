@@ -8,16 +8,16 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 
-from jamel.browser.env import BrowserEnv, EnvConfig, find_chromium
+from jamel.env.browser import BrowserEnv, EnvConfig, find_chromium
 from jamel.cli import main as cli_main
 from jamel.corpus import load_corpus
-from jamel.coverage.collector import ScriptTake
-from jamel.coverage.scorer import find_takes
-from jamel.explore import ExploreConfig, explore
-from jamel.server import CorpusServer
-from jamel.viewer.newcode import executed_intervals, new_code_per_step, session_new_code, subtract, union
-from jamel.viewer.screens import build_graph, render_svg, screen_key
-from jamel.viewer.site import VIEWPORT, build_site, discover
+from jamel.env.coverage.collector import ScriptTake
+from jamel.env.coverage.scorer import find_takes
+from jamel.rollout.explore import ExploreConfig, explore
+from jamel.env.server import CorpusServer
+from jamel.report.viewer.newcode import executed_intervals, new_code_per_step, session_new_code, subtract, union
+from jamel.report.viewer.screens import build_graph, render_svg, screen_key
+from jamel.report.viewer.site import VIEWPORT, build_site, discover
 
 
 # -- newly covered code ---------------------------------------------------------------------------------
@@ -226,7 +226,7 @@ def test_serve_on_loopback(run_and_site):
     import threading
     import urllib.request
 
-    from jamel.viewer import make_server
+    from jamel.report.viewer import make_server
 
     _, site = run_and_site
     with make_server(site) as httpd:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from jamel.records import Observation
+from jamel.schemas import Observation
 
 
 @dataclass

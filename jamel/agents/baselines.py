@@ -14,9 +14,9 @@ import re
 from collections import Counter, deque
 from urllib.parse import urlsplit
 
-from jamel.actions import Action
+from jamel.env.actions import Action
 from jamel.agents.base import AgentOutput, SessionContext, answer
-from jamel.records import InteractiveElement, Observation
+from jamel.schemas import InteractiveElement, Observation
 
 TEXT_ROLES = {"textbox", "searchbox", "spinbutton"}
 SELECT_ROLES = {"combobox", "listbox"}

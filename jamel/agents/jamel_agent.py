@@ -18,10 +18,10 @@ from __future__ import annotations
 import itertools
 import logging
 
-from jamel.actions import ActionParseError, parse_action
+from jamel.env.actions import ActionParseError, parse_action
 from jamel.agents.base import AgentOutput, SessionContext
 from jamel.prompt import build_messages, memory_item_text, parse_answer
-from jamel.records import Observation
+from jamel.schemas import Observation
 
 log = logging.getLogger(__name__)
 _SESSION_COUNTER = itertools.count()

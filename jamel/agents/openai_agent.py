@@ -19,10 +19,10 @@ import urllib.error
 import urllib.request
 from typing import Any
 
-from jamel.actions import ActionParseError
+from jamel.env.actions import ActionParseError
 from jamel.agents.base import AgentOutput, AgentUnavailable, SessionContext
 from jamel.prompt import build_react_messages, parse_answer
-from jamel.records import Observation
+from jamel.schemas import Observation
 
 log = logging.getLogger(__name__)
 

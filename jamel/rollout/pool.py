@@ -75,7 +75,7 @@ class SessionWorker:
     """Warm: the server, browser, scorer and agent live as long as the worker."""
 
     def __init__(self, spec: WorkerSpec):
-        from jamel.server import CorpusServer
+        from jamel.env.server import CorpusServer
 
         self.spec = spec
         self.server = CorpusServer(spec.corpus)  # port 0: a free port per worker
@@ -85,8 +85,8 @@ class SessionWorker:
 
     def run(self, task: SessionTask, on_step: Callable[[StepTick], None] | None = None) -> dict[str, Any]:
         from jamel.agents import build_agent
-        from jamel.browser.env import BrowserEnv, EnvConfig
-        from jamel.explore import run_session
+        from jamel.env.browser import BrowserEnv, EnvConfig
+        from jamel.rollout.explore import run_session
 
         url = self.server.url_for(task.app)
         if self.env is None:

@@ -239,7 +239,7 @@ class JamelStepSFTDataset(torch.utils.data.Dataset):
     on Qwen-VL) and resizes images with `qwen_vl_utils.fetch_image`; this class uses `jamel.model.image.
     VLProcessor` and JAMEL's chat template instead, so SFT sees byte-identical prompts to data collection / eval.
 
-    Row (as written by `jamel.train.memory.prepare_sft_dataset`): `messages` (JSON, image parts
+    Row (as written by `jamel.data.sft`): `messages` (JSON, image parts
     `{"type": "image"}` without data), `image` (PNG bytes of the screenshot), `response` (the target answer),
     `memory_ids` (memory-bank rows, oldest first).
     Item: `input_ids`, `position_ids` (1-D; the model derives M-RoPE ids itself), `loss_mask` (1 on the answer
@@ -304,7 +304,7 @@ class JamelStepSFTDataset(torch.utils.data.Dataset):
 # --- tiny assets for the CPU prototype ----------------------------------------------------------------------
 def make_tiny_memory_model(directory: str | Path, tokenizer, memory_hidden: int = 48, seed: int = 0) -> Path:
     """A random tiny Qwen2.5-VL base + aligner saved as a `JamelMemoryForCausalLM` folder, with `tokenizer`."""
-    from jamel.model.tiny import tiny_qwen2_5_vl_config
+    from jamel.testing.tiny_models import tiny_qwen2_5_vl_config
 
     vocab = ((len(tokenizer) + 63) // 64) * 64
     base_cfg = tiny_qwen2_5_vl_config(vocab_size=vocab)
@@ -337,7 +337,7 @@ def write_memory_bank(path: str | Path, vectors: np.ndarray) -> Path:
 def make_tiny_memory_assets(directory: str | Path, n_train: int = 16, memory_hidden: int = 48,
                             seed: int = 0) -> dict[str, Path]:
     """model/ (JamelMemoryForCausalLM), memory_bank.parquet, train.parquet (messages + memory_ids)."""
-    from jamel.train.tiny_sft import build_tiny_tokenizer, sample_messages, write_messages_parquet
+    from jamel.testing.tiny_sft import build_tiny_tokenizer, sample_messages, write_messages_parquet
 
     directory = Path(directory)
     tok = build_tiny_tokenizer()
@@ -386,7 +386,7 @@ def make_tiny_vl_memory_assets(directory: str | Path, n_train: int = 8, memory_h
 
     from jamel.model.image import VLProcessor
     from jamel.model.tokenizer import qwen2_tokenizer
-    from jamel.train.tiny_sft import _sentence
+    from jamel.testing.tiny_sft import _sentence
 
     directory = Path(directory)
     tok = qwen2_tokenizer()

@@ -9,9 +9,9 @@ verl's SFT trainer loads `model.path` with `AutoModelForCausalLM`; `jamel.train.
     export: a checkpoint's huggingface/ folder + the compressor -> the packaged folder
             (actor/, compressor/, aligner.safetensors, model.json; `jamel.model.package`)
 
-    python -m jamel.train.memory.sft_model init --base-model PATH --compressor-model PATH --output DIR
-    python -m jamel.train.memory.sft_model init --package PKG --output DIR
-    python -m jamel.train.memory.sft_model export --checkpoint CKPT_DIR --compressor-model PATH --output PKG
+    python -m jamel.train.sft_model init --base-model PATH --compressor-model PATH --output DIR
+    python -m jamel.train.sft_model init --package PKG --output DIR
+    python -m jamel.train.sft_model export --checkpoint CKPT_DIR --compressor-model PATH --output PKG
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
     import transformers
 
     from jamel.model.aligner import MemoryAligner
-    from jamel.train.memory.prepare_sft_dataset import compressor_folder
+    from jamel.data.sft import compressor_folder
 
     output = Path(output)
     if package:
@@ -98,7 +98,7 @@ def export_packaged(checkpoint: str | Path, compressor_model: str | Path, output
                     compression_batch_size: int = 8) -> Path:
     """A trained `JamelMemoryForCausalLM` (verl checkpoint) + the frozen compressor -> the packaged folder."""
     from jamel.model.package import save_packaged
-    from jamel.train.memory.prepare_sft_dataset import load_compressor
+    from jamel.data.sft import load_compressor
     from jamel.train.memory_sft import JamelMemoryForCausalLM, register
 
     register()

@@ -5,7 +5,7 @@ Output layout (one folder per run):
     OUTPUT/<app>/session_<k>/trajectory.parquet   one StepRecord per step
     OUTPUT/<app>/session_<k>/summary.json    cumulative reward, C(t) curve, timings (written last)
     OUTPUT/<app>/session_<k>/coverage_takes.jsonl.gz  the raw V8 takes, gzip JSONL (sources once per
-                                             script; read with jamel.coverage.scorer.iter_takes)
+                                             script; read with jamel.env.coverage.scorer.iter_takes)
     OUTPUT/<app>/session_<k>/coverage/       monocart's HTML report of the session's union
     OUTPUT/<app>/session_<k>/reward_curve.png
     OUTPUT/summary.json, OUTPUT/summary.csv  per-app cumulative reward
@@ -31,13 +31,13 @@ from typing import Any, Callable
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from jamel.actions import ActionParseError, extract_action
+from jamel.env.actions import ActionParseError, extract_action
 from jamel.agents.base import Agent, AgentUnavailable, PastStep, SessionContext
-from jamel.browser.env import BrowserEnv
+from jamel.env.browser import BrowserEnv
 from jamel.corpus import Corpus
-from jamel.coverage.collector import ScriptFilter
-from jamel.coverage.scorer import TAKES_FILE
-from jamel.records import StepRecord, step_record_schema
+from jamel.env.coverage.collector import ScriptFilter
+from jamel.env.coverage.scorer import TAKES_FILE
+from jamel.schemas import StepRecord, step_record_schema
 
 log = logging.getLogger(__name__)
 TRAJECTORY_ROW_GROUP = 100  # steps held in memory before they are written out (larger groups dedupe

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from jamel.corpus import REPO_ROOT  # the checkout, or a wheel's bundled copy of third_party/node
-from jamel.coverage.collector import ScriptTake
+from jamel.env.coverage.collector import ScriptTake
 
 log = logging.getLogger(__name__)
 WORKER_JS = Path(__file__).with_name("istanbul_worker.js")

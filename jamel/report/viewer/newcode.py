@@ -180,7 +180,7 @@ def takes_file(session_dir: Path) -> Path | None:
 
 
 def session_new_code(session_dir: Path, **caps) -> dict[int, StepCode]:
-    from jamel.coverage.scorer import read_takes
+    from jamel.env.coverage.scorer import read_takes
 
     path = takes_file(session_dir)
     if path is None:

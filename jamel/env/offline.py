@@ -27,7 +27,7 @@ the URL with any query (``?v=3``, ``?plugins=forms``); a key with a query only t
 ending in ``/`` maps the rest of the URL path onto files under its folder (``..`` refused). The
 longest matching key wins; a URL whose mapped file does not exist resolves to None (stays blocked).
 
-Wiring into ``jamel/browser/env.py`` (not done here; the env's owner does it)::
+Wiring into ``jamel/env/browser.py`` (not done here; the env's owner does it)::
 
     # EnvConfig:  vendor_map: str | None = None   (path of the map file; None = block everything)
     # BrowserEnv.__init__:
@@ -426,7 +426,7 @@ def resolve_vendored(url: str, vendor_map: dict[str, Path]) -> Path | None:
 
 def vendored_headers(path: Path) -> dict[str, str]:
     """Response headers for a vendored file fulfilled in place of an external request."""
-    from jamel.server import content_type
+    from jamel.env.server import content_type
 
     return {"Content-Type": content_type(Path(path)), "Access-Control-Allow-Origin": "*",
             "Cache-Control": "no-store"}

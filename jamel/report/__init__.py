@@ -3,7 +3,7 @@
     jamel report RUN_DIR [RUN_DIR ...] --output DIR
 
 A run folder holds method folders (`<method>/<app>/session_<k>/summary.json`, as written by
-`jamel.eval`), or is itself one explore run (`<app>/session_<k>/...`, the method is then its agent).
+`jamel.rollout.eval`), or is itself one explore run (`<app>/session_<k>/...`, the method is then its agent).
 Writes results.csv, results.md, fig_reward_curve.png (mean cumulative reward against step, band =
 std across apps: the paper's Figure 2 form) and fig_per_app.png (per-app finals: Figure 3 form). On a
 test10 panel the paper's Table 1/2 values are added as reference rows marked as published.
@@ -20,7 +20,7 @@ from typing import Any
 
 from jamel.corpus import load_splits
 
-REFERENCE = Path(__file__).with_name("configs") / "paper_reference.json"
+REFERENCE = Path(__file__).resolve().parent.parent / "configs" / "paper_reference.json"
 
 
 @dataclass

@@ -27,10 +27,10 @@ from typing import Any
 
 import pyarrow.parquet as pq
 
-from jamel.browser.env import EnvConfig
-from jamel.viewer.newcode import session_new_code, takes_file
-from jamel.viewer.screens import build_graph, render_svg
-from jamel.viewer.svgplot import Series, line_chart
+from jamel.env.browser import EnvConfig
+from jamel.report.viewer.newcode import session_new_code, takes_file
+from jamel.report.viewer.screens import build_graph, render_svg
+from jamel.report.viewer.svgplot import Series, line_chart
 
 ASSETS = Path(__file__).with_name("assets")
 # A session page is rebuilt when its inputs or the code that renders it change.

@@ -1,0 +1,222 @@
+"""Exploration trajectories -> memory SFT data (PAPER.md, Training step 3).
+
+    python -m jamel.data.sft --input kept.parquet [more ...] --output DIR \
+        --compressor-model PATH --max-memory-items 512 --max-length 8192 --val-ratio 0.02 \
+        --compression-batch-size 4 --seed 0
+
+Input: step records (`trajectory.parquet` files, or the output of `jamel.data.rejection`, which marks
+training samples with `keep`; raw trajectories go through the rejection rules with their defaults).
+Every real step of every session is compressed once by the frozen compressor (the screenshot the
+step's action was taken on + `Previous action: {action}`), and its vector is stored once:
+
+    DIR/jamel_memory_bank.parquet       session_id, step, vector (float32[H])  one row per step
+    DIR/jamel_memory_sft_train.parquet  one row per sample: `messages` (the JAMEL prompt, image part as a
+    DIR/jamel_memory_sft_val.parquet    placeholder), `image` (PNG), `response` (the target answer) and
+                                        `memory_ids`: bank rows of the earlier steps of its session (across
+                                        episodes, oldest first, the most recent max-memory-items); no vectors
+    DIR/stats.json
+
+The public release stores the memory (up to 512 x 2048 floats) inside every row; here a sample costs
+a list of step indices. The split is by session (no session in both) and deterministic in the seed.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from jamel.data.rejection import RejectionConfig, RejectionStats, expand_inputs, select_prefixes
+
+log = logging.getLogger(__name__)
+BANK_FILE = "jamel_memory_bank.parquet"
+TRAIN_FILE = "jamel_memory_sft_train.parquet"
+VAL_FILE = "jamel_memory_sft_val.parquet"
+
+
+def target_text(row: dict[str, Any]) -> str:
+    """The supervised answer: the action only, in the answer format (loss is on these tokens)."""
+    return f"<action>{row['action_canonical'] or row['action']}</action>"
+
+
+def is_val_session(session_id: str, seed: int, val_ratio: float) -> bool:
+    h = hashlib.sha256(f"{seed}/{session_id}".encode()).digest()
+    return int.from_bytes(h[:8], "little") / 2**64 < val_ratio
+
+
+def split_sessions(sessions: list[str], seed: int, val_ratio: float) -> set[str]:
+    """Validation sessions: hash-selected by seed; at least one when val_ratio > 0 and there are >= 2."""
+    val = {s for s in sessions if is_val_session(s, seed, val_ratio)}
+    if val_ratio > 0 and not val and len(sessions) >= 2:
+        val = {min(sessions, key=lambda s: hashlib.sha256(f"{seed}/{s}".encode()).digest())}
+    if len(val) == len(sessions) and len(sessions) >= 2:  # never leave training empty
+        val.discard(max(val))
+    return val
+
+
+def compressor_folder(path: str | Path) -> Path:
+    """The compressor checkpoint: the folder itself, or a packaged JAMEL model's `compressor/`."""
+    folder = Path(path)
+    if (folder / "model.json").exists():
+        folder = folder / json.loads((folder / "model.json").read_text())["compressor"]["path"]
+    return folder
+
+
+def load_compressor(path: str, device: str, batch_size: int):
+    """A frozen compressor from a Qwen3-VL (or Qwen2.5-VL) checkpoint folder or a packaged model folder."""
+    import torch
+    import transformers
+
+    from jamel.model.compressor import MemoryCompressor
+    from jamel.model.image import VLProcessor
+
+    folder = compressor_folder(path)
+    config = transformers.AutoConfig.from_pretrained(folder)
+    classes = {"qwen3_vl": "Qwen3VLForConditionalGeneration", "qwen2_5_vl": "Qwen2_5_VLForConditionalGeneration"}
+    if config.model_type not in classes:
+        raise ValueError(f"{folder}: compressor must be a Qwen3-VL or Qwen2.5-VL checkpoint, got {config.model_type}")
+    dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32
+    model = getattr(transformers, classes[config.model_type]).from_pretrained(folder, dtype=dtype).to(device)
+    return MemoryCompressor(model, VLProcessor.from_pretrained(folder, model_type=config.model_type), batch_size)
+
+
+def read_rows(inputs: list[str]) -> tuple[list[dict[str, Any]], RejectionStats | None]:
+    paths = expand_inputs(inputs)
+    rows = [r for p in paths for r in pq.read_table(p).to_pylist()]
+    filtered = {"keep" in r for r in rows}
+    if len(filtered) > 1:
+        raise ValueError("mix of raw trajectories and rejection outputs: give one kind (run `jamel rejection` on all)")
+    if rows and filtered == {False}:  # raw trajectories: apply the rejection rules first
+        stats = RejectionStats()
+        rows = select_prefixes(rows, RejectionConfig(), stats)
+        return rows, stats
+    return rows, None
+
+
+def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_items: int = 512,
+            max_length: int = 8192, val_ratio: float = 0.02, compression_batch_size: int = 4, seed: int = 0,
+            device: str = "cpu", tokenizer_model_type: str = "qwen2_5_vl") -> dict[str, Any]:
+    import torch
+
+    from jamel.model.image import image_token_count
+    from jamel.prompt import build_messages
+
+    t0 = time.perf_counter()
+    out = Path(output)
+    out.mkdir(parents=True, exist_ok=True)
+    rows, rejection = read_rows(inputs)
+    real = sorted((r for r in rows if not r.get("synthetic")), key=lambda r: (r["session_id"], r["step"]))
+    samples = [r for r in rows if r.get("keep")]
+    if not samples:
+        raise ValueError("no training samples: no episode with a reward survived the rejection rules")
+
+    # 1. compress every real step once, in session order, batched; store each vector once
+    compressor = load_compressor(compressor_model, device, compression_batch_size)
+    vectors = []
+    with torch.no_grad():
+        for i in range(0, len(real), compression_batch_size):
+            batch = real[i:i + compression_batch_size]
+            # the canonical action: the form the policy is trained to emit, so the form its own memory holds
+            vectors.append(compressor.compress([(r["screenshot"], r["action_canonical"] or r["action"] or "")
+                                                for r in batch]).float().cpu())
+    bank = torch.cat(vectors) if vectors else torch.zeros(0, compressor.hidden_size)
+    hidden = int(bank.shape[1])
+    bank_table = pa.table({
+        "session_id": [r["session_id"] for r in real],
+        "step": pa.array([r["step"] for r in real], pa.int32()),
+        "vector": pa.FixedSizeListArray.from_arrays(pa.array(bank.reshape(-1).numpy(), pa.float32()), hidden)})
+    pq.write_table(bank_table, out / BANK_FILE, compression="zstd")
+    steps_by_session: dict[str, list[int]] = {}
+    bank_row = {(r["session_id"], r["step"]): i for i, r in enumerate(real)}
+    for r in real:
+        steps_by_session.setdefault(r["session_id"], []).append(r["step"])
+
+    # 2. one row per sample, referencing its memory by step index
+    tokenizer = compressor.processor.tokenizer
+    image_tokens = image_token_count(model_type=tokenizer_model_type)
+    val_sessions = split_sessions(sorted(steps_by_session), seed, val_ratio)
+    train, val, too_long = [], [], 0
+    for r in sorted(samples, key=lambda r: (r["session_id"], r["step"], r.get("synthetic", False))):
+        memory_steps = [s for s in steps_by_session[r["session_id"]] if s < r["step"]][-max_memory_items:]
+        memory_ids = [bank_row[(r["session_id"], s)] for s in memory_steps]
+        # the prompt exactly as the agent saw it at this step (observation + the error shown with it)
+        obs = _StoredObservation(r["observation"], r["screenshot"], r.get("last_action_error") or "")
+        messages = build_messages(obs)
+        prompt = compressor.processor.apply_chat_template(messages, add_generation_prompt=True)
+        answer = target_text(r)
+        text_tokens = len(tokenizer(prompt + answer + "<|im_end|>")["input_ids"])
+        total = text_tokens + image_tokens + len(memory_steps)
+        if total > max_length:
+            too_long += 1
+            continue
+        row = {"sample_id": f"{r['session_id']}#{r['step']}{'+reset' if r.get('synthetic') else ''}",
+               "session_id": r["session_id"], "app": r["app"], "step": r["step"], "episode": r["episode"],
+               "synthetic": bool(r.get("synthetic")), "messages": json.dumps(_strip_images(messages)),
+               "image": r["screenshot"], "response": answer, "memory_ids": memory_ids,
+               "num_tokens": total, "memory_bank": BANK_FILE}
+        (val if r["session_id"] in val_sessions else train).append(row)
+    schema = pa.schema([("sample_id", pa.string()), ("session_id", pa.string()), ("app", pa.string()),
+                        ("step", pa.int32()), ("episode", pa.int32()), ("synthetic", pa.bool_()),
+                        ("messages", pa.string()), ("image", pa.binary()), ("response", pa.string()),
+                        ("memory_ids", pa.list_(pa.int64())), ("num_tokens", pa.int32()), ("memory_bank", pa.string())])
+    for name, part in ((TRAIN_FILE, train), (VAL_FILE, val)):
+        pq.write_table(pa.Table.from_pylist(part, schema=schema), out / name, compression="zstd")
+
+    inline_bytes = sum(len(x["memory_ids"]) for x in train + val) * hidden * 4
+    stats = {
+        "rejection": rejection.__dict__ if rejection else "input already filtered",
+        "sessions": len(steps_by_session), "val_sessions": sorted(val_sessions), "steps_compressed": len(real),
+        "compressor_forward_calls": compressor.forward_calls, "hidden_size": hidden,
+        "samples_train": len(train), "samples_val": len(val), "samples_dropped_too_long": too_long,
+        "max_memory_items": max_memory_items, "max_length": max_length, "seed": seed,
+        "bytes": {name: (out / name).stat().st_size for name in (BANK_FILE, TRAIN_FILE, VAL_FILE)},
+        "release_style_inline_memory_bytes": inline_bytes,
+        "wall_s": round(time.perf_counter() - t0, 2),
+    }
+    (out / "stats.json").write_text(json.dumps(stats, indent=2))
+    return stats
+
+
+class _StoredObservation:
+    """An observation rebuilt from a step record (its rendered text and screenshot)."""
+
+    def __init__(self, text: str, screenshot: bytes, last_action_error: str = ""):
+        self._text, self.screenshot, self.last_action_error = text, screenshot, last_action_error
+
+    def text(self) -> str:
+        return self._text
+
+
+def _strip_images(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Messages with image parts as placeholders (the PNG is stored once, in the `image` column)."""
+    return [{"role": m["role"], "content": [{"type": "image"} if p["type"] == "image" else p for p in m["content"]]}
+            for m in messages]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--input", nargs="+", required=True)
+    ap.add_argument("--output", required=True)
+    ap.add_argument("--compressor-model", required=True, help="Qwen3-VL checkpoint or packaged JAMEL model folder")
+    ap.add_argument("--max-memory-items", type=int, default=512)
+    ap.add_argument("--max-length", type=int, default=8192, help="drop samples longer than this (all tokens)")
+    ap.add_argument("--val-ratio", type=float, default=0.02)
+    ap.add_argument("--compression-batch-size", type=int, default=4)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--device", default="cpu")
+    args = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    stats = prepare(args.input, args.output, args.compressor_model, args.max_memory_items, args.max_length,
+                    args.val_ratio, args.compression_batch_size, args.seed, args.device)
+    print(json.dumps(stats, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""Shared test and CI helpers: tiny random-weight models, tiny SFT assets. Production code does not import this."""
