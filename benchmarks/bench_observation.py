@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 
 from jamel.agents import build_agent  # noqa: E402
 from jamel.agents.base import SessionContext  # noqa: E402
-from jamel.env.browser import OBSERVE_JS, BrowserEnv, EnvConfig  # noqa: E402
+from jamel.env.browser import OBSERVE_JS, RecordEnv, EnvConfig  # noqa: E402
 from jamel.corpus import DEMO_CORPUS  # noqa: E402
 from jamel.env.server import CorpusServer  # noqa: E402
 
@@ -74,7 +74,7 @@ def cdp_listeners(cdp, expression: str) -> int:
 
 
 def bench_app(url: str, app: str, steps: int, baseline_js: str | None, repeats: int) -> dict:
-    env = BrowserEnv(EnvConfig(start_url=url, max_steps=steps, settle_ms=150))
+    env = RecordEnv(EnvConfig(start_url=url, max_steps=steps, settle_ms=150))
     agent = build_agent("crawler")
     ctx = SessionContext(app=app, start_url=url, max_steps=steps)
     times: dict[str, list[float]] = {"before": [], "after": [], "before_walk": [], "after_walk": [],

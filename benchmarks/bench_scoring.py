@@ -40,7 +40,7 @@ import psutil  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from jamel.agents import build_agent  # noqa: E402
-from jamel.env.browser import BrowserEnv, EnvConfig  # noqa: E402
+from jamel.env.browser import RecordEnv, EnvConfig  # noqa: E402
 from jamel.corpus import DEMO_CORPUS  # noqa: E402
 from jamel.env.coverage.scorer import (REFERENCE_JS, find_takes, iter_takes, node_env, node_modules_dir,  # noqa: E402
                                    plain_takes, replay_fast)
@@ -124,7 +124,7 @@ def main() -> None:
                 session = out / app
                 cfg = EnvConfig(start_url=server.url_for(app), max_steps=args.steps, settle_ms=args.settle_ms)
                 rss: dict[int, int] = {}
-                with BrowserEnv(cfg) as env:
+                with RecordEnv(cfg) as env:
                     summary = run_session(env, build_agent(args.agent), app, session, seed=0, steps=args.steps,
                                           session_id=f"bench/{app}", html_report=False,
                                           on_step=lambda r: rss.__setitem__(r.step, proc.memory_info().rss))

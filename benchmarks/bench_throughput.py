@@ -39,7 +39,7 @@ from PIL import Image  # noqa: E402
 
 from bench_scoring import build_corpus  # noqa: E402
 from jamel.agents import build_agent  # noqa: E402
-from jamel.env.browser import BrowserEnv, EnvConfig  # noqa: E402
+from jamel.env.browser import RecordEnv, EnvConfig  # noqa: E402
 from jamel.corpus import load_corpus  # noqa: E402
 from jamel.rollout.explore import ExploreConfig, explore, run_session, session_seed  # noqa: E402
 from jamel.env.server import CorpusServer  # noqa: E402
@@ -64,7 +64,7 @@ def settle_part(corpus: Path, apps: list[str], settings: list[str], steps: int, 
     with CorpusServer(corpus) as server:
         for app in apps:
             per_app[app] = {}
-            env = BrowserEnv(EnvConfig(start_url=server.url_for(app), settle_quiet_ms=quiet, settle_cap_ms=cap))
+            env = RecordEnv(EnvConfig(start_url=server.url_for(app), settle_quiet_ms=quiet, settle_cap_ms=cap))
             try:
                 for name in settings:
                     for k, v in {"settle_ms": 250, **SETTINGS[name]}.items():
@@ -122,7 +122,7 @@ def observation_part(corpus: Path, apps: list[str], repeats: int) -> dict:
                                    "mean_abs_diff_png": [], "mean_abs_diff_jpeg": [], "png_kib": [], "jpeg_kib": [],
                                    "old_png_kib": []}
     with CorpusServer(corpus) as server:
-        env = BrowserEnv(EnvConfig(start_url=server.url_for(apps[0])))
+        env = RecordEnv(EnvConfig(start_url=server.url_for(apps[0])))
         try:
             for app in apps:
                 env.retarget(server.url_for(app))

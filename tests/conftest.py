@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from jamel.env.browser import BrowserEnv, EnvConfig
+from jamel.env.browser import RecordEnv, EnvConfig
 from jamel.env.server import CorpusServer
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
@@ -18,7 +18,7 @@ def fixture_server():
 
 @pytest.fixture()
 def novelty_env(fixture_server):
-    env = BrowserEnv(EnvConfig(start_url=fixture_server.url_for("novelty"), max_steps=50, settle_ms=100))
+    env = RecordEnv(EnvConfig(start_url=fixture_server.url_for("novelty"), max_steps=50, settle_ms=100))
     yield env
     env.close()
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from conftest import bid_of
-from jamel.env.browser import BrowserEnv, EnvConfig
+from jamel.env.browser import RecordEnv, EnvConfig
 from jamel.env.coverage.collector import ScriptFilter
 
 
@@ -32,7 +32,7 @@ def test_app_filter_scope_is_the_corpus_root():
 
 def test_shared_corpus_script_is_the_apps_code(fixture_server, tmp_path):
     """A click whose handler lives only in ../common/shared.js finds new app code."""
-    env = BrowserEnv(EnvConfig(start_url=fixture_server.url_for("sharedcode"), max_steps=5, settle_ms=100,
+    env = RecordEnv(EnvConfig(start_url=fixture_server.url_for("sharedcode"), max_steps=5, settle_ms=100,
                                corpus_url=fixture_server.base_url + "/"))
     env.scorer.record_path = tmp_path / "takes.jsonl"
     try:

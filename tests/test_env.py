@@ -137,16 +137,21 @@ def test_episodes_inside_a_session_keep_the_baseline(novelty_env, tmp_path):
     assert [row["C_persistent"] for row in replay_reference(takes)][-1] == info["coverage"]
 
 
-def test_vendored_copy_answers_an_external_request(fixture_server, tmp_path):
-    from jamel.env.browser import BrowserEnv, EnvConfig
+def test_a_new_action_is_one_table_entry(novelty_env, monkeypatch):
+    """Grammar, checks, prompt line and execution all come from the ACTION_SPECS entry (issue 10 §1)."""
+    from jamel.env.actions import ACTION_SPECS, ActionSpec, ParamSpec, action_space_doc
 
-    (tmp_path / "runtime.js").write_text("window.vendoredRuntime = true;")
-    vmap = tmp_path / "map.json"
-    vmap.write_text('{"vendor_dir": ".", "assets": {"https://cdn.invalid.example/runtime.js": "runtime.js"}}')
-    with BrowserEnv(EnvConfig(start_url=fixture_server.url_for("novelty"), vendor_map=str(vmap), settle_ms=50)) as env:
-        env.reset()
-        assert env.page.evaluate("window.vendoredRuntime") is True
-        assert env.vendored_requests == ["https://cdn.invalid.example/runtime.js"] and not env.blocked_requests
+    spec = ActionSpec("set_title", (ParamSpec("text", "str"),), "Set the page title.",
+                      run=lambda env, text: env.page.evaluate("t => { document.title = t; }", text))
+    monkeypatch.setitem(ACTION_SPECS, "set_title", spec)
+    assert "set_title(text: str): Set the page title." in action_space_doc()
+    env = novelty_env
+    env.reset()
+    obs, r, *_, info = env.step("set_title('from the table')")
+    assert info["valid"] and info["error"] == "" and info["executed"]
+    assert info["action_canonical"] == "set_title('from the table')" and obs.title == "from the table"
+    obs, r, *_, info = env.step("set_title('')")  # the entry's argument checks apply
+    assert not info["valid"] and "must not be empty" in info["error"] and r == 0
 
 
 def test_killed_coverage_worker_is_replayed(novelty_env):

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from conftest import bid_of
-from jamel.env.browser import BrowserEnv, EnvConfig, prune_tree
+from jamel.env.browser import RecordEnv, EnvConfig, prune_tree
 from jamel.env.server import CorpusServer
 
 REALWORLD = Path(__file__).parent / "fixtures" / "realworld"
@@ -25,7 +25,7 @@ def open_app(realworld_server):
     envs = []
 
     def _open(app: str, fragment: str = "", **cfg):
-        env = BrowserEnv(EnvConfig(start_url=realworld_server.url_for(app) + fragment, settle_ms=50, **cfg))
+        env = RecordEnv(EnvConfig(start_url=realworld_server.url_for(app) + fragment, settle_ms=50, **cfg))
         envs.append(env)
         obs, _ = env.reset()
         return env, obs

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import bid_of
 from jamel.agents.base import AgentOutput
-from jamel.env.browser import BrowserEnv, EnvConfig
+from jamel.env.browser import BrowserEnv, RecordEnv, EnvConfig
 from jamel.env.server import CorpusServer
 
 HOSTILE = Path(__file__).parent / "fixtures" / "hostile"
@@ -34,7 +34,7 @@ def hostile_env(hostile_server):
     def make(app: str, **kw) -> BrowserEnv:
         cfg = dict(start_url=hostile_server.url_for(app), settle_ms=100, step_timeout_s=DEADLINE_S)
         cfg.update(kw)
-        envs.append(BrowserEnv(EnvConfig(**cfg)))
+        envs.append(RecordEnv(EnvConfig(**cfg)))
         return envs[-1]
 
     yield make

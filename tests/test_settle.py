@@ -12,7 +12,7 @@ import pytest
 from PIL import Image
 
 from conftest import bid_of
-from jamel.env.browser import BrowserEnv, EnvConfig
+from jamel.env.browser import BrowserEnv, RecordEnv, EnvConfig
 
 SLOW_S = 0.3
 
@@ -43,7 +43,7 @@ def slow_port():
 
 def settle_env(fixture_server, slow_port, **kw) -> BrowserEnv:
     url = fixture_server.url_for("settle") + f"?slow={slow_port}"
-    return BrowserEnv(EnvConfig(start_url=url, max_steps=50, **kw))
+    return RecordEnv(EnvConfig(start_url=url, max_steps=50, **kw))
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ import shutil
 import pyarrow.parquet as pq
 import pytest
 
-from jamel.env.browser import BrowserEnv, EnvConfig, find_chromium
+from jamel.env.browser import RecordEnv, EnvConfig, find_chromium
 from jamel.cli import main as cli_main
 from jamel.corpus import load_corpus
 from jamel.env.coverage.collector import ScriptTake
@@ -91,7 +91,7 @@ def test_screen_graph_merges_renumbered_screens():
 # -- the element box in the step record -----------------------------------------------------------------
 def test_click_records_target_box_as_seen_before_the_action():
     corpus = load_corpus(None)
-    with CorpusServer(corpus.root) as server, BrowserEnv(EnvConfig(start_url=server.url_for("shop"), settle_ms=50)) as env:
+    with CorpusServer(corpus.root) as server, RecordEnv(EnvConfig(start_url=server.url_for("shop"), settle_ms=50)) as env:
         obs, _ = env.reset(seed=0)
         bid = next(e.bid for e in obs.interactive if e.name == "Accept")
         expected = env.page.locator(f'[data-jamel-bid="{bid}"]').bounding_box()

@@ -6,6 +6,11 @@ validated node by node against ``ACTION_SPECS``; nothing is ever evaluated
 or executed. Any rejection raises ``ActionParseError`` whose message is
 stored in the step record and shown back to the model, so messages are
 specific and actionable.
+
+``ACTION_SPECS`` is the one place an action is defined: its parameters (with
+their checks), its prompt description and its executor, ``run(env, **args)``,
+which performs it on a ``jamel.env.browser.BrowserEnv`` through the small
+interface that class documents under "actions" (element, reachable, tabs, ...).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import ast
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 __all__ = [
@@ -78,10 +83,18 @@ class ActionSpec:
     name: str
     params: tuple[ParamSpec, ...]
     description: str
+    run: Callable[..., None]  # run(env, **args): performs the action on a BrowserEnv
+    navigates: bool = False  # the document may be gone afterwards: its coverage is taken before
+    touches_page: bool = True  # False: recorded only, nothing happens in the browser (no settle)
 
 
-def _spec(name: str, description: str, *params: ParamSpec) -> tuple[str, ActionSpec]:
-    return name, ActionSpec(name, params, description)
+def _spec(name: str, description: str, run: Callable[..., None], *params: ParamSpec,
+          **flags: bool) -> tuple[str, ActionSpec]:
+    return name, ActionSpec(name, params, description, run, **flags)
+
+
+def _mods(modifiers: list[str]) -> list[str] | None:
+    return list(modifiers) or None  # Playwright: None = no modifier keys
 
 
 def _bid(name: str = "bid") -> ParamSpec:
@@ -91,43 +104,56 @@ def _bid(name: str = "bid") -> ParamSpec:
 _BUTTON = ParamSpec("button", "enum", "left", _BUTTONS)
 _MODS = ParamSpec("modifiers", "modifiers", (), _MODIFIERS)
 
-# Single source of truth for the grammar: parsing, validation, canonical
-# rendering and the prompt documentation are all derived from this table.
+# Single source of truth for the actions: parsing, validation, canonical rendering, the prompt
+# documentation and execution (BrowserEnv calls `run`) are all derived from this table.
 ACTION_SPECS: dict[str, ActionSpec] = dict([
     _spec("noop", "Do nothing and wait wait_ms milliseconds (0 to 10000).",
+          lambda env, wait_ms: env.page.wait_for_timeout(wait_ms),
           ParamSpec("wait_ms", "float", 1000.0, min=0, max=10000)),
     _spec("scroll", f"Scroll the page by delta_x, delta_y pixels (each -{MAX_SCROLL_PX} to {MAX_SCROLL_PX}).",
+          lambda env, delta_x, delta_y: env.page.mouse.wheel(delta_x, delta_y),
           ParamSpec("delta_x", "float", min=-MAX_SCROLL_PX, max=MAX_SCROLL_PX),
           ParamSpec("delta_y", "float", min=-MAX_SCROLL_PX, max=MAX_SCROLL_PX)),
     _spec("fill", "Type value into the input element bid, replacing its content.",
+          lambda env, bid, value: env.element(bid).fill(value),
           _bid(), ParamSpec("value", "str", allow_empty=True)),
     _spec("select_option", "Select one or more options of the <select> element bid.",
+          lambda env, bid, options: env.element(bid).select_option(options),
           _bid(), ParamSpec("options", "str_or_list")),
     _spec("click", "Click the element bid, optionally with a mouse button and modifier keys.",
+          lambda env, bid, button, modifiers: env.reachable(bid).click(button=button, modifiers=_mods(modifiers)),
           _bid(), _BUTTON, _MODS),
-    _spec("dblclick", "Double-click the element bid.", _bid(), _BUTTON, _MODS),
-    _spec("hover", "Move the mouse over the element bid.", _bid()),
+    _spec("dblclick", "Double-click the element bid.",
+          lambda env, bid, button, modifiers: env.reachable(bid).dblclick(button=button, modifiers=_mods(modifiers)),
+          _bid(), _BUTTON, _MODS),
+    _spec("hover", "Move the mouse over the element bid.", lambda env, bid: env.reachable(bid).hover(), _bid()),
     _spec("press", "Focus the element bid and press a key combination, e.g. 'Enter' or 'Control+a'.",
+          lambda env, bid, key_comb: env.element(bid).press(key_comb),
           _bid(), ParamSpec("key_comb", "key_comb", allowed=_MODIFIERS)),
-    _spec("focus", "Focus the element bid.", _bid()),
-    _spec("clear", "Clear the content of the input element bid.", _bid()),
+    _spec("focus", "Focus the element bid.", lambda env, bid: env.element(bid).focus(), _bid()),
+    _spec("clear", "Clear the content of the input element bid.", lambda env, bid: env.element(bid).clear(), _bid()),
     _spec("drag_and_drop", "Drag the element from_bid and drop it onto the element to_bid.",
+          lambda env, from_bid, to_bid: env.element(from_bid).drag_to(env.element(to_bid)),
           _bid("from_bid"), _bid("to_bid")),
     _spec("upload_file", "Upload one or more files through the file input bid.",
+          lambda env, bid, file: env.element(bid).set_input_files(env.upload_paths(file)),
           _bid(), ParamSpec("file", "str_or_list")),
-    _spec("tab_close", "Close the current tab."),
+    _spec("tab_close", "Close the current tab.", lambda env: env.close_tab(), navigates=True),
     _spec("tab_focus", "Switch to the tab at position index (0-based).",
-          ParamSpec("index", "int", min=0)),
-    _spec("new_tab", "Open a new empty tab."),
-    _spec("go_back", "Go back in the browser history."),
-    _spec("go_forward", "Go forward in the browser history."),
+          lambda env, index: env.focus_tab(index), ParamSpec("index", "int", min=0)),
+    _spec("new_tab", "Open a new empty tab.", lambda env: env.open_tab()),
+    _spec("go_back", "Go back in the browser history.",
+          lambda env: env.page.go_back(wait_until="load"), navigates=True),
+    _spec("go_forward", "Go forward in the browser history.",
+          lambda env: env.page.go_forward(wait_until="load"), navigates=True),
     _spec("goto", "Navigate to an http:// or https:// url of the app's own site (same scheme, host and port).",
-          ParamSpec("url", "str")),
+          lambda env, url: env.navigate(env.page, url), ParamSpec("url", "str"), navigates=True),
     _spec("send_msg_to_user", "Send a message (e.g. the final answer) to the user.",
-          ParamSpec("text", "str")),
+          lambda env, text: None, ParamSpec("text", "str"), touches_page=False),
     _spec("report_infeasible", "Declare the task infeasible, giving the reason.",
-          ParamSpec("reason", "str")),
-    _spec("reset", "Reset the environment to the start of the task."),
+          lambda env, reason: None, ParamSpec("reason", "str"), touches_page=False),
+    _spec("reset", "Reset the environment to the start of the task.",
+          lambda env: env.back_to_start(), navigates=True),
 ])
 
 

@@ -1,9 +1,12 @@
 """The exploration environment: one app in a real Chromium, the coverage novelty reward.
 
-Gymnasium-style contract. `reset(seed)` starts a new *session* (fresh browser context, empty
-coverage union) and returns (observation, info); `step(action_str)` returns (observation, reward,
-terminated, truncated, info). The `reset()` *action* is different: it is one step of the session
-that goes back to the start page and keeps the coverage baseline (PAPER.md).
+`BrowserEnv` is a `gymnasium.Env`, registered as ``jamel/BrowserExplore-v0`` (jamel/env/__init__.py).
+`reset(seed=, options=)` starts a new *session* (fresh browser context, empty coverage union) and
+returns (observation, info); `step(action_str)` returns (observation, reward, terminated, truncated,
+info). Its observation is a dict of arrays and text (jamel/env/spaces.py); `RecordEnv`, the same env,
+returns `jamel.schemas.Observation` records instead (what agents and the rollout loops use), and
+`env.observation` is always the last record. The `reset()` *action* is different from `reset`: it
+is one step of the session that goes back to the start page and keeps the coverage baseline.
 
 Robustness: every browser call has a timeout, and the whole step has one deadline
 (`EnvConfig.step_timeout_s`) enforced by a watchdog thread that kills the browser's process tree:
@@ -30,12 +33,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import gymnasium
 import psutil
 from PIL import Image
 
 from jamel.env.actions import ACTION_SPECS, Action, ActionParseError, check_navigation, origin_of, parse_action
 from jamel.env.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake
 from jamel.env.coverage.scorer import NoveltyScorer, novelty_reward
+from jamel.env.spaces import action_space, observation_dict, observation_space, screenshot_array
 from jamel.env.offline import load_vendor_map, resolve_vendored, vendored_headers
 from jamel.schemas import InteractiveElement, Observation, StepTimings
 
@@ -101,11 +106,7 @@ TARGET_BOX_JS = """(bid) => {
     const r = el.getBoundingClientRect();
     return [r.left, r.top, r.width, r.height];
 }"""
-# Actions after which the old document may be gone: take its coverage first, or it is lost.
-NAVIGATING = {"reset", "goto", "go_back", "go_forward", "tab_close"}
 CLOSE_TIMEOUT_S = 10.0  # closing a browser that does not answer: then it is killed
-# Actions that never touch the page: nothing to settle after them.
-NO_BROWSER_EFFECT = {"send_msg_to_user", "report_infeasible"}
 # Requests whose completion can run app code (a loaded script, an onload handler, a response, a new
 # document). Media streams, event sources and web sockets may stay open for good: not awaited.
 SETTLE_REQUEST_TYPES = {"document", "script", "fetch", "xhr", "image"}
@@ -254,8 +255,58 @@ class Watchdog:
         self.cancel()
 
 
-class BrowserEnv:
-    def __init__(self, config: EnvConfig):
+class _ThreadPlaywright(threading.local):
+    """One Playwright driver per thread, shared by the envs of that thread: its sync API cannot start a
+    second driver in a thread that runs one (several envs in one thread: gymnasium's SyncVectorEnv)."""
+
+    def __init__(self):
+        self.driver, self.users = None, 0
+
+    def acquire(self):
+        if self.driver is None:
+            from playwright.sync_api import sync_playwright
+
+            self.driver = sync_playwright().start()
+        self.users += 1
+        return self.driver
+
+    def release(self) -> None:
+        self.users -= 1
+        if self.users == 0:
+            self.driver.stop()
+            self.driver = None
+
+
+_PLAYWRIGHT = _ThreadPlaywright()
+
+
+class BrowserEnv(gymnasium.Env):
+    """One app in a real Chromium. Built from an EnvConfig, or (as `gymnasium.make` does) from
+    ``app=`` and optionally ``corpus=`` (default: the demo apps) and EnvConfig fields as keywords:
+    then the env serves the corpus itself on 127.0.0.1 until `close()`."""
+
+    metadata = {"render_modes": ["rgb_array"]}
+
+    def __init__(self, config: EnvConfig | None = None, *, corpus: str | Path | None = None, app: str | None = None,
+                 render_mode: str | None = None, **config_fields: Any):
+        self._server = None
+        if config is None:
+            if not app:
+                raise ValueError("BrowserEnv needs an EnvConfig or an app name (app=..., corpus=...)")
+            from jamel.corpus import load_corpus
+            from jamel.env.server import CorpusServer
+
+            self._server = CorpusServer(load_corpus(corpus).root)
+            config = EnvConfig(start_url=self._server.url_for(app), corpus_url=self._server.base_url + "/",
+                               **config_fields)
+        elif corpus is not None or app is not None or config_fields:
+            raise TypeError("pass either an EnvConfig or app=/corpus=/EnvConfig fields, not both")
+        if render_mode not in (None, *self.metadata["render_modes"]):
+            raise ValueError(f"render_mode {render_mode!r}: only 'rgb_array' (the screenshot) is supported")
+        self.render_mode = render_mode
+        self.observation_space = observation_space(config.screenshot_size, config.max_tree_chars)
+        self.action_space = action_space()
+        self.observation: Observation | None = None  # the last observation, as a record
         self.cfg = config
         self.filter = ScriptFilter(config.coverage_filter, config.start_url, config.corpus_url)
         self.scorer = NoveltyScorer(mode=config.coverage_mode)
@@ -288,10 +339,8 @@ class BrowserEnv:
 
     # -- browser lifecycle ------------------------------------------------------------------------
     def _launch(self) -> None:
-        from playwright.sync_api import sync_playwright
-
         if self._pw is None:
-            self._pw = sync_playwright().start()
+            self._pw = _PLAYWRIGHT.acquire()
         # A unique switch that Chromium ignores: it lets the watchdog find (and kill) this browser's
         # process tree without asking the browser, which may be the thing that hangs.
         marker = f"--jamel-browser={uuid.uuid4().hex}"
@@ -320,7 +369,7 @@ class BrowserEnv:
         self._attach(page)
         # Registered after the first page exists: its own event would otherwise race the explicit attach.
         self._context.on("page", self._on_page)
-        self._goto(page, self.cfg.start_url)
+        self.navigate(page, self.cfg.start_url)
 
     def _route(self, route) -> None:
         request = route.request
@@ -386,7 +435,7 @@ class BrowserEnv:
         if self._collectors.get(page) is None:
             raise BrowserCrash("coverage could not be started on a new page")
 
-    def _goto(self, page, url: str) -> None:
+    def navigate(self, page, url: str) -> None:
         page.goto(url, wait_until="load")
 
     def _deadline(self, seconds: float, what: str) -> Watchdog:
@@ -462,8 +511,10 @@ class BrowserEnv:
         self._close_browser()
         self.scorer.close()
         if self._pw is not None:
-            self._pw.stop()
+            _PLAYWRIGHT.release()
             self._pw = None
+        if self._server is not None:
+            self._server.close()
 
     def __enter__(self) -> "BrowserEnv":
         return self
@@ -515,21 +566,40 @@ class BrowserEnv:
         return takes
 
     # -- Gymnasium API ----------------------------------------------------------------------------
-    def reset(self, seed: int | None = None) -> tuple[Observation, dict[str, Any]]:
+    def _present(self, obs: Observation) -> Any:
+        """The observation as this class returns it: gymnasium's dict (RecordEnv: the record itself)."""
+        self.observation = obs
+        return observation_dict(obs)
+
+    def render(self) -> Any:
+        if self.render_mode == "rgb_array" and self.observation is not None:
+            return screenshot_array(self.observation.screenshot)
+        return None
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[Any, dict[str, Any]]:
         """Start a new session: fresh browser state, empty coverage union, C(0) = the page load.
 
         A running browser is kept and only its context is replaced (cookies, storage, caches and
-        pages are per context); a dead one is relaunched."""
+        pages are per context); a dead one is relaunched. ``options``: ``{"app": name}`` (an env that
+        serves its corpus) or ``{"start_url": url}`` moves the env to another app first."""
+        super().reset(seed=seed)
+        options = options or {}
+        if options.get("app"):
+            if self._server is None:
+                raise ValueError('options={"app": ...} needs an env built with app=/corpus=; pass "start_url"')
+            self.retarget(self._server.url_for(options["app"]))
+        elif options.get("start_url"):
+            self.retarget(options["start_url"])
         self.scorer.clear()
         self.blocked_requests, self.vendored_requests = [], []
         self._pending_takes = []
         self.step_count = self.episode = self.episode_step = self.restarts = 0
         takes, obs = self._fresh_start(restart=False)
         score = self.scorer.add(takes)
-        return obs, {"coverage": score.coverage, "counts": asdict(score.counts), "seed": seed,
+        return self._present(obs), {"coverage": score.coverage, "counts": asdict(score.counts), "seed": seed,
                      "coverage_filter": self.cfg.coverage_filter, "coverage_scope": self.filter.describe()}
 
-    def step(self, action_str: str) -> tuple[Observation, int, bool, bool, dict[str, Any]]:
+    def step(self, action_str: str) -> tuple[Any, int, bool, bool, dict[str, Any]]:
         t_start = time.perf_counter()
         timings = StepTimings()
         self.step_count += 1
@@ -550,11 +620,11 @@ class BrowserEnv:
         self._phase = "action"
         executed_ok = False
         obs: Observation | None = None
-        dispatched = action is not None and action.name not in NO_BROWSER_EFFECT
+        dispatched = action is not None and ACTION_SPECS[action.name].touches_page
         takes, self._pending_takes = self._pending_takes, []
         try:
             if action is not None:
-                if action.name in NAVIGATING:
+                if ACTION_SPECS[action.name].navigates:  # take the old document's coverage before it goes
                     self._phase = "coverage"
                     t0 = time.perf_counter()
                     takes.extend(self._take_coverage())
@@ -563,7 +633,7 @@ class BrowserEnv:
                 self._phase = "action"
                 t0 = time.perf_counter()
                 try:
-                    self._execute(action)
+                    ACTION_SPECS[action.name].run(self, **action.args)
                     executed_ok = True
                 except BrowserCrash:
                     raise
@@ -629,7 +699,7 @@ class BrowserEnv:
         info.update(coverage=score.coverage, coverage_delta=score.delta, counts=asdict(score.counts),
                     timings=timings, executed=executed_ok)
         truncated = self.step_count >= self.cfg.max_steps
-        return obs, reward, False, truncated, info
+        return self._present(obs), reward, False, truncated, info
 
     def _failure_text(self, fired: bool, exc: Exception | None, during: str = "") -> str:
         if fired:
@@ -641,7 +711,7 @@ class BrowserEnv:
         log.warning("step %d: %s", self.step_count, text)
         return text
 
-    def begin_episode(self) -> Observation:
+    def begin_episode(self) -> Any:
         """A new episode inside the session, not a step: back to the start page, baseline kept.
 
         Used for sessions of fixed-length episodes (data collection). Coverage taken here joins the
@@ -650,7 +720,7 @@ class BrowserEnv:
         wd = self._deadline(self.cfg.step_timeout_s, "episode reset")
         try:
             self._pending_takes += self._take_coverage()
-            self._execute(Action("reset", {}))
+            self.back_to_start()
             self._settle()
             self._pending_takes += self._take_coverage()
             obs = self._observe()
@@ -663,7 +733,7 @@ class BrowserEnv:
             self._pending_takes += more
         self.episode += 1
         self.episode_step = 0
-        return obs
+        return self._present(obs)
 
     # -- settling ---------------------------------------------------------------------------------
     def _install_settle_hooks(self) -> None:
@@ -723,7 +793,9 @@ class BrowserEnv:
                                            f"observation (use a bid listed there)")
         return action
 
-    def _el(self, bid: str):
+    # -- actions: the interface ACTION_SPECS' executors use (jamel/env/actions.py) ------------------
+    def element(self, bid: str):
+        """The Playwright locator of an element of the last observation."""
         # Checked again here: the selector below is only safe for a bid of the strict form.
         if not BID_RE.fullmatch(bid) or bid not in self._bids or self._bids_page is not self.page:
             raise LookupError(f"no element with bid {bid!r} in the current observation")
@@ -735,13 +807,13 @@ class BrowserEnv:
             raise LookupError(f"no element with bid {bid!r} on the current page (it is gone since the observation)")
         return loc.first
 
-    def _reachable(self, bid: str):
+    def reachable(self, bid: str):
         """The element, scrolled into view, or a fast, explicit failure if something covers it.
 
         Playwright would wait the full action timeout for a covered element (a modal, a cookie
         banner); checking the hit target first turns a 3 s timeout into an immediate, readable error.
         """
-        el = self._el(bid)
+        el = self.element(bid)
         blocker = el.evaluate(COVER_CHECK_JS)
         if blocker:
             raise RuntimeError(f"element {bid} is not clickable: {blocker}")
@@ -757,65 +829,33 @@ class BrowserEnv:
         except Exception:  # a record field only: the action itself reports what went wrong
             return []
 
-    def _execute(self, a: Action) -> None:
-        p, args = self.page, a.args
-        name = a.name
-        if name == "noop":
-            p.wait_for_timeout(args["wait_ms"])
-        elif name == "scroll":
-            p.mouse.wheel(args["delta_x"], args["delta_y"])
-        elif name == "fill":
-            self._el(args["bid"]).fill(args["value"])
-        elif name == "select_option":
-            self._el(args["bid"]).select_option(args["options"])
-        elif name in ("click", "dblclick"):
-            el = self._reachable(args["bid"])
-            getattr(el, name)(button=args["button"], modifiers=list(args["modifiers"]) or None)
-        elif name == "hover":
-            self._reachable(args["bid"]).hover()
-        elif name == "press":
-            self._el(args["bid"]).press(args["key_comb"])
-        elif name == "focus":
-            self._el(args["bid"]).focus()
-        elif name == "clear":
-            self._el(args["bid"]).clear()
-        elif name == "drag_and_drop":
-            self._el(args["from_bid"]).drag_to(self._el(args["to_bid"]))
-        elif name == "upload_file":
-            self._el(args["bid"]).set_input_files(self._upload_paths(args["file"]))
-        elif name == "tab_close":
-            if len(self.pages) == 1:
-                raise ValueError("cannot close the last open page")
-            page = self.pages.pop(self.active)
+    def close_tab(self) -> None:
+        if len(self.pages) == 1:
+            raise ValueError("cannot close the last open page")
+        page = self.pages.pop(self.active)
+        self._collectors.pop(page, None)
+        page.close()
+        self.active = max(0, self.active - 1)
+
+    def focus_tab(self, index: int) -> None:
+        if not 0 <= index < len(self.pages):
+            raise IndexError(f"tab index {index} out of range (0..{len(self.pages) - 1})")
+        self.active = index
+        self.page.bring_to_front()
+
+    def open_tab(self) -> None:
+        self._attach(self._context.new_page())
+        self.active = len(self.pages) - 1
+
+    def back_to_start(self) -> None:
+        """The reset() action: other tabs closed, the first one back on the start page."""
+        for page in self.pages[1:]:
             self._collectors.pop(page, None)
             page.close()
-            self.active = max(0, self.active - 1)
-        elif name == "tab_focus":
-            if not 0 <= args["index"] < len(self.pages):
-                raise IndexError(f"tab index {args['index']} out of range (0..{len(self.pages) - 1})")
-            self.active = args["index"]
-            self.page.bring_to_front()
-        elif name == "new_tab":
-            self._attach(self._context.new_page())
-            self.active = len(self.pages) - 1
-        elif name == "go_back":
-            p.go_back(wait_until="load")
-        elif name == "go_forward":
-            p.go_forward(wait_until="load")
-        elif name == "goto":
-            self._goto(p, args["url"])
-        elif name in ("send_msg_to_user", "report_infeasible"):
-            pass  # recorded in the trajectory; no browser effect
-        elif name == "reset":
-            for page in self.pages[1:]:
-                self._collectors.pop(page, None)
-                page.close()
-            self.pages, self.active = self.pages[:1], 0
-            self._goto(self.pages[0], self.cfg.start_url)
-        else:  # the grammar and this switch must list the same actions
-            raise NotImplementedError(name)
+        self.pages, self.active = self.pages[:1], 0
+        self.navigate(self.pages[0], self.cfg.start_url)
 
-    def _upload_paths(self, files: str | list[str]) -> list[str]:
+    def upload_paths(self, files: str | list[str]) -> list[str]:
         if not self.cfg.upload_dir:
             raise PermissionError("upload_file is disabled (no upload_dir configured)")
         root = Path(self.cfg.upload_dir).resolve()
@@ -880,6 +920,15 @@ class BrowserEnv:
         if fmt == "jpeg":
             params["quality"] = 90
         return base64.b64decode(collector.cdp.send("Page.captureScreenshot", params)["data"]), raw
+
+
+class RecordEnv(BrowserEnv):
+    """BrowserEnv whose observations are `jamel.schemas.Observation` records (screenshot as PNG/JPEG
+    bytes, the tree and element list as text): what agents, the rollout loops and the step records use."""
+
+    def _present(self, obs: Observation) -> Observation:
+        self.observation = obs
+        return obs
 
 
 def _reached_page(exc: Exception) -> bool:

@@ -85,12 +85,12 @@ class SessionWorker:
 
     def run(self, task: SessionTask, on_step: Callable[[StepTick], None] | None = None) -> dict[str, Any]:
         from jamel.agents import build_agent
-        from jamel.env.browser import BrowserEnv, EnvConfig
+        from jamel.env.browser import RecordEnv, EnvConfig
         from jamel.rollout.explore import run_session
 
         url = self.server.url_for(task.app)
         if self.env is None:
-            self.env = BrowserEnv(EnvConfig(start_url=url, corpus_url=self.server.base_url + "/", **self.spec.env))
+            self.env = RecordEnv(EnvConfig(start_url=url, corpus_url=self.server.base_url + "/", **self.spec.env))
         else:
             self.env.retarget(url)
         if self.agent is None:
