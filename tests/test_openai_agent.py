@@ -35,6 +35,10 @@ class FakeChat:
                 if len(fake.requests) <= fake.fail_first:
                     return self._json(503, {"error": "busy"})
                 text = fake.replies[min(len(fake.requests) - fake.fail_first - 1, len(fake.replies) - 1)]
+                if isinstance(text, int):  # an HTTP error status
+                    return self._json(text, {"error": {"message": f"status {text}"}})
+                if isinstance(text, dict):  # a raw (possibly malformed) body
+                    return self._json(200, text)
                 self._json(200, {"choices": [{"message": {"role": "assistant", "content": text}}],
                                  "usage": {"prompt_tokens": 1000 + len(fake.requests), "completion_tokens": 7}})
 
@@ -63,7 +67,7 @@ def obs(url="http://127.0.0.1/app/index.html"):
 def test_react_prompt_history_images_retries_and_usage():
     fake = FakeChat(["I will open the menu.\n<action>click('1')</action>"], fail_first=2)
     try:
-        agent = OpenAIAgent("fake-model", fake.base_url, vision=True, history_images=True, backoff_s=0.01)
+        agent = OpenAIAgent("fake-model", fake.base_url, vision=True, history_images=True)
         ctx = SessionContext(app="app", start_url="u", max_steps=5)
         agent.begin_session(ctx, seed=3)
         out = agent.act(obs(), ctx)
@@ -77,6 +81,22 @@ def test_react_prompt_history_images_retries_and_usage():
         assert len(images) == 2 and images[0]["image_url"]["url"].startswith("data:image/png;base64,")
         req = fake.requests[-1]
         assert (req["temperature"], req["top_p"], req["max_tokens"], req["model"]) == (0.8, 0.9, 256, "fake-model")
+    finally:
+        fake.close()
+
+
+def test_odd_replies_are_invalid_steps_and_refusals_clear_errors():
+    fake = FakeChat([{"id": "x", "object": "chat.completion", "choices": []}, {"choices": [{"message": {}}]}, 400])
+    try:
+        agent = OpenAIAgent("m", fake.base_url, max_retries=0)
+        ctx = SessionContext(app="app", start_url="u", max_steps=5)
+        agent.begin_session(ctx, seed=0)
+        for _ in range(2):  # no choice, then a choice without content: an invalid action, not a crash
+            out = agent.act(obs(), ctx)
+            assert out.action == "" and out.model_output == ""
+        with pytest.raises(AgentUnavailable, match=r"refused the request \(400\)"):
+            agent.act(obs(), ctx)
+        assert len(fake.requests) == 3  # a 400 is not retried
     finally:
         fake.close()
 

@@ -2,22 +2,18 @@
 
 The ReAct prompt of `jamel.prompt` (short reasoning, then one action) with the session's full history
 in context, text-only or with the current screenshot (`vision`), optionally with every past screenshot
-too (`history_images`, the paper's ReAct-vision). Plain HTTP with the standard library: retries with
-exponential backoff on timeouts, connection errors, 429 and 5xx; token accounting from the API's
-`usage`; a clear error when the endpoint cannot be reached.
+too (`history_images`, the paper's ReAct-vision). Requests go through the `openai` SDK: its timeouts and
+its retries with exponential backoff on connection errors, timeouts, 408/409/429 and 5xx; token accounting
+from the API's `usage`; a clear error when the endpoint cannot be reached.
 """
 from __future__ import annotations
 
 import base64
-import http.client
-import json
 import logging
 import os
-import random
-import time
-import urllib.error
-import urllib.request
 from typing import Any
+
+import openai
 
 from jamel.env.actions import ActionParseError
 from jamel.agents.base import AgentOutput, AgentUnavailable, SessionContext
@@ -50,55 +46,43 @@ class OpenAIAgent:
 
     def __init__(self, model: str, base_url: str = "http://127.0.0.1:8000/v1", api_key: str | None = None,
                  vision: bool = False, history_images: bool = False, temperature: float = 0.8, top_p: float = 0.9,
-                 max_tokens: int = 256, timeout_s: float = 120.0, max_retries: int = 4, backoff_s: float = 1.0):
+                 max_tokens: int = 256, timeout_s: float = 120.0, max_retries: int = 4):
         if not model:
             raise ValueError("--model is required for the openai agent")
         self.model, self.base_url = model, base_url.rstrip("/")
-        self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY", "")
+        # A local vLLM server takes any key; the SDK insists on one.
+        api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY", "")
+        self.client = openai.OpenAI(base_url=self.base_url, api_key=api_key or "EMPTY", timeout=timeout_s,
+                                    max_retries=max_retries)
         self.vision, self.history_images = vision, history_images
         self.sampling = {"temperature": temperature, "top_p": top_p, "max_tokens": max_tokens}
-        self.timeout_s, self.max_retries, self.backoff_s = timeout_s, max_retries, backoff_s
+        self.timeout_s, self.max_retries = timeout_s, max_retries
         self.name = "react-vision" if vision else "react-text"
 
-    # -- HTTP -------------------------------------------------------------------------------------
-    def _request(self, method: str, path: str, body: dict | None = None, timeout_s: float | None = None) -> dict:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json",
-                                              **({"Authorization": f"Bearer {self.api_key}"} if self.api_key else {})})
-        with urllib.request.urlopen(req, timeout=timeout_s or self.timeout_s) as resp:
-            return json.loads(resp.read().decode("utf-8"))
-
-    def _chat(self, messages: list[dict[str, Any]], seed: int) -> dict:
-        body = {"model": self.model, "messages": to_openai_messages(messages), "seed": seed, **self.sampling}
-        last: Exception | None = None
-        for attempt in range(self.max_retries + 1):
-            try:
-                return self._request("POST", "/chat/completions", body)
-            except urllib.error.HTTPError as exc:
-                if exc.code != 429 and exc.code < 500:  # our request is wrong: retrying will not help
-                    detail = exc.read().decode("utf-8", "replace")[:500]
-                    raise AgentUnavailable(f"{self.base_url} refused the request ({exc.code}): {detail}") from exc
-                last = exc
-            except (urllib.error.URLError, TimeoutError, ConnectionError, http.client.HTTPException,
-                    json.JSONDecodeError, UnicodeDecodeError) as exc:
-                last = exc
-            if attempt < self.max_retries:
-                delay = self.backoff_s * 2 ** attempt * (1 + 0.25 * random.random())
-                log.warning("chat request failed (%s); retry %d/%d in %.1fs", last, attempt + 1, self.max_retries, delay)
-                time.sleep(delay)
-        raise AgentUnavailable(f"the chat endpoint {self.base_url} did not answer after {self.max_retries + 1} "
-                               f"attempts: {last}")
+    def _chat(self, messages: list[dict[str, Any]], seed: int):
+        try:
+            return self.client.chat.completions.create(model=self.model, messages=to_openai_messages(messages),
+                                                       seed=seed, **self.sampling)
+        except openai.APIStatusError as exc:
+            if exc.status_code in (408, 409, 429) or exc.status_code >= 500:  # retried by the SDK, still failing
+                raise AgentUnavailable(f"the chat endpoint {self.base_url} did not answer after "
+                                       f"{self.max_retries + 1} attempts: {exc}") from exc
+            # our request is wrong (bad model name, context too long): retrying will not help
+            raise AgentUnavailable(f"{self.base_url} refused the request ({exc.status_code}): "
+                                   f"{exc.response.text[:500]}") from exc
+        except openai.APIError as exc:  # connection errors and timeouts, after the SDK's retries
+            raise AgentUnavailable(f"the chat endpoint {self.base_url} did not answer after "
+                                   f"{self.max_retries + 1} attempts: {exc}") from exc
 
     # -- Agent ------------------------------------------------------------------------------------
     def begin_session(self, ctx: SessionContext, seed: int) -> None:
         self.seed = seed
         self.screenshots: list[bytes] = []  # the screenshot each past step's action was taken on
         try:
-            self._request("GET", "/models", timeout_s=min(10.0, self.timeout_s))
-        except urllib.error.HTTPError:
+            self.client.with_options(timeout=min(10.0, self.timeout_s), max_retries=0).models.list()
+        except openai.APIStatusError:
             pass  # reachable; some servers do not list models
-        except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+        except openai.APIConnectionError as exc:  # refused, DNS, timeout
             raise AgentUnavailable(f"cannot reach the chat endpoint {self.base_url} ({exc}); start the server "
                                    "(e.g. `vllm serve MODEL`) or pass --base-url") from exc
 
@@ -108,13 +92,13 @@ class OpenAIAgent:
         self.screenshots.append(obs.screenshot)  # before the call: a failed step is still a history step
         reply = self._chat(messages, seed=(self.seed * 1_000_003 + ctx.step) % 2**31)
         try:
-            text = reply["choices"][0]["message"]["content"] or ""
-        except (KeyError, IndexError, TypeError):
+            text = reply.choices[0].message.content or ""
+        except (AttributeError, IndexError, TypeError):  # a reply without a message: an invalid step
             text = ""
         try:
             action = parse_answer(text)
         except ActionParseError:
             action = ""  # recorded as an invalid step by the environment
-        usage = reply.get("usage") or {}
+        usage = getattr(reply, "usage", None)
         # The API reports one prompt count (images included); it is stored as text tokens.
-        return AgentOutput(model_output=text, action=action, text_tokens=int(usage.get("prompt_tokens", 0)))
+        return AgentOutput(model_output=text, action=action, text_tokens=int(getattr(usage, "prompt_tokens", 0) or 0))
