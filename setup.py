@@ -8,8 +8,7 @@ from setuptools.command.build_py import build_py
 # Repo files a non-editable install needs at run time. A wheel carries them in jamel/_bundled/, same relative
 # paths, which jamel.corpus.REPO_ROOT points at when the package does not sit in a checkout. Not the demo
 # corpus's _vendor/ (third-party framework builds, copied from node_modules by jamel.corpus.ensure_demo_vendor).
-BUNDLED = ["env/demo_apps", "third_party/node/package.json", "third_party/node/package-lock.json",
-           "third_party/offline_assets.json"]
+BUNDLED = ["env/demo_apps", "third_party/node/package.json", "third_party/node/package-lock.json"]
 
 
 class BuildPyWithBundled(build_py):

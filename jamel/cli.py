@@ -52,7 +52,6 @@ def _explore_parser(sub) -> None:
                    help="app: only the app's own scripts count; http: every http script (the release's choice)")
     p.add_argument("--coverage-mode", default="persistent", choices=["persistent", "merged"],
                    help="persistent: every entity ever covered counts (pays once); merged: monocart's merged total")
-    p.add_argument("--vendor-map", default=None, help="answer external requests from vendored copies (JSON map)")
     p.add_argument("--browser-path", default=None,
                    help="Chromium to drive (default: $JAMEL_CHROMIUM, Playwright's own Chromium, the system's chromium)")
     add_settle_args(p)
@@ -119,7 +118,7 @@ def cmd_explore(args) -> int:
     cfg = ExploreConfig(corpus=str(corpus.root), apps=apps, agent=args.agent, steps=args.steps,
                         sessions=args.sessions, seed=args.seed, output=args.output,
                         coverage_filter=args.coverage_filter, coverage_mode=args.coverage_mode,
-                        vendor_map=args.vendor_map, **settle_options(args), workers=args.workers,
+                        **settle_options(args), workers=args.workers,
                         action_timeout_ms=args.action_timeout_ms, step_timeout_s=args.step_timeout_s,
                         overlap_scoring=not args.no_overlap_scoring, episode_steps=args.episode_steps,
                         record_takes=not args.no_record_takes,

@@ -1,9 +1,8 @@
 #!/usr/bin/env python3
-"""Report what each app loads from other hosts, and which of those URLs are vendored locally.
+"""Report what each app loads from other hosts (offline runs block it).
 
     python scripts/scan_external_assets.py [--corpus DIR] [--apps SPEC] [--all] [--urls] [--json OUT]
-        [--blocked RUN_DIR ...] [--vendor DIR] [--vendor-map third_party/offline_assets.json]
-        [--suggest-map] [--strict]
+        [--blocked RUN_DIR ...]
 
 Static scan of HTML/JS/CSS (see jamel/env/offline.py); --blocked adds what sessions really
 requested (the blocked_requests of their summary.json files).

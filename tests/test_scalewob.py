@@ -25,9 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from jamel.corpus import scalewob  # noqa: E402
 from jamel.corpus import load_splits  # noqa: E402
-from jamel.env.offline import (  # noqa: E402
-    external_host, load_vendor_map, report_blocked, resolve_vendored, scan_app, scan_corpus, vendored_headers,
-)
+from jamel.env.offline import external_host, report_blocked, scan_app, scan_corpus  # noqa: E402
 from jamel.env.offline import main as scan_main  # noqa: E402
 from jamel.corpus.scalewob import (  # noqa: E402
     ArchiveError, DownloadError, InstallError, check_corpus, find_corpus_prefix, install, member_parts,
@@ -467,50 +465,6 @@ def test_scan_external_assets(tmp_path):
     assert scan_app(root / "shop").to_json()["urls"] == shop.urls()
 
 
-def test_vendor_map_resolution(tmp_path):
-    vendor = tmp_path / "vendor"
-    (vendor / "tailwind").mkdir(parents=True)
-    (vendor / "tailwind" / "play.js").write_text("/* tailwind */")
-    (vendor / "fonts.gstatic.com" / "s").mkdir(parents=True)
-    (vendor / "fonts.gstatic.com" / "s" / "inter.woff2").write_bytes(b"wOF2")
-    (vendor / "fonts" ).mkdir()
-    (vendor / "fonts" / "inter.css").write_text("@font-face{}")
-    (tmp_path / "secret.txt").write_text("no")
-    map_file = tmp_path / "offline_assets.json"
-    map_file.write_text(json.dumps({"vendor_dir": "vendor", "assets": {
-        "_comment": "ignored",
-        "https://cdn.tailwindcss.com": "tailwind/play.js",
-        "https://fonts.googleapis.com/css2?family=Inter": "fonts/inter.css",
-        "https://fonts.gstatic.com/": "fonts.gstatic.com/"}}))
-    vmap = load_vendor_map(map_file)
-    assert set(vmap) == {"https://cdn.tailwindcss.com", "https://fonts.googleapis.com/css2?family=Inter",
-                         "https://fonts.gstatic.com/"}
-    play = vendor / "tailwind" / "play.js"
-    assert resolve_vendored("https://cdn.tailwindcss.com/?plugins=forms", vmap) == play
-    assert resolve_vendored("http://cdn.tailwindcss.com", vmap) == play  # scheme ignored
-    assert resolve_vendored("https://cdn.tailwindcss.com/3.4.1", vmap) is None
-    assert resolve_vendored("https://fonts.googleapis.com/css2?family=Inter", vmap) == vendor / "fonts" / "inter.css"
-    assert resolve_vendored("https://fonts.googleapis.com/css2?family=Roboto", vmap) is None
-    assert resolve_vendored("https://fonts.gstatic.com/s/inter.woff2?v=3#x", vmap) == \
-        vendor / "fonts.gstatic.com" / "s" / "inter.woff2"
-    assert resolve_vendored("https://fonts.gstatic.com/s/missing.woff2", vmap) is None
-    assert resolve_vendored("https://fonts.gstatic.com/..%2f..%2fsecret.txt", vmap) is None
-    assert resolve_vendored("https://fonts.gstatic.com/s/../../secret.txt", vmap) is None
-    assert resolve_vendored("https://evil.com/fonts.gstatic.com/s/inter.woff2", vmap) is None
-    assert resolve_vendored("data:text/plain,hi", vmap) is None
-    assert vendored_headers(play)["Access-Control-Allow-Origin"] == "*"
-    assert vendored_headers(play)["Content-Type"].startswith("text/javascript")
-    # --vendor overrides vendor_dir; escaping paths are refused at load time
-    assert load_vendor_map(map_file, tmp_path / "elsewhere")["https://cdn.tailwindcss.com"] == \
-        (tmp_path / "elsewhere" / "tailwind" / "play.js").resolve()
-    map_file.write_text(json.dumps({"assets": {"https://x.com/": "../outside/"}}))
-    with pytest.raises(ValueError, match="inside the vendor folder"):
-        load_vendor_map(map_file)
-    # the repository's map file is valid
-    repo_map = Path(__file__).resolve().parents[1] / "third_party" / "offline_assets.json"
-    assert isinstance(load_vendor_map(repo_map), dict)
-
-
 def test_report_blocked_and_cli(tmp_path, capsys):
     run = tmp_path / "run"
     for app, k, urls in [("shop", 0, ["https://cdn.tailwindcss.com/", "https://picsum.photos/200"]),
@@ -527,20 +481,11 @@ def test_report_blocked_and_cli(tmp_path, capsys):
         ["https://cdn.tailwindcss.com/", "https://picsum.photos/200"]
 
     root = make_asset_corpus(tmp_path / "corpus")
-    vendor = tmp_path / "vendor"
-    (vendor / "tw").mkdir(parents=True)
-    (vendor / "tw" / "play.js").write_text("//")
-    map_file = tmp_path / "map.json"
-    map_file.write_text(json.dumps({"assets": {"https://cdn.tailwindcss.com": "tw/play.js"}}))
     out_json = tmp_path / "report.json"
-    rc = scan_main(["--corpus", str(root), "--urls", "--blocked", str(run), "--vendor", str(vendor),
-                    "--vendor-map", str(map_file), "--json", str(out_json), "--strict", "--suggest-map"])
+    rc = scan_main(["--corpus", str(root), "--urls", "--blocked", str(run), "--json", str(out_json)])
     out = capsys.readouterr().out
-    assert rc == 3  # loaded URLs remain unvendored
-    assert "cdn.tailwindcss.com" in out and "vendored" in out and "MISSING" in out
+    assert rc == 0 and "cdn.tailwindcss.com" in out and "      https://picsum.photos/200" in out
     assert "shop: cdn.tailwindcss.com (1)" in out and "quiet: none" in out
     data = json.loads(out_json.read_text())
-    assert data["hosts"]["picsum.photos"] == ["shop"] and "https://picsum.photos/200" in data["unvendored"]
-    assert not any("tailwindcss" in u for u in data["unvendored"])
-    assert '"https://picsum.photos/": "picsum.photos/"' in out
+    assert data["hosts"]["picsum.photos"] == ["shop"] and data["blocked"] == report
     assert scan_main(["--corpus", str(root), "--apps", "quiet"]) == 0

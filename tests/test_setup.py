@@ -198,7 +198,7 @@ def test_wheel_carries_demo_corpus_splits_and_node_manifest(tmp_path):
     src = tmp_path / "src"  # what the sdist holds (MANIFEST.in); setuptools builds in place, so not in ROOT
     skip = shutil.ignore_patterns("__pycache__", "node_modules", "*.egg-info")
     for rel in ("pyproject.toml", "setup.py", "MANIFEST.in", "README.md", "jamel", "env/demo_apps",
-                "third_party/node/package.json", "third_party/node/package-lock.json", "third_party/offline_assets.json"):
+                "third_party/node/package.json", "third_party/node/package-lock.json"):
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         if (ROOT / rel).is_dir():
             shutil.copytree(ROOT / rel, src / rel, ignore=skip)

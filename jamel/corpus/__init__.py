@@ -20,7 +20,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent.parent  # the `jamel` package
 
 
 def _repo_root() -> tuple[Path, bool]:
-    """Where the bundled defaults (demo corpus, Node tooling manifest, vendor map) live, and whether it is a
+    """Where the bundled defaults (demo corpus, Node tooling manifest) live, and whether it is a
     checkout: $JAMEL_ROOT, else the checkout this package sits in (editable install, or run from the
     repo), else the copies a wheel carries in jamel/_bundled (same layout as the repo)."""
     if os.environ.get("JAMEL_ROOT"):

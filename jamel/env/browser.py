@@ -41,7 +41,6 @@ from jamel.env.actions import ACTION_SPECS, Action, ActionParseError, check_navi
 from jamel.env.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake
 from jamel.env.coverage.scorer import NoveltyScorer, novelty_reward
 from jamel.env.spaces import action_space, observation_dict, observation_space, screenshot_array
-from jamel.env.offline import load_vendor_map, resolve_vendored, vendored_headers
 from jamel.schemas import InteractiveElement, Observation, StepTimings
 
 log = logging.getLogger(__name__)
@@ -167,7 +166,6 @@ class EnvConfig:
     raw_screenshot: bool = False  # also keep a full-viewport PNG (Observation.screenshot_raw)
     overlap_scoring: bool = True  # score the step's takes while the observation is captured (same C(t))
     block_external: bool = True  # offline: requests to other hosts are aborted (and recorded)
-    vendor_map: str | None = None  # third_party/offline_assets.json-style map: external URL -> local copy
     upload_dir: str | None = None  # upload_file() may only pick files from here
     chromium_path: str | None = None
     headless: bool = True
@@ -322,11 +320,9 @@ class BrowserEnv(gymnasium.Env):
         self.episode = 0
         self.episode_step = 0
         self.restarts = 0
-        self.vendored_requests: list[str] = []
         # The bids of the last observation (bid -> bids of the iframes around it) and its page.
         self._bids: dict[str, list[str]] = {}
         self._bids_page: Any = None
-        self._vendor = load_vendor_map(config.vendor_map) if config.vendor_map else {}
         origin = urlsplit(config.start_url)
         self._local_hosts = {origin.hostname, "127.0.0.1", "localhost"}
         self._origin = origin_of(config.start_url)  # the corpus server: goto and navigation stay here
@@ -382,9 +378,6 @@ class BrowserEnv(gymnasium.Env):
             route.abort("aborted")
         elif not self.cfg.block_external or url.startswith(("data:", "blob:", "about:")) or host in self._local_hosts:
             route.continue_()
-        elif (local := resolve_vendored(url, self._vendor)) is not None:
-            self.vendored_requests.append(url)  # answered from a vendored copy, offline and identical
-            route.fulfill(status=200, path=str(local), headers=vendored_headers(local))
         else:
             self.blocked_requests.append(url)
             route.abort("blockedbyclient")
@@ -591,7 +584,7 @@ class BrowserEnv(gymnasium.Env):
         elif options.get("start_url"):
             self.retarget(options["start_url"])
         self.scorer.clear()
-        self.blocked_requests, self.vendored_requests = [], []
+        self.blocked_requests = []
         self._pending_takes = []
         self.step_count = self.episode = self.episode_step = self.restarts = 0
         takes, obs = self._fresh_start(restart=False)

@@ -1,50 +1,12 @@
-"""What the apps fetch from other hosts, and vendored local copies to serve instead (offline runs).
+"""What the apps fetch from other hosts (offline runs block it).
 
 ScaleWoB pages pull CDN assets (the Tailwind runtime, web fonts, icon sets, images). Offline, the
 BrowserEnv aborts every request to a host other than the local corpus server and records it in
-``env.blocked_requests`` (written to each session's ``summary.json``). This module
-
-* scans an app's HTML/JS/CSS statically for references to other hosts (``scan_app``,
-  ``scan_corpus``; CLI ``scripts/scan_external_assets.py``);
-* aggregates what sessions really requested from outside (``report_blocked``);
-* maps external URLs to vendored local files (``load_vendor_map``, ``resolve_vendored``), so the env
-  can fulfil those requests from disk instead of aborting them.
-
-Vendor map file (default ``third_party/offline_assets.json``)::
-
-    {
-      "vendor_dir": "offline_assets",          # relative to the map file; --vendor DIR overrides it
-      "assets": {
-        "https://cdn.tailwindcss.com": "tailwindcss/tailwind-play.js",     # one URL -> one file
-        "https://fonts.googleapis.com/css2?family=Inter": "fonts/inter.css", # key with a query: exact
-        "https://fonts.gstatic.com/": "fonts.gstatic.com/"                 # key ending in '/': a folder
-      }
-    }
-
-Matching (``resolve_vendored``) ignores the scheme (a protocol-relative ``//cdn...`` on our
-``http://127.0.0.1`` pages is requested over http) and the fragment. A key without a query matches
-the URL with any query (``?v=3``, ``?plugins=forms``); a key with a query only that exact query. A key
-ending in ``/`` maps the rest of the URL path onto files under its folder (``..`` refused). The
-longest matching key wins; a URL whose mapped file does not exist resolves to None (stays blocked).
-
-Wiring into ``jamel/env/browser.py`` (not done here; the env's owner does it)::
-
-    # EnvConfig:  vendor_map: str | None = None   (path of the map file; None = block everything)
-    # BrowserEnv.__init__:
-    self.vendor_map = load_vendor_map(config.vendor_map) if config.vendor_map else {}
-    self.vendored_requests: list[str] = []
-    # BrowserEnv._route, in the branch that now blocks:
-    local = resolve_vendored(url, self.vendor_map)
-    if local is not None:
-        self.vendored_requests.append(url)
-        route.fulfill(status=200, path=str(local), headers=vendored_headers(local))
-        return
-    self.blocked_requests.append(url); route.abort("blockedbyclient")
-
-Playwright's route handler sees the request before any DNS lookup, so ``--host-resolver-rules``
-can stay. ``vendored_headers`` adds ``Access-Control-Allow-Origin: *`` because cross-origin font and
-module-script loads need CORS. Vendored scripts run from their original (external) URL, so the "app"
-coverage filter keeps excluding them from the reward, as it does now for blocked ones.
+``env.blocked_requests`` (written to each session's ``summary.json``). This module scans an app's
+HTML/JS/CSS statically for references to other hosts (``scan_app``, ``scan_corpus``) and aggregates
+what sessions really requested from outside (``report_blocked``); CLI ``scripts/scan_external_assets.py``.
+Blocked scripts never count toward the reward (the ``app`` coverage filter excludes other hosts), but
+a missing stylesheet or font changes the screenshots: the report says which apps are affected.
 """
 
 from __future__ import annotations
@@ -55,15 +17,13 @@ import os
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlsplit
 
-from jamel.corpus import REPO_ROOT, Corpus
+from jamel.corpus import Corpus
 
-DEFAULT_VENDOR_MAP = REPO_ROOT / "third_party" / "offline_assets.json"
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "0.0.0.0", "::1", "[::1]"})
 # Namespace identifiers and the like: they appear as URLs in code but are never fetched.
 NEVER_FETCHED_HOSTS = frozenset({"www.w3.org", "w3.org", "ns.adobe.com", "purl.org", "schemas.xmlsoap.org",
@@ -343,110 +303,6 @@ def blocked_hosts(report: dict[str, list[str]]) -> dict[str, dict[str, int]]:
     return out
 
 
-# -- vendored copies ------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Key:
-    host: str
-    path: str
-    query: str
-    is_dir: bool
-
-
-@lru_cache(maxsize=4096)
-def _parse_key(key: str) -> _Key:
-    u = urlsplit("http:" + key if key.startswith("//") else key)
-    if u.scheme not in ("http", "https") or not u.hostname:
-        raise ValueError(f"vendor map key {key!r} is not an http(s) URL prefix")
-    path = u.path or "/"
-    return _Key(host=u.netloc.lower(), path=path, query=u.query, is_dir=key.endswith("/") and not u.query)
-
-
-def load_vendor_map(path: str | Path = DEFAULT_VENDOR_MAP, vendor_dir: str | Path | None = None) -> dict[str, Path]:
-    """URL prefix -> absolute local path, from a vendor map file (format in the module docstring).
-
-    ``vendor_dir`` overrides the file's ``vendor_dir`` (relative to the file; default: the file's
-    folder). Local paths must stay inside the vendor folder. Missing files are allowed here (they
-    resolve to None at request time), so a map can be committed before its assets are fetched.
-    """
-    path = Path(path)
-    data = json.loads(path.read_text(encoding="utf-8"))
-    assets = data.get("assets", {}) if isinstance(data, dict) else None
-    if not isinstance(assets, dict):
-        raise ValueError(f"{path}: expected an object with an 'assets' object (URL prefix -> local path)")
-    base = Path(vendor_dir) if vendor_dir is not None else path.parent / data.get("vendor_dir", ".")
-    base = base.expanduser().resolve()
-    out: dict[str, Path] = {}
-    for key, rel in assets.items():
-        if key.startswith("_"):
-            continue  # comments
-        _parse_key(key)
-        if not isinstance(rel, str) or not rel or Path(rel).is_absolute() or ".." in Path(rel).parts:
-            raise ValueError(f"{path}: local path {rel!r} for {key!r} must be relative, inside the vendor folder")
-        out[key] = (base / rel).resolve()
-        if base not in out[key].parents and out[key] != base:
-            raise ValueError(f"{path}: local path {rel!r} for {key!r} leaves the vendor folder {base}")
-    return out
-
-
-def resolve_vendored(url: str, vendor_map: dict[str, Path]) -> Path | None:
-    """The vendored file that answers ``url``, or None (then the request stays blocked)."""
-    if not vendor_map:
-        return None
-    try:
-        u = urlsplit("http:" + url if url.startswith("//") else url)
-        host = u.netloc.lower()
-    except ValueError:
-        return None
-    if u.scheme not in ("http", "https") or not host:
-        return None
-    path = u.path or "/"
-    for key in sorted(vendor_map, key=len, reverse=True):  # maps are small; longest key wins
-        k = _parse_key(key)
-        if k.host != host:
-            continue
-        target = vendor_map[key]
-        if k.is_dir:
-            if not path.startswith(k.path) or len(path) == len(k.path):
-                continue
-            parts = unquote(path[len(k.path):]).split("/")
-            if any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts):
-                continue
-            candidate = target.joinpath(*parts)
-            try:
-                real = candidate.resolve()
-            except OSError:
-                continue
-            if target.resolve() in real.parents and real.is_file():
-                return candidate
-        elif path == k.path and (not k.query or k.query == u.query) and target.is_file():
-            return target
-    return None
-
-
-def vendored_headers(path: Path) -> dict[str, str]:
-    """Response headers for a vendored file fulfilled in place of an external request."""
-    from jamel.env.server import content_type
-
-    return {"Content-Type": content_type(Path(path)), "Access-Control-Allow-Origin": "*",
-            "Cache-Control": "no-store"}
-
-
-def vendor_status(urls: Iterable[str], vendor_map: dict[str, Path]) -> dict[str, str | None]:
-    """URL -> vendored file (str) or None, for a report of what is still missing."""
-    return {u: (str(p) if (p := resolve_vendored(u, vendor_map)) else None) for u in urls}
-
-
-def suggest_vendor_map(urls: Iterable[str]) -> dict[str, str]:
-    """Skeleton ``assets`` entries, one folder per host (``https://host/`` -> ``host/``), to fill by mirroring."""
-    out = {}
-    for u in urls:
-        host = external_host(u)
-        if host:
-            out[f"https://{host}/"] = f"{host}/"
-    return dict(sorted(out.items()))
-
-
 # -- CLI ------------------------------------------------------------------------------------------
 
 def _default_corpus() -> Path:
@@ -460,9 +316,8 @@ def build_parser():
 
     p = argparse.ArgumentParser(
         prog="scan_external_assets.py",
-        description="Report, per app, the other hosts its HTML/JS/CSS refers to (static scan), what sessions "
-                    "really requested from outside (--blocked), and which of those URLs a vendor map serves "
-                    "from local copies (--vendor/--vendor-map).")
+        description="Report, per app, the other hosts its HTML/JS/CSS refers to (static scan) and what sessions "
+                    "really requested from outside (--blocked).")
     p.add_argument("--corpus", type=Path, default=None,
                    help="corpus folder (default: ScaleWoB if downloaded, else the demo apps)")
     p.add_argument("--apps", default="all", help="split name or comma-separated app ids (default: all)")
@@ -472,14 +327,6 @@ def build_parser():
     p.add_argument("--json", type=Path, default=None, help="write the full report (every reference) here")
     p.add_argument("--blocked", type=Path, nargs="+", default=None, metavar="PATH",
                    help="session summary.json files or run folders: aggregate their blocked_requests")
-    p.add_argument("--vendor", type=Path, default=None, metavar="DIR",
-                   help="folder of vendored copies (overrides the map's vendor_dir); marks each URL vendored/missing")
-    p.add_argument("--vendor-map", type=Path, default=None,
-                   help=f"vendor map file (default with --vendor: {DEFAULT_VENDOR_MAP})")
-    p.add_argument("--suggest-map", action="store_true",
-                   help="print skeleton vendor-map entries (one folder per host) for URLs not yet vendored")
-    p.add_argument("--strict", action="store_true",
-                   help="exit 3 if a loaded external URL is not vendored (needs --vendor or --vendor-map)")
     return p
 
 
@@ -488,28 +335,17 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     root = (args.corpus or _default_corpus()).expanduser().resolve()
-    corpus = Corpus(root)
-    if not corpus.apps():
-        print(f"error: no apps in {root}", file=sys.stderr)
-        return 1
     try:
-        apps = corpus.resolve(args.apps)
+        apps = Corpus(root).resolve(args.apps)
+        if not apps:
+            raise ValueError(f"no apps in {root}")
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    vendor_map: dict[str, Path] | None = None
-    if args.vendor or args.vendor_map:
-        map_path = args.vendor_map or DEFAULT_VENDOR_MAP
-        try:
-            vendor_map = load_vendor_map(map_path, args.vendor)
-        except (OSError, ValueError) as exc:
-            print(f"error: cannot load vendor map {map_path}: {exc}", file=sys.stderr)
-            return 1
     loaded_only = not args.all
     scans = scan_corpus(root, apps)
     report: dict[str, Any] = {"corpus": str(root), "apps": {a: s.to_json() for a, s in scans.items()},
                               "hosts": corpus_hosts(scans, loaded_only)}
-    unvendored: set[str] = set()
     print(f"External references in {root} ({len(apps)} apps; "
           f"{'loaded assets and mentions' if args.all else 'loaded assets only; --all adds mentions'})")
     for app, scan in scans.items():
@@ -517,44 +353,24 @@ def main(argv: list[str] | None = None) -> int:
         if not refs:
             print(f"{app}: none ({scan.files_scanned} files scanned)")
             continue
-        urls = scan.urls(loaded_only)
-        status = vendor_status(urls, vendor_map) if vendor_map is not None else {}
-        print(f"{app}: {len(scan.hosts(loaded_only))} hosts, {len(urls)} URLs ({scan.files_scanned} files scanned)")
-        kinds: dict[str, set[str]] = {}
-        for r in refs:
-            kinds.setdefault(r.host, set()).add(r.kind)
-        for host, n in scan.hosts(loaded_only).items():
-            host_urls = sorted({r.url for r in refs if r.host == host})
-            mark = ""
-            if vendor_map is not None:
-                missing = [u for u in host_urls if status.get(u) is None]
-                unvendored.update(u for u in missing if any(r.url == u and r.loaded for r in refs))
-                mark = "  vendored" if not missing else f"  MISSING {len(missing)}/{len(host_urls)}"
-            print(f"  {host:<36} {n:>4} refs  [{', '.join(sorted(kinds[host]))}]{mark}")
+        hosts = scan.hosts(loaded_only)
+        print(f"{app}: {len(hosts)} hosts, {len(scan.urls(loaded_only))} URLs ({scan.files_scanned} files scanned)")
+        for host, n in hosts.items():
+            kinds = sorted({r.kind for r in refs if r.host == host})
+            print(f"  {host:<36} {n:>4} refs  [{', '.join(kinds)}]")
             if args.urls:
-                for u in host_urls:
-                    tag = "" if vendor_map is None else ("  -> " + status[u] if status.get(u) else "  (missing)")
-                    print(f"      {u}{tag}")
+                print("".join(f"      {u}\n" for u in sorted({r.url for r in refs if r.host == host})), end="")
     if report["hosts"]:
         print("Hosts across the corpus (apps using each):")
         for host, host_apps in report["hosts"].items():
             print(f"  {host:<36} {len(host_apps):>3} apps")
     if args.blocked:
-        blocked = report_blocked(args.blocked)
-        report["blocked"] = blocked
+        report["blocked"] = blocked = report_blocked(args.blocked)
         print(f"Requested from outside at run time ({len(blocked)} apps, from session summaries):")
         for app, hosts in blocked_hosts(blocked).items():
             print(f"  {app}: " + ", ".join(f"{h} ({n})" for h, n in hosts.items()))
-            if vendor_map is not None:
-                unvendored.update(u for u in blocked[app] if resolve_vendored(u, vendor_map) is None)
-    if vendor_map is not None:
-        report["unvendored"] = sorted(unvendored)
-        print(f"Not vendored: {len(unvendored)} loaded URLs")
-    if args.suggest_map:
-        pool = unvendored if vendor_map is not None else {u for s in scans.values() for u in s.urls(loaded_only)}
-        print(json.dumps({"assets": suggest_vendor_map(pool)}, indent=2))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
         print(f"wrote {args.json}")
-    return 3 if args.strict and vendor_map is not None and unvendored else 0
+    return 0

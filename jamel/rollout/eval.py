@@ -40,7 +40,6 @@ class EvalConfig:
     seed: int = 0
     coverage_filter: str = "app"
     coverage_mode: str = "persistent"
-    vendor_map: str | None = None
     settle: str = "adaptive"
     settle_ms: int = 250
     settle_quiet_ms: int = 50
@@ -207,7 +206,6 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--top-p", type=float, default=0.9)
     ap.add_argument("--coverage-filter", default="app", choices=["app", "http"])
     ap.add_argument("--coverage-mode", default="persistent", choices=["persistent", "merged"])
-    ap.add_argument("--vendor-map", default=None, help="answer external requests from vendored copies")
     ap.add_argument("--ray-address", default=None)
     add_settle_args(ap)
     ap.add_argument("--no-progress", action="store_true")
@@ -227,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
                      max_steps=args.max_steps, num_sessions=args.num_sessions, num_gpus=args.num_gpus,
                      workers_per_gpu=args.workers_per_gpu, output=args.output, seed=args.seed,
                      coverage_filter=args.coverage_filter, coverage_mode=args.coverage_mode,
-                     vendor_map=args.vendor_map, agent_kwargs=kwargs, ray_address=args.ray_address,
+                     agent_kwargs=kwargs, ray_address=args.ray_address,
                      **settle_options(args))
     print(json.dumps({"eval_config": asdict(cfg)}))
     evaluate(cfg, progress=not args.no_progress)

@@ -86,7 +86,6 @@ class ExploreConfig:
     output: str = "runs/explore"
     coverage_filter: str = "app"
     coverage_mode: str = "persistent"
-    vendor_map: str | None = None
     settle: str = "adaptive"  # "adaptive" | "fixed" (sleep settle_ms), see EnvConfig
     settle_ms: int = 250
     settle_quiet_ms: int = 50
@@ -202,7 +201,6 @@ def session_summary(rows: list[StepRecord], app: str, session_id: str, seed: int
         "episodes": (rows[-1].episode + 1) if rows else 0, "browser_restarts": env.restarts,
         "coverage_filter": env.cfg.coverage_filter, "coverage_scope": env.filter.describe(),
         "blocked_requests": sorted(set(env.blocked_requests)),
-        "vendored_requests": sorted(set(env.vendored_requests)),
         "input_tokens": sum(r.text_tokens + r.image_tokens + r.memory_tokens for r in rows),
         "mean_ms": {k: mean([getattr(r, k) for r in rows]) for k in
                     ("step_ms", "action_ms", "settle_ms", "coverage_ms", "scoring_ms", "scoring_wait_ms",
@@ -236,8 +234,8 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
 
 def env_settings(cfg: Any) -> dict[str, Any]:
     """EnvConfig fields (other than start_url) from an explore/eval config."""
-    return {"coverage_filter": cfg.coverage_filter, "coverage_mode": cfg.coverage_mode, "vendor_map": cfg.vendor_map,
-            "settle": cfg.settle, "settle_ms": cfg.settle_ms, "settle_quiet_ms": cfg.settle_quiet_ms,
+    return {"coverage_filter": cfg.coverage_filter, "coverage_mode": cfg.coverage_mode, "settle": cfg.settle,
+            "settle_ms": cfg.settle_ms, "settle_quiet_ms": cfg.settle_quiet_ms,
             "settle_cap_ms": cfg.settle_cap_ms, "action_timeout_ms": cfg.action_timeout_ms,
             "step_timeout_s": cfg.step_timeout_s, "overlap_scoring": cfg.overlap_scoring}
 
