@@ -219,6 +219,19 @@ def test_resume_partial_file_from_an_earlier_run(tmp_path, archive):
     assert result.ok and result.download.restarts == 0
 
 
+def test_tqdm_bar_follows_a_resumed_download(tmp_path, archive):
+    import io
+
+    _, payload = archive
+    out = io.StringIO()
+    progress, bar = scalewob.tqdm_progress(file=out, disable=False, mininterval=0)
+    with ArchiveServer(payload, mode="drop_once") as srv:
+        install(tmp_path / "scalewob-env", url=srv.url, progress=progress, **fast())
+    bar.close()
+    assert (bar.n, bar.total) == (len(payload), len(payload))  # the resumed half continued the bar
+    assert "ScaleWoB: 100%" in out.getvalue()
+
+
 def test_server_ignoring_range_restarts_from_zero(tmp_path, archive):
     _, payload = archive
     dest = tmp_path / "scalewob-env"
