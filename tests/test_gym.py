@@ -61,3 +61,16 @@ def test_constructor_errors():
         BrowserEnv()
     with pytest.raises(ValueError, match="render_mode"):
         BrowserEnv(app="shop", render_mode="human")
+
+
+def test_sync_vector_env_runs_two_browsers_in_one_thread():
+    # Two envs in one thread share one Playwright driver (a second sync driver in a thread fails).
+    envs = gymnasium.make_vec("jamel/BrowserExplore-v0", num_envs=2, vectorization_mode="sync", app="shop",
+                              max_steps=5, settle_ms=50)
+    try:
+        obs, _ = envs.reset(seed=0)
+        assert obs["screenshot"].shape == (2, 360, 640, 3) and all(u.endswith("/shop/index.html") for u in obs["url"])
+        obs, reward, terminated, truncated, info = envs.step(("noop(10)", "scroll(0, 100)"))
+        assert list(info["valid"]) == [True, True] and not terminated.any()
+    finally:
+        envs.close()
