@@ -106,9 +106,7 @@ class DownloadInfo:
     size: int
     etag: str | None = None
     last_modified: str | None = None
-    final_url: str | None = None
     restarts: int = 0  # times the partial file was discarded (server ignored Range, file changed)
-    requests: int = 0
 
 
 _CONTENT_RANGE_RE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
@@ -160,11 +158,9 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
             if validator:
                 headers["If-Range"] = validator  # the server sends the whole file if it changed
         progressed, err = False, None
-        info.requests += 1
         try:
             # requests honours *_PROXY variables and follows redirects, keeping the Range header
             with requests.get(url, headers=headers, stream=True, timeout=timeout) as resp:
-                info.final_url = resp.url
                 status = resp.status_code
                 if status == 416 and have:
                     m = _CONTENT_RANGE_416_RE.search(resp.headers.get("Content-Range", ""))
