@@ -1,17 +1,29 @@
-"""Typed records shared by exploration, data preparation, training and evaluation.
+"""The records handed between stages, one dataclass each; their parquet files are written and read here.
 
-One step record schema (`StepRecord`) is the row format of every `trajectory.parquet`.
+    env ── Observation, StepTimings ──▶ rollout ── StepRecord (trajectory.parquet) ──▶ data.rejection
+    ── RejectionRow (kept.parquet) ──▶ data.sft ── SftRow (train/val) + MemoryBankRow (bank) ──▶ train
+
+A parquet record's Arrow schema is declared by its field annotations (`Record.schema`, never inferred
+from the rows): str, int, float, bool, bytes, `Float32`, `X | None` (the only nullable columns),
+`list[X]` and nested dataclasses (struct columns). Every parquet file the package writes goes through
+`Record.write` / `RecordWriter`, so `datasets.load_dataset("parquet", ...)` and pyarrow read them as declared.
 """
 from __future__ import annotations
 
 import dataclasses
+import functools
+import json
 import re
+import types
+import typing
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar, Iterable, NewType
 
 MAX_MODEL_OUTPUT_CHARS = 20_000  # far above a real answer (256 new tokens); a runaway one is cut
 MAX_FIELD_CHARS = 200_000  # any other text of a record (page titles and URLs can be anything)
 _UNSAFE = re.compile("[\x00\ud800-\udfff]")
+Float32 = NewType("Float32", float)  # a float stored as float32 (memory vectors)
 
 
 def safe_text(text: str, max_chars: int = MAX_FIELD_CHARS) -> str:
@@ -23,6 +35,159 @@ def safe_text(text: str, max_chars: int = MAX_FIELD_CHARS) -> str:
     if _UNSAFE.search(text):
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace").replace("\x00", "\ufffd")
     return text
+
+
+def _safe(value: Any, cap: int) -> Any:
+    if isinstance(value, str):
+        return safe_text(value, cap)
+    if isinstance(value, list):
+        return [_safe(v, cap) for v in value]
+    if isinstance(value, dict):
+        return {k: _safe(v, cap) for k, v in value.items()}
+    return value
+
+
+def _arrow_type(tp: Any):
+    """The Arrow type of an annotation, and whether it is nullable (`X | None`)."""
+    import pyarrow as pa
+
+    scalars = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_(), bytes: pa.binary(),
+               Float32: pa.float32()}
+    args = typing.get_args(tp)
+    if typing.get_origin(tp) in (typing.Union, types.UnionType) and type(None) in args and len(args) == 2:
+        return _arrow_type(next(a for a in args if a is not type(None)))[0], True
+    if tp in scalars:
+        return scalars[tp], False
+    if typing.get_origin(tp) is list:
+        item, nullable = _arrow_type(args[0])
+        return pa.list_(pa.field("element", item, nullable=nullable)), False
+    if dataclasses.is_dataclass(tp):
+        return pa.struct(_arrow_fields(tp)), False
+    raise TypeError(f"no Arrow type declared for {tp!r}: use str, int, float, bool, bytes, Float32, "
+                    "X | None, list[X] or a dataclass")
+
+
+def _arrow_fields(cls: type) -> list:
+    import pyarrow as pa
+
+    hints = typing.get_type_hints(cls)
+    return [pa.field(f.name, *_arrow_type(hints[f.name])) for f in dataclasses.fields(cls)]
+
+
+def _from_arrow(tp: Any, value: Any) -> Any:
+    """A value read from parquet, with struct columns turned back into their dataclasses."""
+    if value is None:
+        return None
+    args = [a for a in typing.get_args(tp) if a is not type(None)]
+    if typing.get_origin(tp) in (typing.Union, types.UnionType):
+        return _from_arrow(args[0], value)
+    if typing.get_origin(tp) is list:
+        return [_from_arrow(args[0], v) for v in value]
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp)
+        return tp(**{k: _from_arrow(hints[k], v) for k, v in value.items()})
+    return value
+
+
+class Record:
+    """Mixin of a dataclass that is stored as one parquet row. Every text is made storable by `safe_text`
+    when written, capped at `MAX_FIELD_CHARS` or at its field's entry in `TEXT_CAPS`."""
+
+    TEXT_CAPS: ClassVar[dict[str, int]] = {}
+
+    @classmethod
+    def schema(cls):
+        """The declared Arrow schema (from the field annotations; no column is inferred from data)."""
+        return _schema(cls)
+
+    def to_row(self) -> dict[str, Any]:
+        row = dataclasses.asdict(self)
+        return {k: _safe(v, self.TEXT_CAPS.get(k, MAX_FIELD_CHARS)) for k, v in row.items()}
+
+    @classmethod
+    def table(cls, records: Iterable[Record | dict[str, Any]]):
+        """Records (or dicts with exactly the record's fields, checked) -> an Arrow table of the declared schema."""
+        import pyarrow as pa
+
+        rows = [(r if isinstance(r, cls) else cls(**r)).to_row() for r in records]
+        return pa.Table.from_pylist(rows, schema=cls.schema())
+
+    @classmethod
+    def write(cls, path: str | Path, records: Iterable[Record | dict[str, Any]]) -> Path:
+        import pyarrow.parquet as pq
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(cls.table(records), path, compression="zstd")
+        return path
+
+    @classmethod
+    def read_rows(cls, *paths: str | Path) -> list[dict[str, Any]]:
+        """Rows (dicts of the record's fields) of one or more files. A column that older files lack is
+        filled with the field's default; a missing column without a default is an error."""
+        import pyarrow.parquet as pq
+
+        rows: list[dict[str, Any]] = []
+        for path in paths:
+            table = pq.read_table(path)
+            absent = [f for f in dataclasses.fields(cls) if f.name not in table.column_names]
+            required = [f.name for f in absent if f.default is dataclasses.MISSING
+                        and f.default_factory is dataclasses.MISSING]
+            if required:
+                raise ValueError(f"{path}: not a {cls.__name__} file, it has no column(s) {required}")
+            names = [f.name for f in dataclasses.fields(cls) if f.name in table.column_names]
+            for row in table.select(names).to_pylist():
+                for f in absent:
+                    row[f.name] = f.default_factory() if f.default is dataclasses.MISSING else f.default
+                rows.append(row)
+        return rows
+
+    @classmethod
+    def read(cls, *paths: str | Path) -> list:
+        hints = typing.get_type_hints(cls)
+        return [cls(**{k: _from_arrow(hints[k], v) for k, v in row.items()}) for row in cls.read_rows(*paths)]
+
+
+@functools.lru_cache(maxsize=None)
+def _schema(cls: type):
+    import pyarrow as pa
+
+    return pa.schema(_arrow_fields(cls))
+
+
+class RecordWriter:
+    """Appends records of one type to a parquet file in row groups of `row_group` rows (zstd), with the
+    type's declared schema; nothing but the current group is held in memory. `close()` with no record
+    leaves a valid empty file."""
+
+    def __init__(self, cls: type[Record], path: str | Path, row_group: int = 100):
+        self.cls, self.path, self.row_group = cls, Path(path), row_group
+        self._writer = None
+        self._buffer: list[Record] = []
+
+    def append(self, record: Record) -> None:
+        self._buffer.append(record)
+        if len(self._buffer) >= self.row_group:
+            self.flush()
+
+    def flush(self) -> None:
+        import pyarrow.parquet as pq
+
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, self.cls.schema(), compression="zstd")
+        if self._buffer:
+            self._writer.write_table(self.cls.table(self._buffer))
+        self._buffer = []
+
+    def close(self) -> None:
+        self.flush()
+        self._writer.close()
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 @dataclass
@@ -72,9 +237,12 @@ class StepTimings:
     step_ms: float = 0.0  # env.step wall time (action .. observation)
 
 
-@dataclass
-class StepRecord:
-    """One row of `trajectory.parquet`. `step` counts from 1 within the session."""
+@dataclass(kw_only=True)
+class StepRecord(Record, StepTimings):
+    """One row of `trajectory.parquet`. `step` counts from 1 within the session. The env's timings
+    (`StepTimings`, inherited: one place to add one) come first in the file."""
+
+    TEXT_CAPS: ClassVar[dict[str, int]] = {"model_output": MAX_MODEL_OUTPUT_CHARS}
 
     session_id: str
     app: str
@@ -95,59 +263,119 @@ class StepRecord:
     reward: int
     coverage: int  # C(t)
     coverage_delta: int
-    lines: int
+    lines: int  # C(t)'s parts: covered lines, branches, statements, functions
     branches: int
     statements: int
     functions: int
     coverage_filter: str
     browser_restarted: bool
     agent: str
-    text_tokens: int = 0
+    text_tokens: int = 0  # the agent's input: prompt text, image and memory tokens
     image_tokens: int = 0
     memory_tokens: int = 0
-    action_ms: float = 0.0
-    settle_ms: float = 0.0
-    coverage_ms: float = 0.0
-    scoring_ms: float = 0.0
-    scoring_wait_ms: float = 0.0
-    observation_ms: float = 0.0
     agent_ms: float = 0.0
-    step_ms: float = 0.0
     # The acted-on element's box on the screenshot, [x, y, w, h] in viewport CSS px ([] if no element)
     target_box: list[float] = field(default_factory=list)
-
-    def to_row(self) -> dict[str, Any]:
-        """The parquet row; every text goes through `safe_text`, so no model answer or page content can
-        make the trajectory unwritable."""
-        row = dataclasses.asdict(self)
-        for key, value in row.items():
-            cap = MAX_MODEL_OUTPUT_CHARS if key == "model_output" else MAX_FIELD_CHARS
-            if isinstance(value, str):
-                row[key] = safe_text(value, cap)
-            elif isinstance(value, list):
-                row[key] = [safe_text(v, cap) if isinstance(v, str) else v for v in value]
-        return row
 
 
 STEP_RECORD_FIELDS = [f.name for f in dataclasses.fields(StepRecord)]
 
-_ARROW_TYPES = {"str": "string", "int": "int64", "float": "float64", "bool": "bool", "bytes": "binary"}
+
+@dataclass(kw_only=True)
+class RejectionRow(StepRecord):
+    """A row of `jamel rejection`'s output: every step of the input sessions (an unkept step is still
+    memory for later steps), `keep` marking training samples, plus synthetic `reset()` steps."""
+
+    keep: bool = False
+    synthetic: bool = False
 
 
-def step_record_schema(rows: list[dict[str, Any]] | None = None):
-    """The Arrow schema of `trajectory.parquet`, from StepRecord's annotations, so that row groups
-    written one after another agree (an all-empty list in the first group must not become `null`).
-    A field whose annotation is not a plain type here takes the type Arrow infers from `rows`."""
-    import pyarrow as pa
+@dataclass
+class ChatPart:
+    type: str  # "text" | "image" (the image itself is SftRow.image)
+    text: str | None = None
 
-    fields = []
-    for f in dataclasses.fields(StepRecord):
-        ann = str(f.type).replace(" ", "")
-        if ann in _ARROW_TYPES:
-            typ = pa.type_for_alias(_ARROW_TYPES[ann])
-        elif ann.startswith("list[") and ann[5:-1] in _ARROW_TYPES:
-            typ = pa.list_(pa.type_for_alias(_ARROW_TYPES[ann[5:-1]]))
-        else:
-            typ = pa.array([r.get(f.name) for r in rows or []]).type
-        fields.append(pa.field(f.name, typ))
-    return pa.schema(fields)
+
+@dataclass
+class ChatMessage:
+    role: str
+    content: list[ChatPart]
+
+
+@dataclass
+class SftRow(Record):
+    """One SFT (and RL) sample: the JAMEL prompt as the agent saw it, the target answer, and its memory
+    as rows of the memory bank (earlier steps of its session, oldest first)."""
+
+    sample_id: str  # "<session_id>#<step>", "+reset" for a synthetic reset()
+    session_id: str
+    app: str
+    step: int
+    episode: int
+    synthetic: bool
+    messages: list[ChatMessage]  # jamel.prompt.build_messages, image parts without data
+    image: bytes  # PNG of the screenshot, the prompt's one image
+    response: str  # the supervised answer, `<action>...</action>`
+    memory_ids: list[int]  # MemoryBankRow indices in `memory_bank`
+    num_tokens: int  # text + image + memory tokens
+    memory_bank: str  # the bank's file name, next to this file
+
+    def chat(self) -> list[dict[str, Any]]:
+        return chat_messages(self.to_row()["messages"])
+
+
+def chat_messages(value: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`SftRow.messages` as read from parquet -> chat-template messages (an image part is `{"type":
+    "image"}`). Also reads the JSON string that files written before the struct column hold."""
+    messages = json.loads(value) if isinstance(value, str) else value
+    return [{"role": m["role"], "content": [{k: v for k, v in p.items() if v is not None} for p in m["content"]]}
+            for m in messages]
+
+
+@dataclass
+class MemoryBankRow(Record):
+    """One compressed step: the frozen compressor's vector for (screenshot, `Previous action: ...`).
+    SFT rows reference bank rows by index, so each vector is stored once."""
+
+    session_id: str
+    step: int
+    vector: list[Float32]
+
+    @classmethod
+    def write_vectors(cls, path: str | Path, keys: list[tuple[str, int]], vectors) -> Path:
+        """The bank from (session_id, step) keys and a float [M, H] array, built column-wise (no Python
+        lists of floats), with the declared schema."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        if vectors.ndim != 2 or len(vectors) != len(keys):
+            raise ValueError(f"{len(keys)} keys for vectors of shape {vectors.shape}")
+        schema = cls.schema()
+        offsets = pa.array(np.arange(len(vectors) + 1, dtype=np.int32) * vectors.shape[1])
+        table = pa.Table.from_arrays([
+            pa.array([k[0] for k in keys], pa.string()), pa.array([k[1] for k in keys], pa.int64()),
+            pa.ListArray.from_arrays(offsets, pa.array(vectors.reshape(-1)), type=schema.field("vector").type)],
+            schema=schema)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pq.write_table(table, path, compression="zstd")
+        return path
+
+    @staticmethod
+    def read_vectors(paths: str | Path | Iterable[str | Path]):
+        """Bank file(s) -> float32 [M, H], rows in file order (also reads the older fixed-size-list banks)."""
+        import numpy as np
+        import pyarrow.parquet as pq
+
+        paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
+        parts = []
+        for p in paths:
+            col = pq.read_table(str(p), columns=["vector"], memory_map=True).column("vector").combine_chunks()
+            widths = set(col.value_lengths().unique().to_pylist()) if len(col) else {0}
+            if col.null_count or len(widths) != 1:
+                raise ValueError(f"{p}: memory vectors must all be present and of one width, got {sorted(widths)}")
+            flat = np.asarray(col.flatten().to_numpy(zero_copy_only=False), dtype=np.float32)
+            parts.append(flat.reshape(len(col), widths.pop()))
+        return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)

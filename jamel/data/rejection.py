@@ -4,9 +4,10 @@ Per episode keep steps 1..t*, t* = the last rewarded step; drop episodes without
 additions, each a flag: drop prefixes that contain an invalid step, remove duplicate action prefixes,
 append a synthetic `reset()` step after t*.
 
-The output keeps *every* input step (a step dropped here still happened: later steps of its session
-remember it) and marks the training samples with `keep`; synthetic `reset()` rows are added with
-`synthetic=True`. So the file is both the memory source and the sample list for prepare_sft_dataset.
+The output (`jamel.schemas.RejectionRow`) keeps *every* input step (a step dropped here still happened:
+later steps of its session remember it) and marks the training samples with `keep`; synthetic `reset()`
+rows are added with `synthetic=True`. So the file is both the memory source and the sample list for
+`jamel.data.sft`.
 
     python -m jamel.data.rejection --input runs/x/*/session_*/trajectory.parquet --output data/kept.parquet
 """
@@ -18,8 +19,7 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+from jamel.schemas import RejectionRow, StepRecord
 
 SYNTHETIC_RESET = "reset()"
 
@@ -52,8 +52,8 @@ class RejectionStats:
 
 
 def select_prefixes(rows: list[dict], cfg: RejectionConfig, stats: RejectionStats | None = None) -> list[dict]:
-    """`rows`: step records of any number of sessions. Returns them all (sorted by session, step) with
-    `keep` and `synthetic` columns, plus synthetic reset rows."""
+    """`rows`: step records (`StepRecord.read_rows`) of any number of sessions. Returns them all (sorted
+    by session, step) with `keep` and `synthetic` added (`RejectionRow`s), plus synthetic reset rows."""
     stats = stats or RejectionStats()
     sessions: dict[str, list[dict]] = {}
     for r in rows:
@@ -117,12 +117,8 @@ def expand_inputs(inputs: list[str]) -> list[str]:
 
 def run(inputs: list[str], output: str, cfg: RejectionConfig) -> RejectionStats:
     paths = expand_inputs(inputs)
-    rows = [r for p in paths for r in pq.read_table(p).to_pylist()]
     stats = RejectionStats()
-    kept = select_prefixes(rows, cfg, stats)
-    out = Path(output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.Table.from_pylist(kept), out, compression="zstd")
+    out = RejectionRow.write(output, select_prefixes(StepRecord.read_rows(*paths), cfg, stats))
     out.with_suffix(".stats.json").write_text(json.dumps({"inputs": paths, "config": asdict(cfg),
                                                           "stats": asdict(stats)}, indent=2))
     return stats

@@ -9,9 +9,9 @@ training samples with `keep`; raw trajectories go through the rejection rules wi
 Every real step of every session is compressed once by the frozen compressor (the screenshot the
 step's action was taken on + `Previous action: {action}`), and its vector is stored once:
 
-    DIR/jamel_memory_bank.parquet       session_id, step, vector (float32[H])  one row per step
-    DIR/jamel_memory_sft_train.parquet  one row per sample: `messages` (the JAMEL prompt, image part as a
-    DIR/jamel_memory_sft_val.parquet    placeholder), `image` (PNG), `response` (the target answer) and
+    DIR/jamel_memory_bank.parquet       `MemoryBankRow`s: session_id, step, vector (float32[H]), one per step
+    DIR/jamel_memory_sft_train.parquet  `SftRow`s, one per sample: `messages` (the JAMEL prompt, image part
+    DIR/jamel_memory_sft_val.parquet    without data), `image` (PNG), `response` (the target answer) and
                                         `memory_ids`: bank rows of the earlier steps of its session (across
                                         episodes, oldest first, the most recent max-memory-items); no vectors
     DIR/stats.json
@@ -27,12 +27,11 @@ import json
 import logging
 import time
 from pathlib import Path
+from dataclasses import asdict
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from jamel.data.rejection import RejectionConfig, RejectionStats, expand_inputs, select_prefixes
+from jamel.schemas import ChatMessage, ChatPart, MemoryBankRow, RejectionRow, SftRow, StepRecord
 
 log = logging.getLogger(__name__)
 BANK_FILE = "jamel_memory_bank.parquet"
@@ -87,16 +86,16 @@ def load_compressor(path: str, device: str, batch_size: int):
 
 
 def read_rows(inputs: list[str]) -> tuple[list[dict[str, Any]], RejectionStats | None]:
+    import pyarrow.parquet as pq
+
     paths = expand_inputs(inputs)
-    rows = [r for p in paths for r in pq.read_table(p).to_pylist()]
-    filtered = {"keep" in r for r in rows}
+    filtered = {"keep" in pq.read_schema(p).names for p in paths}
     if len(filtered) > 1:
         raise ValueError("mix of raw trajectories and rejection outputs: give one kind (run `jamel rejection` on all)")
-    if rows and filtered == {False}:  # raw trajectories: apply the rejection rules first
-        stats = RejectionStats()
-        rows = select_prefixes(rows, RejectionConfig(), stats)
-        return rows, stats
-    return rows, None
+    if filtered == {True}:
+        return RejectionRow.read_rows(*paths), None
+    stats = RejectionStats()  # raw trajectories: apply the rejection rules first
+    return select_prefixes(StepRecord.read_rows(*paths), RejectionConfig(), stats), stats
 
 
 def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_items: int = 512,
@@ -127,11 +126,7 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
                                                 for r in batch]).float().cpu())
     bank = torch.cat(vectors) if vectors else torch.zeros(0, compressor.hidden_size)
     hidden = int(bank.shape[1])
-    bank_table = pa.table({
-        "session_id": [r["session_id"] for r in real],
-        "step": pa.array([r["step"] for r in real], pa.int32()),
-        "vector": pa.FixedSizeListArray.from_arrays(pa.array(bank.reshape(-1).numpy(), pa.float32()), hidden)})
-    pq.write_table(bank_table, out / BANK_FILE, compression="zstd")
+    MemoryBankRow.write_vectors(out / BANK_FILE, [(r["session_id"], r["step"]) for r in real], bank.numpy())
     steps_by_session: dict[str, list[int]] = {}
     bank_row = {(r["session_id"], r["step"]): i for i, r in enumerate(real)}
     for r in real:
@@ -155,22 +150,18 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
         if total > max_length:
             too_long += 1
             continue
-        row = {"sample_id": f"{r['session_id']}#{r['step']}{'+reset' if r.get('synthetic') else ''}",
-               "session_id": r["session_id"], "app": r["app"], "step": r["step"], "episode": r["episode"],
-               "synthetic": bool(r.get("synthetic")), "messages": json.dumps(_strip_images(messages)),
-               "image": r["screenshot"], "response": answer, "memory_ids": memory_ids,
-               "num_tokens": total, "memory_bank": BANK_FILE}
+        row = SftRow(sample_id=f"{r['session_id']}#{r['step']}{'+reset' if r.get('synthetic') else ''}",
+                     session_id=r["session_id"], app=r["app"], step=r["step"], episode=r["episode"],
+                     synthetic=bool(r.get("synthetic")), messages=_without_image_data(messages),
+                     image=r["screenshot"], response=answer, memory_ids=memory_ids, num_tokens=total,
+                     memory_bank=BANK_FILE)
         (val if r["session_id"] in val_sessions else train).append(row)
-    schema = pa.schema([("sample_id", pa.string()), ("session_id", pa.string()), ("app", pa.string()),
-                        ("step", pa.int32()), ("episode", pa.int32()), ("synthetic", pa.bool_()),
-                        ("messages", pa.string()), ("image", pa.binary()), ("response", pa.string()),
-                        ("memory_ids", pa.list_(pa.int64())), ("num_tokens", pa.int32()), ("memory_bank", pa.string())])
-    for name, part in ((TRAIN_FILE, train), (VAL_FILE, val)):
-        pq.write_table(pa.Table.from_pylist(part, schema=schema), out / name, compression="zstd")
+    SftRow.write(out / TRAIN_FILE, train)
+    SftRow.write(out / VAL_FILE, val)
 
-    inline_bytes = sum(len(x["memory_ids"]) for x in train + val) * hidden * 4
+    inline_bytes = sum(len(x.memory_ids) for x in train + val) * hidden * 4
     stats = {
-        "rejection": rejection.__dict__ if rejection else "input already filtered",
+        "rejection": asdict(rejection) if rejection else "input already filtered",
         "sessions": len(steps_by_session), "val_sessions": sorted(val_sessions), "steps_compressed": len(real),
         "compressor_forward_calls": compressor.forward_calls, "hidden_size": hidden,
         "samples_train": len(train), "samples_val": len(val), "samples_dropped_too_long": too_long,
@@ -193,10 +184,9 @@ class _StoredObservation:
         return self._text
 
 
-def _strip_images(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Messages with image parts as placeholders (the PNG is stored once, in the `image` column)."""
-    return [{"role": m["role"], "content": [{"type": "image"} if p["type"] == "image" else p for p in m["content"]]}
-            for m in messages]
+def _without_image_data(messages: list[dict[str, Any]]) -> list[ChatMessage]:
+    """Prompt messages as stored: image parts without their PNG (it is stored once, in `SftRow.image`)."""
+    return [ChatMessage(m["role"], [ChatPart(p["type"], p.get("text")) for p in m["content"]]) for m in messages]
 
 
 def main(argv: list[str] | None = None) -> int:

