@@ -10,6 +10,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from jamel.data import sft as prep  # noqa: E402
+from jamel.schemas import ChatPart  # noqa: E402
 
 
 def test_rejection_counts_are_consistent(sft_data):
@@ -54,3 +55,20 @@ def test_memory_vectors_match_the_compressor(sft_data):
     comp = load_compressor(str(out.parent / "pkg"), "cpu", 1)
     vec = comp.compress([(row["screenshot"], row["action"])])[0]
     assert torch.allclose(vec, torch.tensor(bank[(row["session_id"], row["step"])]), atol=1e-5)
+
+
+def test_files_have_their_declared_schemas(sft_data, tmp_path):
+    """rejection output, memory bank, train and val rows: as `jamel.schemas` declares them, and `datasets`
+    reads each with those features (the JAMEL SFT dataset reads the same rows)."""
+    import datasets
+
+    from jamel.schemas import MemoryBankRow, RejectionRow, SftRow
+
+    _, kept, _, out, _ = sft_data
+    for path, cls in ((kept, RejectionRow), (out / prep.BANK_FILE, MemoryBankRow), (out / prep.TRAIN_FILE, SftRow),
+                      (out / prep.VAL_FILE, SftRow)):
+        assert pq.read_schema(path).equals(cls.schema()), path
+        ds = datasets.load_dataset("parquet", data_files=str(path), split="train", cache_dir=str(tmp_path))
+        assert ds.features == datasets.Features.from_arrow_schema(cls.schema()) and len(ds) == pq.read_metadata(path).num_rows
+    row = SftRow.read(out / prep.TRAIN_FILE)[0]
+    assert [m.role for m in row.messages] == ["system", "user"] and row.messages[1].content[0] == ChatPart("image")
