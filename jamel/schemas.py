@@ -1,12 +1,11 @@
-"""The records handed between stages, one dataclass each; their parquet files are written and read here.
+"""The records handed between stages, one dataclass each, and the reading and writing of their parquet files.
 
-    env ── Observation, StepTimings ──▶ rollout ── StepRecord (trajectory.parquet) ──▶ data.rejection
-    ── RejectionRow (kept.parquet) ──▶ data.sft ── SftRow (train/val) + MemoryBankRow (bank) ──▶ train
-
-A parquet record's Arrow schema is declared by its field annotations (`Record.schema`, never inferred
-from the rows): str, int, float, bool, bytes, `Float32`, `X | None` (the only nullable columns),
-`list[X]` and nested dataclasses (struct columns). Every parquet file the package writes goes through
-`Record.write` / `RecordWriter`, so `datasets.load_dataset("parquet", ...)` and pyarrow read them as declared.
+env -> rollout: `Observation`, `StepTimings`; rollout -> data: `StepRecord` (trajectory.parquet); rejection ->
+sft: `RejectionRow`; sft -> train: `SftRow` (train/val) and `MemoryBankRow` (the bank). README: the diagram.
+A record's Arrow schema is declared by its field annotations (`Record.schema`, never inferred from the rows):
+str, int, float, bool, bytes, `Float32`, `X | None` (the only nullable columns), `list[X]` and dataclasses
+(struct columns). Every parquet file the package writes goes through `Record.write`, `RecordWriter` or
+`MemoryBankRow.write_vectors`, so pyarrow and `datasets.load_dataset("parquet", ...)` read them as declared.
 """
 from __future__ import annotations
 
@@ -67,11 +66,15 @@ def _arrow_type(tp: Any):
                     "X | None, list[X] or a dataclass")
 
 
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
 def _arrow_fields(cls: type) -> list:
     import pyarrow as pa
 
-    hints = typing.get_type_hints(cls)
-    return [pa.field(f.name, *_arrow_type(hints[f.name])) for f in dataclasses.fields(cls)]
+    return [pa.field(f.name, *_arrow_type(_hints(cls)[f.name])) for f in dataclasses.fields(cls)]
 
 
 def _from_arrow(tp: Any, value: Any) -> Any:
@@ -84,8 +87,7 @@ def _from_arrow(tp: Any, value: Any) -> Any:
     if typing.get_origin(tp) is list:
         return [_from_arrow(args[0], v) for v in value]
     if dataclasses.is_dataclass(tp):
-        hints = typing.get_type_hints(tp)
-        return tp(**{k: _from_arrow(hints[k], v) for k, v in value.items()})
+        return tp(**{k: _from_arrow(_hints(tp)[k], v) for k, v in value.items()})
     return value
 
 
@@ -96,9 +98,12 @@ class Record:
     TEXT_CAPS: ClassVar[dict[str, int]] = {}
 
     @classmethod
+    @functools.cache
     def schema(cls):
         """The declared Arrow schema (from the field annotations; no column is inferred from data)."""
-        return _schema(cls)
+        import pyarrow as pa
+
+        return pa.schema(_arrow_fields(cls))
 
     def to_row(self) -> dict[str, Any]:
         row = dataclasses.asdict(self)
@@ -144,15 +149,7 @@ class Record:
 
     @classmethod
     def read(cls, *paths: str | Path) -> list:
-        hints = typing.get_type_hints(cls)
-        return [cls(**{k: _from_arrow(hints[k], v) for k, v in row.items()}) for row in cls.read_rows(*paths)]
-
-
-@functools.lru_cache(maxsize=None)
-def _schema(cls: type):
-    import pyarrow as pa
-
-    return pa.schema(_arrow_fields(cls))
+        return [_from_arrow(cls, row) for row in cls.read_rows(*paths)]
 
 
 class RecordWriter:
@@ -216,14 +213,12 @@ class Observation:
     screenshot_raw: bytes | None = None  # 1280x720 PNG, only with EnvConfig.raw_screenshot; never stored
     last_action_error: str = ""
 
-    def interactive_text(self) -> str:
-        return "\n".join(e.line() for e in self.interactive)
-
     def text(self) -> str:
         """The observation as it is stored in the step record (and rendered into prompts)."""
         tabs = "\n".join(f"{'*' if i == self.active_tab else ' '} [{i}] {u}" for i, u in enumerate(self.open_urls))
+        elements = "\n".join(e.line() for e in self.interactive)
         return (f"# Open pages\n{tabs}\n\n# Page: {self.title}\n{self.url}\n\n# Accessibility tree\n{self.axtree}\n\n"
-                f"# Interactive elements\n{self.interactive_text()}")
+                f"# Interactive elements\n{elements}")
 
 
 @dataclass
@@ -320,9 +315,6 @@ class SftRow(Record):
     num_tokens: int  # text + image + memory tokens
     memory_bank: str  # the bank's file name, next to this file
 
-    def chat(self) -> list[dict[str, Any]]:
-        return chat_messages(self.to_row()["messages"])
-
 
 def chat_messages(value: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
     """`SftRow.messages` as read from parquet -> chat-template messages (an image part is `{"type":
@@ -353,7 +345,8 @@ class MemoryBankRow(Record):
         if vectors.ndim != 2 or len(vectors) != len(keys):
             raise ValueError(f"{len(keys)} keys for vectors of shape {vectors.shape}")
         schema = cls.schema()
-        offsets = pa.array(np.arange(len(vectors) + 1, dtype=np.int32) * vectors.shape[1])
+        # int32 offsets: pa.array raises (rather than wraps) past 2**31 floats
+        offsets = pa.array(np.arange(len(vectors) + 1, dtype=np.int64) * vectors.shape[1], pa.int32())
         table = pa.Table.from_arrays([
             pa.array([k[0] for k in keys], pa.string()), pa.array([k[1] for k in keys], pa.int64()),
             pa.ListArray.from_arrays(offsets, pa.array(vectors.reshape(-1)), type=schema.field("vector").type)],

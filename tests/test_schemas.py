@@ -64,7 +64,8 @@ def test_trajectory_and_rejection_files(tmp_path):
 
 def test_empty_trajectory_has_the_declared_schema(tmp_path):
     TrajectoryWriter(tmp_path / "t.parquet").close()  # (`datasets` refuses an empty split)
-    assert pq.read_schema(tmp_path / "t.parquet").equals(StepRecord.schema()) and StepRecord.read(tmp_path / "t.parquet") == []
+    assert pq.read_schema(tmp_path / "t.parquet").equals(StepRecord.schema())
+    assert StepRecord.read(tmp_path / "t.parquet") == []
 
 
 def test_sft_rows_are_structs_not_json(tmp_path):
@@ -74,7 +75,7 @@ def test_sft_rows_are_structs_not_json(tmp_path):
     assert ds[2]["messages"][1]["content"][1] == {"type": "text", "text": "tree 3"}
     assert ds[2]["memory_ids"] == [0, 1]
     assert SftRow.read(path) == rows  # nested dataclasses come back as dataclasses
-    assert rows[0].chat()[1]["content"] == [{"type": "image"}, {"type": "text", "text": "tree 1"}]
+    assert chat_messages(ds[0]["messages"])[1]["content"] == [{"type": "image"}, {"type": "text", "text": "tree 1"}]
 
 
 def test_memory_bank(tmp_path):

@@ -69,6 +69,7 @@ def test_files_have_their_declared_schemas(sft_data, tmp_path):
                       (out / prep.VAL_FILE, SftRow)):
         assert pq.read_schema(path).equals(cls.schema()), path
         ds = datasets.load_dataset("parquet", data_files=str(path), split="train", cache_dir=str(tmp_path))
-        assert ds.features == datasets.Features.from_arrow_schema(cls.schema()) and len(ds) == pq.read_metadata(path).num_rows
+        assert ds.features == datasets.Features.from_arrow_schema(cls.schema())
+        assert len(ds) == pq.read_metadata(path).num_rows
     row = SftRow.read(out / prep.TRAIN_FILE)[0]
     assert [m.role for m in row.messages] == ["system", "user"] and row.messages[1].content[0] == ChatPart("image")

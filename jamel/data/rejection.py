@@ -33,6 +33,8 @@ class RejectionConfig:
 
 @dataclass
 class RejectionStats:
+    """What each rule kept and dropped (printed, and saved next to the output)."""
+
     sessions: int = 0
     episodes: int = 0
     steps: int = 0

@@ -371,7 +371,7 @@ def make_tiny_vl_memory_assets(directory: str | Path, n_train: int = 8, memory_h
         rows.append(SftRow(sample_id=f"tiny#{i + 1}", session_id="tiny", app="tiny", step=i + 1, episode=0,
                            synthetic=False, messages=messages, image=_png(84, 56, seed + i),
                            response=f"<action>click({prng.randint(1, 40)})</action>",
-                           memory_ids=sorted(rng.choice(bank_size, size=int(rng.integers(0, 6)), replace=False).tolist()),
+                           memory_ids=sorted(rng.choice(bank_size, int(rng.integers(0, 6)), replace=False).tolist()),
                            num_tokens=0, memory_bank=bank.name))
     train = SftRow.write(directory / "train.parquet", rows)
     return {"model": model, "memory_bank": bank, "train": train}
