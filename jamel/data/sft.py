@@ -26,8 +26,8 @@ import hashlib
 import json
 import logging
 import time
-from pathlib import Path
 from dataclasses import asdict
+from pathlib import Path
 from typing import Any
 
 from jamel.data.rejection import RejectionConfig, RejectionStats, expand_inputs, select_prefixes
@@ -110,8 +110,8 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     out = Path(output)
     out.mkdir(parents=True, exist_ok=True)
     rows, rejection = read_rows(inputs)
-    real = sorted((r for r in rows if not r.get("synthetic")), key=lambda r: (r["session_id"], r["step"]))
-    samples = [r for r in rows if r.get("keep")]
+    real = sorted((r for r in rows if not r["synthetic"]), key=lambda r: (r["session_id"], r["step"]))
+    samples = [r for r in rows if r["keep"]]
     if not samples:
         raise ValueError("no training samples: no episode with a reward survived the rejection rules")
 
@@ -137,11 +137,11 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     image_tokens = image_token_count(model_type=tokenizer_model_type)
     val_sessions = split_sessions(sorted(steps_by_session), seed, val_ratio)
     train, val, too_long = [], [], 0
-    for r in sorted(samples, key=lambda r: (r["session_id"], r["step"], r.get("synthetic", False))):
+    for r in sorted(samples, key=lambda r: (r["session_id"], r["step"], r["synthetic"])):
         memory_steps = [s for s in steps_by_session[r["session_id"]] if s < r["step"]][-max_memory_items:]
         memory_ids = [bank_row[(r["session_id"], s)] for s in memory_steps]
         # the prompt exactly as the agent saw it at this step (observation + the error shown with it)
-        obs = _StoredObservation(r["observation"], r["screenshot"], r.get("last_action_error") or "")
+        obs = _StoredObservation(r["observation"], r["screenshot"], r["last_action_error"])
         messages = build_messages(obs)
         prompt = compressor.processor.apply_chat_template(messages, add_generation_prompt=True)
         answer = target_text(r)
@@ -150,9 +150,9 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
         if total > max_length:
             too_long += 1
             continue
-        row = SftRow(sample_id=f"{r['session_id']}#{r['step']}{'+reset' if r.get('synthetic') else ''}",
+        row = SftRow(sample_id=f"{r['session_id']}#{r['step']}{'+reset' if r['synthetic'] else ''}",
                      session_id=r["session_id"], app=r["app"], step=r["step"], episode=r["episode"],
-                     synthetic=bool(r.get("synthetic")), messages=_without_image_data(messages),
+                     synthetic=r["synthetic"], messages=_without_image_data(messages),
                      image=r["screenshot"], response=answer, memory_ids=memory_ids, num_tokens=total,
                      memory_bank=BANK_FILE)
         (val if r["session_id"] in val_sessions else train).append(row)
