@@ -17,41 +17,35 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+from jamel.config import opt
+from jamel.rollout.options import SessionOptions
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
-class EvalConfig:
-    method: str  # label of the method in reports (e.g. "crawler", "jamel", "jamel-no-memory")
-    agent: str
-    corpus: str
-    apps: list[str]
-    max_steps: int = 50
-    num_sessions: int = 1
-    num_gpus: int = 0
-    workers_per_gpu: int = 1  # with num_gpus=0: the number of parallel CPU workers
-    output: str = "runs/eval"
-    seed: int = 0
-    coverage_filter: str = "app"
-    coverage_mode: str = "persistent"
-    settle: str = "adaptive"
-    settle_ms: int = 250
-    settle_quiet_ms: int = 50
-    settle_cap_ms: int = 1500
-    action_timeout_ms: int = 3000
-    step_timeout_s: float = 30.0  # the whole step's deadline (see EnvConfig.step_timeout_s)
-    overlap_scoring: bool = True  # C(t) computed while the observation is taken (same records either way)
-    agent_kwargs: dict[str, Any] = field(default_factory=dict)
-    max_retries: int = 2  # Ray re-runs a unit whose worker died this many times
-    ray_address: str | None = None  # None: start a local Ray; "auto": join a running cluster
+class EvalConfig(SessionOptions):
+    agent: str = opt(help="random | crawler | openai | jamel | package.module:Class")
+    method: str = opt("", "label of the method in reports (default: from the agent and its ablation, e.g. "
+                          "crawler, jamel, jamel-no-memory)")
+    corpus: str = opt("", "app folder (default: ScaleWoB at $SCALEWOB_ROOT or its download folder, else the demo apps)")
+    apps: list[str] = opt(["test10"], "app ids (a,b,c) or a split: test10 | train86 | demo | all")
+    max_steps: int = opt(50, "steps per session (T)")
+    num_sessions: int = opt(1, "sessions per app")
+    num_gpus: int = opt(0, "GPUs to spread workers over (0: CPU workers)")
+    workers_per_gpu: int = opt(1, "workers per GPU; with --num-gpus 0 the number of parallel CPU workers")
+    output: str = opt("runs/eval", "output folder; a rerun skips finished sessions")
+    seed: int = opt(0, "run seed (per-session seeds derive from it)")
+    agent_kwargs: dict[str, Any] = field(default_factory=dict)  # build_agent's arguments (AgentOptions.kwargs)
+    max_retries: int = opt(2, "Ray re-runs a session whose worker died this many times")
+    ray_address: str | None = opt(None, "join this Ray cluster (\"auto\": the running one; default: start a local Ray)")
 
     def validate(self) -> None:
+        self.method = self.method or self.agent
         if self.max_steps < 1 or self.num_sessions < 1 or self.workers_per_gpu < 1 or self.num_gpus < 0:
             raise ValueError("max_steps, num_sessions, workers_per_gpu must be >= 1 and num_gpus >= 0")
 
@@ -70,7 +64,7 @@ def _tasks(cfg: EvalConfig, units: list[tuple[str, int]]):
 
 
 def _spec(cfg: EvalConfig):
-    from jamel.rollout.explore import env_settings
+    from jamel.rollout.options import env_settings
     from jamel.rollout.pool import WorkerSpec
 
     return WorkerSpec(corpus=cfg.corpus, agent=cfg.agent, agent_kwargs=cfg.agent_kwargs, env=env_settings(cfg))
@@ -144,92 +138,3 @@ def evaluate(cfg: EvalConfig, progress: bool = True) -> list[dict[str, Any]]:
             (out / "failed.json").write_text(json.dumps([{"app": a, "session": k, "error": e} for (a, k), e in failed],
                                                         indent=2))
     return [json.loads(p.read_text()) for a, k in units if (p := session_dir(cfg, a, k) / "summary.json").exists()]
-
-
-def method_and_kwargs(args) -> tuple[str, dict[str, Any]]:
-    """The agent's constructor arguments and the method's report label from CLI flags."""
-    if args.agent == "openai":
-        if not args.model_path:
-            raise SystemExit("AGENT=openai needs --model-path (the served model's name)")
-        kwargs = {"model": args.model_path, "vision": args.vision, "history_images": args.vision,
-                  "temperature": args.temperature, "top_p": args.top_p}
-        if args.base_url:
-            kwargs["base_url"] = args.base_url
-        return args.method or ("react-vision" if args.vision else "react-text"), kwargs
-    if args.agent == "jamel":
-        if not args.model_path:
-            raise SystemExit("AGENT=jamel needs --model-path (a packaged model folder)")
-        from jamel.model.layout import packaged_model_problem
-
-        if problem := packaged_model_problem(args.model_path):  # before Ray and torch start, not after
-            raise SystemExit(problem)
-        kwargs = {"model_path": args.model_path, "temperature": args.temperature, "top_p": args.top_p,
-                  "device": "cuda" if args.num_gpus > 0 else "cpu"}
-        label = "jamel"
-        if args.memory != "latent":
-            kwargs["memory"] = args.memory
-            label = "jamel-no-memory" if args.memory == "none" else f"jamel-text-memory-k{args.text_memory_k}"
-            if args.memory == "text":
-                kwargs["text_memory_k"] = args.text_memory_k
-        return args.method or label, kwargs
-    return args.method or args.agent, {}
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-
-    from jamel.cli import add_settle_args, settle_options
-    from jamel.corpus import default_corpus, load_corpus
-    from jamel.report import build_report
-
-    ap = argparse.ArgumentParser(prog="jamel eval", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--agent", required=True, help="random | crawler | openai | jamel")
-    ap.add_argument("--method", default=None, help="label in reports (default: from agent and ablation)")
-    ap.add_argument("--model-path", default=None, help="jamel: packaged model folder; openai: served model name")
-    ap.add_argument("--memory", default="latent", choices=["latent", "none", "text"], help="jamel ablations")
-    ap.add_argument("--text-memory-k", type=int, default=8, help="--memory text: last k steps as text")
-    ap.add_argument("--base-url", default=None, help="openai: the chat endpoint")
-    ap.add_argument("--vision", action="store_true", help="openai: ReAct-vision (screenshots) instead of text")
-    ap.add_argument("--corpus", default=None,
-                    help="app folder (default: ScaleWoB at $SCALEWOB_ROOT or its download folder, else the demo apps)")
-    ap.add_argument("--browser-path", default=None,
-                    help="Chromium to drive (default: $JAMEL_CHROMIUM, Playwright's own, the system's chromium)")
-    ap.add_argument("--apps", default="test10")
-    ap.add_argument("--max-steps", type=int, default=50)
-    ap.add_argument("--num-sessions", type=int, default=1)
-    ap.add_argument("--num-gpus", type=int, default=0)
-    ap.add_argument("--workers-per-gpu", type=int, default=1)
-    ap.add_argument("--output", default="runs/eval")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--temperature", type=float, default=0.8)
-    ap.add_argument("--top-p", type=float, default=0.9)
-    ap.add_argument("--coverage-filter", default="app", choices=["app", "http"])
-    ap.add_argument("--coverage-mode", default="persistent", choices=["persistent", "merged"])
-    ap.add_argument("--ray-address", default=None)
-    add_settle_args(ap)
-    ap.add_argument("--no-progress", action="store_true")
-    args = ap.parse_args(argv)
-    try:  # every input checked before any worker starts: one line and exit status 2 on a bad one
-        corpus = load_corpus(args.corpus or default_corpus())
-        apps = corpus.resolve(args.apps)
-        method, kwargs = method_and_kwargs(args)
-        if args.browser_path:
-            from jamel.env.browser import find_chromium
-
-            os.environ["JAMEL_CHROMIUM"] = find_chromium(args.browser_path)  # workers inherit it
-    except (ValueError, FileNotFoundError, RuntimeError, SystemExit) as exc:
-        print(f"jamel eval: {exc}", file=sys.stderr)
-        return 2
-    cfg = EvalConfig(method=method, agent=args.agent, corpus=str(corpus.root), apps=apps,
-                     max_steps=args.max_steps, num_sessions=args.num_sessions, num_gpus=args.num_gpus,
-                     workers_per_gpu=args.workers_per_gpu, output=args.output, seed=args.seed,
-                     coverage_filter=args.coverage_filter, coverage_mode=args.coverage_mode,
-                     agent_kwargs=kwargs, ray_address=args.ray_address,
-                     **settle_options(args))
-    print(json.dumps({"eval_config": asdict(cfg)}))
-    evaluate(cfg, progress=not args.no_progress)
-    build_report([Path(args.output)], Path(args.output), max_steps=args.max_steps)
-    print((Path(args.output) / "results.md").read_text())
-    failed = Path(args.output) / method / "failed.json"
-    return 1 if failed.exists() else 0

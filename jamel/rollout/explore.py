@@ -35,6 +35,8 @@ from jamel.corpus import Corpus
 from jamel.env.coverage.collector import ScriptFilter
 from jamel.env.coverage.scorer import TAKES_FILE
 from jamel.schemas import RecordWriter, StepRecord, StepTimings
+from jamel.config import opt
+from jamel.rollout.options import SessionOptions, env_settings
 
 log = logging.getLogger(__name__)
 TRAJECTORY_ROW_GROUP = 100  # steps held in memory before they are written out (larger groups dedupe
@@ -55,28 +57,22 @@ class TrajectoryWriter(RecordWriter):
 
 
 @dataclass
-class ExploreConfig:
-    corpus: str
-    apps: list[str]
-    agent: str
-    steps: int = 50
-    sessions: int = 1
-    seed: int = 0
-    output: str = "runs/explore"
-    coverage_filter: str = "app"
-    coverage_mode: str = "persistent"
-    settle: str = "adaptive"  # "adaptive" | "fixed" (sleep settle_ms), see EnvConfig
-    settle_ms: int = 250
-    settle_quiet_ms: int = 50
-    settle_cap_ms: int = 1500
-    action_timeout_ms: int = 3000
-    step_timeout_s: float = 30.0  # the whole step's deadline (see EnvConfig.step_timeout_s)
-    overlap_scoring: bool = True  # C(t) computed while the observation is taken (same records either way)
-    workers: int = 0  # parallel sessions; 0 = one per core (at most one per session), 1 for model agents
-    episode_steps: int = 0  # >0: back to the start page every this many steps (sessions of episodes)
-    record_takes: bool = True
-    html_report: bool = True
-    agent_kwargs: dict[str, Any] = field(default_factory=dict)
+class ExploreConfig(SessionOptions):
+    corpus: str = opt("", "folder of <app>/index.html (default: the bundled demo corpus)")
+    apps: list[str] = opt(["all"], "app ids (a,b,c), or a split of jamel/configs/splits.json: test10 | train86 | "
+                                   "demo | all")
+    agent: str = opt("crawler", "random | crawler | jamel | openai | package.module:Class")
+    steps: int = opt(50, "steps per session (T)")
+    sessions: int = opt(1, "sessions per app")
+    seed: int = opt(0, "run seed (per-session seeds derive from it)")
+    output: str = opt("runs/explore", "run folder; rerunning with it resumes")
+    workers: int = opt(0, "sessions in parallel, each worker its own browser and scorer (0: one per core, 1 for "
+                          "model agents); the same results as one worker")
+    episode_steps: int = opt(0, "go back to the start page every N steps (sessions of episodes; 0: only when the "
+                                "agent resets)")
+    record_takes: bool = opt(True, "do not keep coverage_takes.jsonl.zst")
+    html_report: bool = opt(True, "skip the per-session monocart HTML report")
+    agent_kwargs: dict[str, Any] = field(default_factory=dict)  # build_agent's arguments (AgentOptions.kwargs)
 
 
 def session_seed(seed: int, app: str, index: int) -> int:
@@ -205,14 +201,6 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
     fig.tight_layout()
     fig.savefig(path)
     plt.close(fig)
-
-
-def env_settings(cfg: Any) -> dict[str, Any]:
-    """EnvConfig fields (other than start_url) from an explore/eval config."""
-    return {"coverage_filter": cfg.coverage_filter, "coverage_mode": cfg.coverage_mode, "settle": cfg.settle,
-            "settle_ms": cfg.settle_ms, "settle_quiet_ms": cfg.settle_quiet_ms,
-            "settle_cap_ms": cfg.settle_cap_ms, "action_timeout_ms": cfg.action_timeout_ms,
-            "step_timeout_s": cfg.step_timeout_s, "overlap_scoring": cfg.overlap_scoring}
 
 
 # Agents that load a model: each worker would hold its own copy, so they default to one worker.
