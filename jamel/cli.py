@@ -23,8 +23,8 @@ VERBS: dict[str, tuple[str, str]] = {
     "prepare-sft": ("jamel.data.sft:prepare_sft", "trajectories -> memory SFT parquet files (step 3)"),
     "sft init": ("jamel.train.sft_model:init", "write the model folder verl's SFT trainer starts from"),
     "sft export": ("jamel.train.sft_model:export", "verl SFT checkpoint + compressor -> packaged model folder"),
-    "corpus download": ("jamel.corpus.scalewob:download", "download, verify, extract and check ScaleWoB"),
-    "corpus check": ("jamel.corpus.scalewob:check", "check an installed ScaleWoB corpus against the splits"),
+    "corpus download": ("jamel.corpus.scalewob:corpus_download", "download, verify, extract and check ScaleWoB"),
+    "corpus check": ("jamel.corpus.scalewob:corpus_check", "check an installed ScaleWoB corpus against the splits"),
     "corpus scan": ("jamel.env.offline:scan", "report what each app loads from other hosts"),
     "serve": ("jamel.env.server:serve", "serve an app corpus on 127.0.0.1"),
 }

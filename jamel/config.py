@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import json
 import types
 import typing
@@ -98,7 +99,7 @@ def config_params(fn: Callable) -> dict[str, type]:
 
 
 def build_parser(fn: Callable, prog: str, description: str | None = None) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog=prog, description=description or fn.__doc__,
+    parser = argparse.ArgumentParser(prog=prog, description=description or inspect.cleandoc(fn.__doc__ or ""),
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      argument_default=argparse.SUPPRESS)  # given flags only: defaults stay on the fields
     for cls in config_params(fn).values():

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Download, verify, extract and check the ScaleWoB app corpus (see jamel/corpus/scalewob.py).
+"""Download, verify, extract and check the ScaleWoB app corpus (see jamel/corpus/scalewob.py): `jamel corpus download`.
 
     python scripts/download_scalewob_env.py [--url URL] [--dest DIR] [--sha256 HEX] [--force]
     python scripts/download_scalewob_env.py --archive /path/to/scalewob-env.zip   # no download
@@ -19,7 +19,9 @@ try:
 except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jamel.corpus.scalewob import main
+from jamel.cli import main
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    args = sys.argv[1:]
+    verb = ["corpus", "check"] if "--check" in args else ["corpus", "download"]
+    raise SystemExit(main([*verb, *(a for a in args if a != "--check")]))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Report what each app loads from other hosts (offline runs block it).
+"""Report what each app loads from other hosts (offline runs block it): `jamel corpus scan`.
 
     python scripts/scan_external_assets.py [--corpus DIR] [--apps SPEC] [--all] [--urls] [--json OUT]
         [--blocked RUN_DIR ...]
@@ -18,7 +18,7 @@ try:
 except ImportError:  # run from a checkout without `pip install -e .`
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from jamel.env.offline import main
+from jamel.cli import main
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(main(["corpus", "scan", *sys.argv[1:]]))

@@ -20,10 +20,10 @@ MEMORY_BANK="${MEMORY_BANK:-$(dirname "$TRAIN_FILE")/jamel_memory_bank.parquet}"
 INIT_DIR="${INIT_DIR:-$OUTPUT_DIR/init_model}"
 if [ ! -f "$INIT_DIR/jamel_sft_init.json" ]; then  # written last: an interrupted init is redone
   if [ -n "${INIT_PACKAGE:-}" ]; then
-    "$PY" -m jamel.train.sft_model init --package "$INIT_PACKAGE" --output "$INIT_DIR"
+    "$PY" -m jamel sft init --package "$INIT_PACKAGE" --output "$INIT_DIR"
   else
     : "${BASE_MODEL_PATH:?set BASE_MODEL_PATH (or INIT_PACKAGE)}"
-    "$PY" -m jamel.train.sft_model init --base-model "$BASE_MODEL_PATH" --compressor-model "$COMPRESSOR_MODEL" \
+    "$PY" -m jamel sft init --base-model "$BASE_MODEL_PATH" --compressor-model "$COMPRESSOR_MODEL" \
       --max-memory-items "${MAX_MEMORY_ITEMS:-512}" --output "$INIT_DIR"
   fi
 fi
@@ -49,7 +49,7 @@ echo "[sft] ${args[*]} $*"
   ${MASTER_ADDR:+--master_addr=$MASTER_ADDR} ${MASTER_PORT:+--master_port=$MASTER_PORT} ${NODE_RANK:+--node_rank=$NODE_RANK} \
   $( [ "${NNODES:-1}" = 1 ] && echo --standalone ) -m jamel.train.sft_entry "${args[@]}" "$@"
 if [ -n "${OUTPUT_MODEL_PATH:-}" ]; then
-  "$PY" -m jamel.train.sft_model export --checkpoint "$OUTPUT_DIR" --compressor-model "$COMPRESSOR_MODEL" \
+  "$PY" -m jamel sft export --checkpoint "$OUTPUT_DIR" --compressor-model "$COMPRESSOR_MODEL" \
     --output "$OUTPUT_MODEL_PATH"
   echo "[sft] packaged model: $OUTPUT_MODEL_PATH"
 fi

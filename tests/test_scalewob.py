@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from jamel.corpus import scalewob  # noqa: E402
 from jamel.corpus import load_splits  # noqa: E402
 from jamel.env.offline import external_host, report_blocked, scan_app, scan_corpus  # noqa: E402
-from jamel.env.offline import main as scan_main  # noqa: E402
+from jamel.cli import main as cli_main  # noqa: E402
 from jamel.corpus.scalewob import (  # noqa: E402
     ArchiveError, DownloadError, InstallError, check_corpus, find_corpus_prefix, install, member_parts,
     safe_extract,
@@ -331,7 +331,7 @@ def test_missing_split_apps_reported(tmp_path, capsys):
     apps = [a for a in ALL_APPS if a not in ("taobao", "BestBuy")] + ["bestbuy"]
     z = make_zip(tmp_path / "partial.zip", apps=apps)
     dest = tmp_path / "scalewob-env"
-    rc = scalewob.main(["--archive", str(z), "--dest", str(dest), "--quiet"])
+    rc = cli_main(["corpus", "download", "--archive", str(z), "--dest", str(dest), "--quiet"])
     out = capsys.readouterr().out
     assert rc == 2 and dest.is_dir()  # the corpus is in place, but the checks fail
     assert "test10   9/10 present; missing: taobao" in out
@@ -341,7 +341,7 @@ def test_missing_split_apps_reported(tmp_path, capsys):
     report = check_corpus(dest)
     assert report.missing == {"test10": ["taobao"], "train86": ["BestBuy"]} and report.extra == ["bestbuy"]
     assert not report.ok and check_corpus(dest, expect_apps=None, split_names=["demo"]).missing["demo"]
-    assert scalewob.main(["--check", "--dest", str(dest)]) == 2
+    assert cli_main(["corpus", "check", "--dest", str(dest)]) == 2
 
 
 def test_idempotent_rerun_and_force(tmp_path, archive):
@@ -382,14 +382,14 @@ def test_local_archive_cli(tmp_path, archive, capsys):
     path, payload = archive
     dest = tmp_path / "scalewob-env"
     argv = ["--archive", str(path), "--dest", str(dest), "--sha256", sha(payload).upper(), "--quiet"]
-    assert scalewob.main(argv) == 0
+    assert cli_main(["corpus", "download", *argv]) == 0
     out = capsys.readouterr().out
     assert "Result: OK" in out and "96 app folders" in out
     manifest = json.loads((dest / "MANIFEST.json").read_text())
     assert manifest["source_url"] is None and manifest["archive"] == str(path)
     assert path.exists()  # the user's archive is kept
-    assert scalewob.main(argv) == 0 and "already installed" in capsys.readouterr().out
-    assert scalewob.main(["--check", "--dest", str(dest)]) == 0
+    assert cli_main(["corpus", "download", *argv]) == 0 and "already installed" in capsys.readouterr().out
+    assert cli_main(["corpus", "check", "--dest", str(dest)]) == 0
 
 
 def test_unreachable_host_explains_manual_placement(tmp_path, capsys):
@@ -397,7 +397,7 @@ def test_unreachable_host_explains_manual_placement(tmp_path, capsys):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     dest = tmp_path / "scalewob-env"
-    rc = scalewob.main(["--url", f"http://127.0.0.1:{port}/x.zip", "--dest", str(dest), "--retries", "1",
+    rc = cli_main(["corpus", "download", "--url", f"http://127.0.0.1:{port}/x.zip", "--dest", str(dest), "--retries", "1",
                         "--backoff", "0", "--quiet"])
     err = capsys.readouterr().err
     assert rc == 1 and "after 2 attempts" in err and "--archive /path/to/scalewob-env.zip" in err
@@ -495,10 +495,10 @@ def test_report_blocked_and_cli(tmp_path, capsys):
 
     root = make_asset_corpus(tmp_path / "corpus")
     out_json = tmp_path / "report.json"
-    rc = scan_main(["--corpus", str(root), "--urls", "--blocked", str(run), "--json", str(out_json)])
+    rc = cli_main(["corpus", "scan", "--corpus", str(root), "--urls", "--blocked", str(run), "--json", str(out_json)])
     out = capsys.readouterr().out
     assert rc == 0 and "cdn.tailwindcss.com" in out and "      https://picsum.photos/200" in out
     assert "shop: cdn.tailwindcss.com (1)" in out and "quiet: none" in out
     data = json.loads(out_json.read_text())
     assert data["hosts"]["picsum.photos"] == ["shop"] and data["blocked"] == report
-    assert scan_main(["--corpus", str(root), "--apps", "quiet"]) == 0
+    assert cli_main(["corpus", "scan", "--corpus", str(root), "--apps", "quiet"]) == 0

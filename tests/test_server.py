@@ -14,7 +14,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from jamel.env.server import CorpusServer, content_type, main  # noqa: E402
+from jamel.cli import main as cli_main  # noqa: E402
+from jamel.env.server import CorpusServer, content_type  # noqa: E402
 
 SECRET = "TOP-SECRET-4f9c2e"
 
@@ -190,5 +191,5 @@ def test_missing_root(tmp_path: Path) -> None:
 
 
 def test_main_rejects_bad_root(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--root", str(tmp_path / "nope"), "--port", "0"]) == 2
+    assert cli_main(["serve", "--root", str(tmp_path / "nope"), "--port", "0"]) == 2
     assert "does not exist" in capsys.readouterr().err

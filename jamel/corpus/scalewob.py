@@ -24,7 +24,6 @@ Exit codes of ``main``: 0 ok, 1 error (nothing installed), 2 installed/present b
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -47,6 +46,7 @@ import requests
 import urllib3
 from tqdm.auto import tqdm
 
+from jamel.config import opt
 from jamel.corpus import SCALEWOB_CORPUS, Corpus, load_splits
 
 DEFAULT_URL = "https://cloud.tsinghua.edu.cn/f/2d5201e728bf4c58af3e/?dl=1"
@@ -650,44 +650,43 @@ def install(dest: Path = SCALEWOB_CORPUS, *, url: str | None = None, archive: Pa
 
 # -- CLI ------------------------------------------------------------------------------------------
 
-def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="download_scalewob_env.py",
-        description="Download the ScaleWoB app corpus (the authors' zip), verify it, extract it safely and "
-                    "check it against the test10/train86 splits.",
-        epilog="Our machines cannot reach the file host: download the zip elsewhere and use --archive PATH. "
-               "Exit status: 0 ok, 1 error, 2 corpus in place but checks failed.")
-    p.add_argument("--url", default=None, help=f"archive URL (default: ${URL_ENV_VAR} or {DEFAULT_URL})")
-    p.add_argument("--dest", type=Path, default=SCALEWOB_CORPUS, help="corpus folder (default: %(default)s)")
-    p.add_argument("--archive", type=Path, default=None,
-                   help="install from this local zip instead of downloading (for machines without access)")
-    p.add_argument("--sha256", default=None, help="expected sha256 of the zip (hex)")
-    p.add_argument("--expect-apps", type=int, default=DEFAULT_EXPECT_APPS,
-                   help="expected number of app folders (default: %(default)s; 0 = do not check)")
-    p.add_argument("--force", action="store_true",
-                   help="reinstall even if MANIFEST.json matches; discards partial downloads")
-    p.add_argument("--keep-archive", action="store_true", help="keep the downloaded zip next to --dest")
-    p.add_argument("--check", action="store_true", help="only check the corpus already in --dest")
-    p.add_argument("--timeout", type=float, default=60.0, help="socket timeout in seconds (default: %(default)s)")
-    p.add_argument("--retries", type=int, default=5,
-                   help="retries without progress before giving up (default: %(default)s)")
-    p.add_argument("--backoff", type=float, default=2.0, help="first retry delay in seconds, doubled each time")
-    p.add_argument("--quiet", action="store_true", help="no progress bar or log messages")
-    return p
+@dataclass
+class CheckConfig:
+    dest: Path = opt(SCALEWOB_CORPUS, "corpus folder")
+    expect_apps: int = opt(DEFAULT_EXPECT_APPS, "expected number of app folders (0: do not check)")
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+@dataclass
+class DownloadConfig(CheckConfig):
+    url: str | None = opt(None, f"archive URL (default: ${URL_ENV_VAR} or {DEFAULT_URL})")
+    archive: Path | None = opt(None, "install from this local zip instead of downloading (machines without access)")
+    sha256: str | None = opt(None, "expected sha256 of the zip (hex)")
+    force: bool = opt(False, "reinstall even if MANIFEST.json matches; discards partial downloads")
+    keep_archive: bool = opt(False, "keep the downloaded zip next to --dest")
+    timeout: float = opt(60.0, "socket timeout in seconds")
+    retries: int = opt(5, "retries without progress before giving up")
+    backoff: float = opt(2.0, "first retry delay in seconds, doubled each time")
+    quiet: bool = opt(False, "no progress bar or log messages")
+
+
+def corpus_check(cfg: CheckConfig) -> int:
+    """Check the corpus in --dest against the test10/train86 splits. Exit status: 0 ok, 1 missing, 2 checks failed."""
+    dest = Path(cfg.dest).expanduser().absolute()
+    if not dest.is_dir():
+        print(f"error: {dest} does not exist; run `jamel corpus download` first", file=sys.stderr)
+        return 1
+    report = check_corpus(dest, expect_apps=cfg.expect_apps or None)
+    print(f"ScaleWoB corpus: {dest}\n  manifest {'present' if read_manifest(dest) else 'absent'}\n"
+          f"{report.format()}\nResult: {'OK' if report.ok else 'CHECKS FAILED'}")
+    return 0 if report.ok else 2
+
+
+def corpus_download(args: DownloadConfig) -> int:
+    """Download the ScaleWoB app corpus (the authors' zip), verify it, extract it safely and check it against
+    the test10/train86 splits. Our machines cannot reach the file host: download the zip elsewhere and use
+    --archive PATH. Exit status: 0 ok, 1 error, 2 corpus in place but checks failed."""
     expect = args.expect_apps or None
     dest = Path(args.dest).expanduser().absolute()
-    if args.check:
-        if not dest.is_dir():
-            print(f"error: {dest} does not exist; run without --check to download it", file=sys.stderr)
-            return 1
-        report = check_corpus(dest, expect_apps=expect)
-        print(f"ScaleWoB corpus: {dest}\n  manifest {'present' if read_manifest(dest) else 'absent'}\n"
-              f"{report.format()}\nResult: {'OK' if report.ok else 'CHECKS FAILED'}")
-        return 0 if report.ok else 2
     progress, bar = tqdm_progress(disable=True if args.quiet else None)  # None: no bar when not a terminal
     log: Log = _noop_log if args.quiet else (lambda msg: tqdm.write(msg, file=sys.stderr))  # off the bar
     try:
@@ -706,6 +705,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(result.summary())
     return 0 if result.ok else 2
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

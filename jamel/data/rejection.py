@@ -13,7 +13,6 @@ rows are added with `synthetic=True`. So the file is both the memory source and 
 """
 from __future__ import annotations
 
-import argparse
 import glob
 import json
 from dataclasses import asdict, dataclass
@@ -21,14 +20,16 @@ from pathlib import Path
 
 from jamel.schemas import RejectionRow, StepRecord
 
+from jamel.config import opt
+
 SYNTHETIC_RESET = "reset()"
 
 
 @dataclass
 class RejectionConfig:
-    drop_invalid_prefixes: bool = True
-    dedupe_action_prefixes: bool = True
-    append_reset: bool = True
+    drop_invalid_prefixes: bool = opt(True, "do not drop prefixes with an invalid step", flag="--keep-invalid-prefixes")
+    dedupe_action_prefixes: bool = opt(True, "keep duplicate action prefixes", flag="--no-dedupe")
+    append_reset: bool = opt(True, "do not append a synthetic reset() after t*", flag="--no-reset")
 
 
 @dataclass
@@ -126,21 +127,15 @@ def run(inputs: list[str], output: str, cfg: RejectionConfig) -> RejectionStats:
     return stats
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--input", nargs="+", required=True, help="trajectory.parquet files or globs")
-    ap.add_argument("--output", required=True, help="output parquet (all steps, with keep/synthetic columns)")
-    ap.add_argument("--keep-invalid-prefixes", action="store_true", help="do not drop prefixes with an invalid step")
-    ap.add_argument("--no-dedupe", action="store_true", help="keep duplicate action prefixes")
-    ap.add_argument("--no-reset", action="store_true", help="do not append a synthetic reset() after t*")
-    args = ap.parse_args(argv)
-    cfg = RejectionConfig(drop_invalid_prefixes=not args.keep_invalid_prefixes,
-                          dedupe_action_prefixes=not args.no_dedupe, append_reset=not args.no_reset)
-    stats = run(args.input, args.output, cfg)
+@dataclass
+class DataFiles:
+    input: list[str] = opt(help="input parquet files or globs (trajectory.parquet, or rejection's output)")
+    output: str = opt(help="output path")
+
+
+def rejection(files: DataFiles, cfg: RejectionConfig) -> int:
+    """Rejection-sampling prefixes of trajectories; writes every step with keep/synthetic columns."""
+    stats = run(files.input, files.output, cfg)
     print(stats.table())
-    print(f"wrote {args.output} and {Path(args.output).with_suffix('.stats.json')}")
+    print(f"wrote {files.output} and {Path(files.output).with_suffix('.stats.json')}")
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

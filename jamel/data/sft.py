@@ -1,6 +1,6 @@
 """Exploration trajectories -> memory SFT data (PAPER.md, Training step 3).
 
-    python -m jamel.data.sft --input kept.parquet [more ...] --output DIR \
+    jamel prepare-sft --input kept.parquet [more ...] --output DIR \
         --compressor-model PATH --max-memory-items 512 --max-length 8192 --val-ratio 0.02 \
         --compression-batch-size 4 --seed 0
 
@@ -21,16 +21,16 @@ a list of step indices. The split is by session (no session in both) and determi
 """
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from jamel.data.rejection import RejectionConfig, RejectionStats, expand_inputs, select_prefixes
+from jamel.config import opt
+from jamel.data.rejection import DataFiles, RejectionConfig, RejectionStats, expand_inputs, select_prefixes
 from jamel.schemas import ChatMessage, ChatPart, MemoryBankRow, RejectionRow, SftRow, StepRecord
 
 log = logging.getLogger(__name__)
@@ -189,24 +189,18 @@ def _without_image_data(messages: list[dict[str, Any]]) -> list[ChatMessage]:
     return [ChatMessage(m["role"], [ChatPart(p["type"], p.get("text")) for p in m["content"]]) for m in messages]
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--input", nargs="+", required=True)
-    ap.add_argument("--output", required=True)
-    ap.add_argument("--compressor-model", required=True, help="Qwen3-VL checkpoint or packaged JAMEL model folder")
-    ap.add_argument("--max-memory-items", type=int, default=512)
-    ap.add_argument("--max-length", type=int, default=8192, help="drop samples longer than this (all tokens)")
-    ap.add_argument("--val-ratio", type=float, default=0.02)
-    ap.add_argument("--compression-batch-size", type=int, default=4)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--device", default="cpu")
-    args = ap.parse_args(argv)
-    logging.basicConfig(level=logging.INFO)
-    stats = prepare(args.input, args.output, args.compressor_model, args.max_memory_items, args.max_length,
-                    args.val_ratio, args.compression_batch_size, args.seed, args.device)
-    print(json.dumps(stats, indent=2))
+@dataclass
+class PrepareSftConfig:  # prepare()'s options, by the same names
+    compressor_model: str = opt(help="Qwen3-VL checkpoint or packaged JAMEL model folder")
+    max_memory_items: int = opt(512, "memory vectors per sample (the most recent ones)")
+    max_length: int = opt(8192, "drop samples longer than this (all tokens)")
+    val_ratio: float = opt(0.02, "share of sessions in the validation file")
+    compression_batch_size: int = opt(4, "steps per compressor forward")
+    seed: int = opt(0, "seed of the train/val split")
+    device: str = opt("cpu", "torch device of the compressor")
+
+
+def prepare_sft(files: DataFiles, cfg: PrepareSftConfig) -> int:
+    """Trajectories (or rejection output) -> memory bank + SFT train/val parquet files; prints the statistics."""
+    print(json.dumps(prepare(files.input, files.output, **asdict(cfg)), indent=2))
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

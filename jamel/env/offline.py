@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit
 
+from jamel.config import opt
 from jamel.corpus import Corpus
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "0.0.0.0", "::1", "[::1]"})
@@ -311,29 +312,22 @@ def _default_corpus() -> Path:
     return SCALEWOB_CORPUS if Corpus(SCALEWOB_CORPUS).apps() else DEMO_CORPUS
 
 
-def build_parser():
-    import argparse
-
-    p = argparse.ArgumentParser(
-        prog="scan_external_assets.py",
-        description="Report, per app, the other hosts its HTML/JS/CSS refers to (static scan) and what sessions "
-                    "really requested from outside (--blocked).")
-    p.add_argument("--corpus", type=Path, default=None,
-                   help="corpus folder (default: ScaleWoB if downloaded, else the demo apps)")
-    p.add_argument("--apps", default="all", help="split name or comma-separated app ids (default: all)")
-    p.add_argument("--all", action="store_true",
-                   help="also list mere mentions (links, meta tags, bare strings), not only loaded assets")
-    p.add_argument("--urls", action="store_true", help="list every URL, not only hosts")
-    p.add_argument("--json", type=Path, default=None, help="write the full report (every reference) here")
-    p.add_argument("--blocked", type=Path, nargs="+", default=None, metavar="PATH",
-                   help="session summary.json files or run folders: aggregate their blocked_requests")
-    return p
+@dataclass
+class ScanConfig:
+    corpus: Path | None = opt(None, "corpus folder (default: ScaleWoB if downloaded, else the demo apps)")
+    apps: str = opt("all", "split name or comma-separated app ids")
+    all: bool = opt(False, "also list mere mentions (links, meta tags, bare strings), not only loaded assets")
+    urls: bool = opt(False, "list every URL, not only hosts")
+    json: Path | None = opt(None, "write the full report (every reference) here")
+    blocked: list[Path] | None = opt(None, "session summary.json files or run folders: aggregate their "
+                                           "blocked_requests")
 
 
-def main(argv: list[str] | None = None) -> int:
+def scan(args: ScanConfig) -> int:
+    """Report, per app, the other hosts its HTML/JS/CSS refers to (static scan) and what sessions really
+    requested from outside (--blocked)."""
     import sys
 
-    args = build_parser().parse_args(argv)
     root = (args.corpus or _default_corpus()).expanduser().resolve()
     try:
         apps = Corpus(root).resolve(args.apps)

@@ -7,7 +7,6 @@ really execute the served scripts, and the agent must never see files outside th
 
 from __future__ import annotations
 
-import argparse
 import mimetypes
 import os
 import re
@@ -15,13 +14,15 @@ import shutil
 import sys
 import threading
 from collections import Counter
+from dataclasses import dataclass
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 from urllib.parse import quote, unquote, urlsplit
 
-from jamel.corpus import DEMO_CORPUS, Corpus, load_corpus
+from jamel.config import opt
+from jamel.corpus import DEMO_CORPUS, Corpus, default_corpus, load_corpus
 
 # Explicit table: mimetypes' answers depend on the host's /etc/mime.types (e.g. .js as
 # application/x-javascript, .wasm unknown), and module scripts need a JavaScript type.
@@ -266,16 +267,21 @@ class CorpusServer:
         self.close()
 
 
-def main(argv: Sequence[str] | None = None, default_root: str | Path | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Serve a JAMEL app corpus over HTTP (no caching).")
-    parser.add_argument("--root", default=str(default_root or DEMO_CORPUS), help="corpus folder (default: %(default)s)")
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8000, help="0 picks a free port")
-    parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
-    args = parser.parse_args(argv)
+@dataclass
+class ServeConfig:
+    root: str | None = opt(None, "corpus folder (default: ScaleWoB if downloaded, else the bundled demo apps)")
+    host: str = opt("127.0.0.1", "address to listen on")
+    port: int = opt(8000, "0 picks a free port")
+    verbose: bool = opt(False, "log every request to stderr")
+
+
+def serve(cfg: ServeConfig) -> int:
+    """Serve an app corpus over HTTP (no caching) until Ctrl-C."""
+    if not cfg.root and default_corpus() == DEMO_CORPUS:
+        print("note: ScaleWoB is not downloaded (`jamel corpus download`); serving the demo apps", file=sys.stderr)
     try:
-        corpus = load_corpus(args.root)
-        srv = CorpusServer(corpus.root, host=args.host, port=args.port, verbose=args.verbose)
+        corpus = load_corpus(cfg.root or default_corpus())
+        srv = CorpusServer(corpus.root, host=cfg.host, port=cfg.port, verbose=cfg.verbose)
     except (OSError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
@@ -291,6 +297,3 @@ def main(argv: Sequence[str] | None = None, default_root: str | Path | None = No
             print("\nstopped.", file=sys.stderr)
     return 0
 
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -10,7 +10,6 @@ test10 panel the paper's Table 1/2 values are added as reference rows marked as 
 """
 from __future__ import annotations
 
-import argparse
 import csv
 import json
 import statistics
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from jamel.config import opt
 from jamel.corpus import load_splits
 
 REFERENCE = Path(__file__).resolve().parent.parent / "configs" / "paper_reference.json"
@@ -161,18 +161,16 @@ def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output
     plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="jamel report", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("runs", nargs="+", type=Path, help="evaluation or explore output folders")
-    ap.add_argument("--output", type=Path, required=True)
-    ap.add_argument("--max-steps", type=int, default=None, help="report at this step (default: longest session)")
-    args = ap.parse_args(argv)
-    summary = build_report(args.runs, args.output, args.max_steps)
-    print((args.output / "results.md").read_text())
-    print(f"wrote {args.output}/results.csv, results.md, fig_reward_curve.png, fig_per_app.png")
+@dataclass
+class ReportConfig:
+    runs: list[Path] = opt(help="evaluation or explore output folders", positional=True)
+    output: Path = opt(help="report folder")
+    max_steps: int | None = opt(None, "report at this step (default: the longest session)")
+
+
+def report(cfg: ReportConfig) -> int:
+    """Paper-style reports (tables, Figure 2 and 3 forms) from evaluation or explore outputs."""
+    summary = build_report(cfg.runs, cfg.output, cfg.max_steps)
+    print((cfg.output / "results.md").read_text())
+    print(f"wrote {cfg.output}/results.csv, results.md, fig_reward_curve.png, fig_per_app.png")
     return 0 if summary else 1
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,17 +9,19 @@ verl's SFT trainer loads `model.path` with `AutoModelForCausalLM`; `jamel.train.
     export: a checkpoint's huggingface/ folder + the compressor -> the packaged folder
             (actor/, compressor/, aligner.safetensors, model.json; `jamel.model.package`)
 
-    python -m jamel.train.sft_model init --base-model PATH --compressor-model PATH --output DIR
-    python -m jamel.train.sft_model init --package PKG --output DIR
-    python -m jamel.train.sft_model export --checkpoint CKPT_DIR --compressor-model PATH --output PKG
+    jamel sft init --base-model PATH --compressor-model PATH --output DIR
+    jamel sft init --package PKG --output DIR
+    jamel sft export --checkpoint CKPT_DIR --compressor-model PATH --output PKG
 """
 from __future__ import annotations
 
-import argparse
 import json
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
+
+from jamel.config import opt
 
 
 def _processor_for(path: Path, model_type: str):
@@ -110,30 +112,31 @@ def export_packaged(checkpoint: str | Path, compressor_model: str | Path, output
                          extra={"trained_from": str(hf)})
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    sub = ap.add_subparsers(dest="cmd", required=True)
-    i = sub.add_parser("init", help="write the folder verl trains from")
-    i.add_argument("--output", required=True)
-    i.add_argument("--base-model", default=None)
-    i.add_argument("--compressor-model", default=None)
-    i.add_argument("--package", default=None, help="start from a packaged JAMEL model (actor + aligner)")
-    i.add_argument("--max-memory-items", type=int, default=512)
-    i.add_argument("--no-rms-cap", action="store_true")
-    i.add_argument("--seed", type=int, default=0)
-    e = sub.add_parser("export", help="verl checkpoint + compressor -> packaged model folder")
-    e.add_argument("--checkpoint", required=True, help="verl's default_local_dir (latest step) or an HF folder")
-    e.add_argument("--compressor-model", required=True)
-    e.add_argument("--output", required=True)
-    args = ap.parse_args(argv)
-    if args.cmd == "init":
-        out = init_sft_model(args.output, args.base_model, args.compressor_model, args.package,
-                             args.max_memory_items, not args.no_rms_cap, args.seed)
-    else:
-        out = export_packaged(args.checkpoint, args.compressor_model, args.output)
-    print(out)
+@dataclass
+class SftInitConfig:  # init_sft_model()'s arguments, by the same names
+    output: str = opt(help="the folder to write")
+    base_model: str | None = opt(None, "base Qwen2.5-VL checkpoint (with --compressor-model)")
+    compressor_model: str | None = opt(None, "the compressor (Qwen3-VL) whose hidden size the aligner takes")
+    package: str | None = opt(None, "start from a packaged JAMEL model (actor + aligner) instead")
+    max_memory_items: int = opt(512, "memory vectors per sample")
+    rms_cap: bool = opt(True, "no RMS cap on the aligner's output")
+    seed: int = opt(0, "seed of the fresh aligner")
+
+
+@dataclass
+class SftExportConfig:  # export_packaged()'s arguments, by the same names
+    checkpoint: str = opt(help="verl's default_local_dir (its latest step) or an HF folder")
+    compressor_model: str = opt(help="the compressor the model was trained with")
+    output: str = opt(help="the packaged model folder to write")
+
+
+def init(cfg: SftInitConfig) -> int:
+    """Write the folder verl's SFT trainer starts from; prints its path."""
+    print(init_sft_model(**asdict(cfg)))
     return 0
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+def export(cfg: SftExportConfig) -> int:
+    """A verl SFT checkpoint + the compressor -> the packaged model folder (`--agent jamel`); prints its path."""
+    print(export_packaged(**asdict(cfg)))
+    return 0

@@ -7,11 +7,13 @@ its path. --serve also serves it on 127.0.0.1 until interrupted.
 """
 from __future__ import annotations
 
-import argparse
 import functools
 import http.server
 import sys
+from dataclasses import dataclass
 from pathlib import Path
+
+from jamel.config import opt
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -34,32 +36,30 @@ def serve(site: Path, port: int = 0) -> None:
             pass
 
 
-def main(argv: list[str] | None = None) -> int:
+@dataclass
+class ViewConfig:
+    runs: list[Path] = opt(help="explore or eval output folders (several: side by side)", positional=True)
+    out: Path | None = opt(None, "site folder (default: RUN_DIR/view for one run)")
+    serve: bool = opt(False, "also serve the site on 127.0.0.1")
+    port: int = opt(0, "--serve: port (0: a free one)")
+    jobs: int | None = opt(None, "sessions built in parallel (default: min(4, CPUs))")
+    force: bool = opt(False, "rebuild every session, even unchanged ones")
+
+
+def view(cfg: ViewConfig) -> int:
+    """Write a static HTML viewer of runs and print its index.html (--serve: also serve it)."""
     from jamel.report.viewer.site import build_site
 
-    ap = argparse.ArgumentParser(prog="jamel view", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("runs", nargs="+", type=Path, help="explore or eval output folders (several: side by side)")
-    ap.add_argument("--out", type=Path, default=None, help="site folder (default: RUN_DIR/view for one run)")
-    ap.add_argument("--serve", action="store_true", help="also serve the site on 127.0.0.1")
-    ap.add_argument("--port", type=int, default=0, help="--serve: port (default: a free one)")
-    ap.add_argument("--jobs", type=int, default=None, help="sessions built in parallel (default: min(4, CPUs))")
-    ap.add_argument("--force", action="store_true", help="rebuild every session, even unchanged ones")
-    args = ap.parse_args(argv)
-    if args.out is None:
-        if len(args.runs) > 1:
-            ap.error("several runs need --out")
-        args.out = args.runs[0] / "view"
+    if cfg.out is None and len(cfg.runs) > 1:
+        print("jamel view: several runs need --out", file=sys.stderr)
+        return 2
+    out = cfg.out or cfg.runs[0] / "view"
     try:
-        index = build_site(args.runs, args.out, jobs=args.jobs, force=args.force)
+        index = build_site(cfg.runs, out, jobs=cfg.jobs, force=cfg.force)
     except (FileNotFoundError, ValueError) as exc:
         print(f"jamel view: {exc}", file=sys.stderr)
         return 2
     print(index.resolve(), flush=True)
-    if args.serve:
-        serve(args.out, args.port)
+    if cfg.serve:
+        serve(out, cfg.port)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

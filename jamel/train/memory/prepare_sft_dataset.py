@@ -1,5 +1,7 @@
-"""The seed's entry point, kept as a thin wrapper: the SFT rows are built by `jamel.data.sft`."""
-from jamel.data.sft import main
+"""The seed's entry point, kept as a thin wrapper over `jamel prepare-sft` (jamel.data.sft)."""
+import sys
+
+from jamel.cli import main
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(main(["prepare-sft", *sys.argv[1:]]))
