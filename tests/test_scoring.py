@@ -54,6 +54,7 @@ def test_skip_unchanged_matches_monocart_over_a_long_session(novelty_env, tmp_pa
         assert sum(s.converted for _, s in with_skip) < sum(s.converted for _, s in without)
 
 
+@pytest.mark.browser
 def test_overlapped_scoring_gives_the_same_session(tmp_path):
     """Scoring overlapped with the observation: identical records and C(t) on a demo app."""
     corpus = load_corpus(None)

@@ -69,6 +69,8 @@ def _ckpt_ok(ckpt: Path, step: int, world: int) -> None:
     assert (d / "huggingface" / "config.json").exists()
 
 
+@pytest.mark.train
+@pytest.mark.slow
 def test_sft_world2_world1_and_resume(assets, tmp_path):
     # Reference: 4 steps with 2 ranks (FSDP2 shards over a gloo mesh), checkpoints at steps 2 and 4.
     ref_dir = tmp_path / "ref"
@@ -94,6 +96,8 @@ def test_sft_world2_world1_and_resume(assets, tmp_path):
     _ckpt_ok(ckpt, 4, 1)
 
 
+@pytest.mark.train
+@pytest.mark.slow
 def test_memory_policy_prototype(tmp_path):
     """Custom model (external_lib + AutoModel registration) + custom dataset (data.custom_cls) with a float
     memory tensor per sample: trains on CPU, and the aligner (fed only by memory tokens) gets updated."""
@@ -115,6 +119,8 @@ def test_memory_policy_prototype(tmp_path):
     assert (w - init["policy.aligner.proj.weight"]).abs().max() > 1e-4
 
 
+@pytest.mark.train
+@pytest.mark.slow
 def test_jamel_vl_memory_sft(tmp_path):
     """The JAMEL-native route: screenshots + memory through `JamelStepSFTDataset` (JAMEL's chat template and
     image processor), a tiny Qwen2.5-VL `JamelMemoryForCausalLM`; loss only on the answer."""

@@ -89,6 +89,7 @@ def test_screen_graph_merges_renumbered_screens():
 
 
 # -- the element box in the step record -----------------------------------------------------------------
+@pytest.mark.browser
 def test_click_records_target_box_as_seen_before_the_action():
     corpus = load_corpus(None)
     with CorpusServer(corpus.root) as server, RecordEnv(EnvConfig(start_url=server.url_for("shop"), settle_ms=50)) as env:

@@ -38,7 +38,7 @@ DEMO_CORPUS = REPO_ROOT / "env" / "demo_apps"
 SCALEWOB_CORPUS = (Path(os.environ["SCALEWOB_ROOT"]).expanduser() if os.environ.get("SCALEWOB_ROOT")
                    else (REPO_ROOT if IS_CHECKOUT else Path.cwd()) / "env" / "browser_env" / "scalewob-env")
 SPLITS_FILE = PACKAGE_DIR / "configs" / "splits.json"
-DOWNLOAD_HINT = "scripts/download_scalewob_env.py (or `python -m jamel.corpus.scalewob`), or set SCALEWOB_ROOT"
+DOWNLOAD_HINT = "`jamel corpus download` (or scripts/download_scalewob_env.py), or set SCALEWOB_ROOT"
 # Shared code of the demo corpus: framework builds pinned in third_party/node (npm), copied (never
 # committed) to <corpus>/_vendor/ so that every app loads them as `../_vendor/<file>`, the way a real
 # corpus shares a vendor folder. Folders starting with "_" or "." are never apps.

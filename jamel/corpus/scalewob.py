@@ -1,8 +1,9 @@
 """Download, verify and install the ScaleWoB app corpus (the authors' zip archive).
 
-    python scripts/download_scalewob_env.py                      # download + install + check
-    python scripts/download_scalewob_env.py --archive ~/scalewob-env.zip   # zip placed by hand
-    python scripts/download_scalewob_env.py --check              # only check an installed corpus
+    jamel corpus download                                  # download + install + check
+    jamel corpus download --archive ~/scalewob-env.zip     # zip placed by hand
+    jamel corpus check                                     # only check an installed corpus
+(`python scripts/download_scalewob_env.py [--check]` is the same.)
 
 ``install``: (1) nothing to do if ``<dest>/MANIFEST.json`` matches (same archive sha256 / source, the
 folder still holds the recorded apps). (2) ``download`` into ``<dest>.download.part`` with `requests`:
@@ -93,7 +94,7 @@ def manual_hint(url: str, dest: Path) -> str:
         f"If this machine cannot reach {host} (JAMEL's build and GPU machines cannot: only PyPI, npm and "
         f"Debian mirrors are reachable there), download the zip on a machine that can (e.g. open {url} in a "
         f"browser), copy it here and install it with:\n"
-        f"    python scripts/download_scalewob_env.py --archive /path/to/scalewob-env.zip --dest {dest}\n"
+        f"    jamel corpus download --archive /path/to/scalewob-env.zip --dest {dest}\n"
         f"(add --sha256 HEX to verify it). A proxy is honoured through the HTTPS_PROXY environment variable."
     )
 
@@ -575,7 +576,7 @@ def install(dest: Path = SCALEWOB_CORPUS, *, url: str | None = None, archive: Pa
             raise InstallError(f"{dest} holds a different or modified corpus: {why}. "
                                "Rerun with --force to replace it.")
         if not dest.is_dir() or any(dest.iterdir()):
-            raise InstallError(f"{dest} exists but has no {MANIFEST_NAME} (extracted by hand?). Run with --check to "
+            raise InstallError(f"{dest} exists but has no {MANIFEST_NAME} (extracted by hand?). Run `jamel corpus check` to "
                                "only check it, or with --force to replace it with a fresh install.")
 
     dest.parent.mkdir(parents=True, exist_ok=True)

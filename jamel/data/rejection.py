@@ -1,4 +1,4 @@
-"""Rejection fine-tuning prefixes (PAPER.md, Training step 2).
+"""Rejection fine-tuning prefixes (docs/method.md, Training data).
 
 Per episode keep steps 1..t*, t* = the last rewarded step; drop episodes without reward. Release
 additions, each a flag: drop prefixes that contain an invalid step, remove duplicate action prefixes,
@@ -7,9 +7,9 @@ append a synthetic `reset()` step after t*.
 The output (`jamel.schemas.RejectionRow`) keeps *every* input step (a step dropped here still happened:
 later steps of its session remember it) and marks the training samples with `keep`; synthetic `reset()`
 rows are added with `synthetic=True`. So the file is both the memory source and the sample list for
-`jamel.data.sft`.
+`jamel prepare-sft`.
 
-    python -m jamel.data.rejection --input runs/x/*/session_*/trajectory.parquet --output data/kept.parquet
+    jamel rejection --input runs/x/*/session_*/trajectory.parquet --output data/kept.parquet
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Exploration trajectories -> memory SFT data (PAPER.md, Training step 3).
+"""Exploration trajectories -> memory SFT data (docs/method.md, Training data).
 
     jamel prepare-sft --input kept.parquet [more ...] --output DIR \
         --compressor-model PATH --max-memory-items 512 --max-length 8192 --val-ratio 0.02 \

@@ -6,7 +6,8 @@ returns (observation, info); `step(action_str)` returns (observation, reward, te
 info). Its observation is a dict of arrays and text (jamel/env/spaces.py); `RecordEnv`, the same env,
 returns `jamel.schemas.Observation` records instead (what agents and the rollout loops use), and
 `env.observation` is always the last record. The `reset()` *action* is different from `reset`: it
-is one step of the session that goes back to the start page and keeps the coverage baseline.
+is one step of the session that goes back to the start page and keeps the coverage baseline
+(docs/method.md).
 
 Robustness: every browser call has a timeout, and the whole step has one deadline
 (`EnvConfig.step_timeout_s`) enforced by a watchdog thread that kills the browser's process tree:
@@ -674,7 +675,7 @@ class BrowserEnv(gymnasium.Env):
             except Exception as exc:
                 failure = exc
         if wd.cancel() or failure is not None:
-            # A failure after the reward was computed still fails the step: reward 0 (PAPER.md).
+            # A failure after the reward was computed still fails the step: reward 0 (docs/method.md).
             reward, executed_ok = 0, False
             text = self._failure_text(wd.fired, failure, during="observation")
             info["error"] = (info["error"] + "; " if info["error"] else "") + text

@@ -4,7 +4,7 @@ ScaleWoB pages pull CDN assets (the Tailwind runtime, web fonts, icon sets, imag
 BrowserEnv aborts every request to a host other than the local corpus server and records it in
 ``env.blocked_requests`` (written to each session's ``summary.json``). This module scans an app's
 HTML/JS/CSS statically for references to other hosts (``scan_app``, ``scan_corpus``) and aggregates
-what sessions really requested from outside (``report_blocked``); CLI ``scripts/scan_external_assets.py``.
+what sessions really requested from outside (``report_blocked``); CLI ``jamel corpus scan``.
 Blocked scripts never count toward the reward (the ``app`` coverage filter excludes other hosts), but
 a missing stylesheet or font changes the screenshots: the report says which apps are affected.
 """

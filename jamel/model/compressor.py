@@ -1,4 +1,4 @@
-"""The frozen memory compressor and the per-session memory bank (PAPER.md, Memory architecture).
+"""The frozen memory compressor and the per-session memory bank (docs/method.md, Memory).
 
 One memory item = one past step. The compressor (a frozen Qwen3-VL) reads a single user turn: the
 screenshot that step's action was taken on + ``Previous action: {action}`` (`jamel.prompt.memory_item_messages`,

@@ -1,4 +1,4 @@
-"""`MemoryAugmentedPolicy`: a Qwen-VL actor with a soft memory prefix (PAPER.md, Memory architecture).
+"""`MemoryAugmentedPolicy`: a Qwen-VL actor with a soft memory prefix (docs/method.md, Memory).
 
 Sequence layout per sample: [memory prefix (N slots)] [prompt tokens (text + image tokens)] [generated].
   * embeddings: aligned memory tokens, then the base model's own input embeddings with the image features

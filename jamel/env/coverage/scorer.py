@@ -1,4 +1,4 @@
-"""The persistent novelty reward (PAPER.md eq. 7-8) on top of monocart's Istanbul numbers.
+"""The persistent novelty reward (docs/method.md, the persistent novelty reward) on top of monocart's Istanbul numbers.
 
 C(t) = covered lines + branches + statements + functions over everything executed at least once in
 the session up to step t; r_t = 1 if C(t) > C(t-1) else 0. The union is kept by a long-lived Node
