@@ -17,10 +17,17 @@ BROWSER_FIXTURES = {"novelty_env", "open_app", "shots", "crawler_run", "run_and_
                     "warm_env"}
 
 
+# Fixtures that run whole explore sessions (tens of seconds on 2 cores): their users are `slow` as well.
+SLOW_FIXTURES = {"crawler_run", "run_and_site", "sft_data"}
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
-        if BROWSER_FIXTURES & set(getattr(item, "fixturenames", ())):
+        used = set(getattr(item, "fixturenames", ()))
+        if BROWSER_FIXTURES & used:
             item.add_marker(pytest.mark.browser)
+        if SLOW_FIXTURES & used:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -112,6 +112,7 @@ def test_random_agent_samples_the_richer_set_and_no_back_at_start():
     assert "press" in keys and "dblclick" in keys
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 @pytest.mark.parametrize("agent", ["crawler", "random"])
 def test_same_seed_same_session(agent, tmp_path):

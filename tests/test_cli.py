@@ -108,3 +108,17 @@ def test_eval_flags_keep_their_names(monkeypatch, tmp_path):
     assert (cfg.settle, cfg.settle_ms) == ("fixed", 100) and cfg.agent_kwargs["model"] == "m"
     assert isinstance(cfg, EvalConfig)
     assert cli.main(["eval", "--agent", "jamel", "--apps", "shop", "--output", str(tmp_path)]) == 2  # no model
+
+
+def test_test_sh_forwards_marker_expressions():
+    import os
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "SKIP_SETUP": "1", "PYTHON": sys.executable}
+    res = subprocess.run(["bash", "shell/test.sh", "-m", "not slow", "--collect-only", "-q", "tests/test_pool.py"],
+                         cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stdout + res.stderr
+    collected = [line for line in res.stdout.splitlines() if "::" in line]
+    assert collected == ["tests/test_pool.py::test_cli_settle_and_workers_flags"], res.stdout

@@ -4,6 +4,8 @@ from __future__ import annotations
 import os
 import signal
 
+import pytest
+
 from conftest import bid_of
 from jamel.env.coverage.scorer import replay_fast, replay_reference
 

@@ -30,6 +30,7 @@ def cfg(out, method, agent, **kw):
                       num_sessions=1, workers_per_gpu=2, output=str(out), settle_ms=50, **kw)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_panel_reports_resume_and_crashed_worker(ray_local, tmp_path):
     sums = evaluate(cfg(tmp_path, "crawler", "crawler"), progress=False)

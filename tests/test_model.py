@@ -380,6 +380,7 @@ def test_cli_passes_model_options(monkeypatch):
     assert seen["cfg"].agent_kwargs == {}
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_explore_with_the_jamel_agent(package, tmp_path):
     import pyarrow.parquet as pq

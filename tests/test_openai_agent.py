@@ -107,6 +107,7 @@ def test_unreachable_endpoint_is_a_clear_error():
         agent.begin_session(SessionContext(app="a", start_url="u", max_steps=1), seed=0)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_collection_session_with_episodes_and_malformed_output(tmp_path):
     fake = FakeChat(["no tags here", "<action>scroll(0, 200)</action>", "<action>__import__('os')</action>"])

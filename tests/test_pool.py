@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 
 import pyarrow.parquet as pq
+import pytest
 
 from jamel.corpus import load_corpus
 from jamel.rollout.explore import ExploreConfig, explore
@@ -16,6 +17,7 @@ def steps_of(out, app):
     return [(r["step"], r["action"], r["valid"], r["reward"], r["coverage"]) for r in rows]
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_parallel_workers_match_a_sequential_run(tmp_path):
     corpus = load_corpus(None)
@@ -31,6 +33,7 @@ def test_parallel_workers_match_a_sequential_run(tmp_path):
     assert all(len(v) == 6 for v in runs[1].values()) and sum(r[3] for v in runs[1].values() for r in v) > 0
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_a_dead_worker_process_is_replaced_and_its_session_redone(tmp_path):
     marker = tmp_path / "crashed_once"

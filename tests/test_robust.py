@@ -216,6 +216,7 @@ def test_any_text_is_stored_safely(novelty_env, tmp_path):
         json.loads((out / "summary.json").read_text())
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_hostile_pages_random_agent(hostile_server, tmp_path):
     """The hostile-pages run: the random agent on every hazard, every step recorded, in bounded time.

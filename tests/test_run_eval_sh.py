@@ -23,6 +23,7 @@ def run_eval(out: Path, **env) -> subprocess.CompletedProcess:
                           text=True, timeout=600)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_run_eval_sh_baselines_and_tiny_jamel(tmp_path):
     from jamel.testing.tiny_models import make_tiny_package

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pyarrow.parquet as pq
+import pytest
 
 from conftest import bid_of
 from jamel.env.coverage.scorer import ZSTD_MAGIC, find_takes, iter_takes, read_takes, replay_fast, replay_reference
@@ -29,6 +30,7 @@ def _act(env, obs, name):
     return f"click('{bid_of(obs, name)}')"
 
 
+@pytest.mark.slow
 def test_skip_unchanged_matches_monocart_over_a_long_session(novelty_env, tmp_path):
     env = novelty_env
     takes = tmp_path / "coverage_takes.jsonl.zst"
@@ -54,6 +56,7 @@ def test_skip_unchanged_matches_monocart_over_a_long_session(novelty_env, tmp_pa
         assert sum(s.converted for _, s in with_skip) < sum(s.converted for _, s in without)
 
 
+@pytest.mark.slow
 @pytest.mark.browser
 def test_overlapped_scoring_gives_the_same_session(tmp_path):
     """Scoring overlapped with the observation: identical records and C(t) on a demo app."""

@@ -194,6 +194,7 @@ def test_packaged_model_check_accepts_a_real_package(tmp_path):
 
 
 # -- a wheel (non-editable install) still finds the bundled defaults -----------------------------------------
+@pytest.mark.slow
 def test_wheel_carries_demo_corpus_splits_and_node_manifest(tmp_path):
     src = tmp_path / "src"  # what the sdist holds (MANIFEST.in); setuptools builds in place, so not in ROOT
     skip = shutil.ignore_patterns("__pycache__", "node_modules", "*.egg-info")
