@@ -116,7 +116,7 @@ def test_test_sh_forwards_marker_expressions():
     import sys
 
     root = Path(__file__).resolve().parents[1]
-    env = {**os.environ, "SKIP_SETUP": "1", "PYTHON": sys.executable}
+    env = {**os.environ, "SKIP_SETUP": "1", "PYTHON": sys.executable, "PYTEST_ARGS": "-p no:cacheprovider"}
     res = subprocess.run(["bash", "shell/test.sh", "-m", "not slow", "--collect-only", "-q", "tests/test_pool.py"],
                          cwd=root, env=env, capture_output=True, text=True, timeout=120)
     assert res.returncode == 0, res.stdout + res.stderr

@@ -130,6 +130,7 @@ def test_prompt_format(parts):
 
 # --- policy --------------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("actor", ["qwen2_5_vl", "qwen3_vl"])
 def test_zero_memory_is_exactly_the_base_model(actor, parts, tok):
     if actor == "qwen2_5_vl":
@@ -173,6 +174,7 @@ def reference_positions(ids: list[int], grid: tuple[int, int, int], n_memory: in
     return torch.tensor(rows).T
 
 
+@pytest.mark.slow
 def test_memory_prefix_positions_and_batching(parts):
     policy, compressor, processor = parts
     enc = step_inputs(processor, (12,))
@@ -218,6 +220,7 @@ def test_aligner_rms_cap(parts):
         assert float(free(torch.randn(5, COMPRESSOR_HIDDEN)).pow(2).mean().sqrt()) > 0.5  # LayerNorm scale
 
 
+@pytest.mark.slow
 def test_gradients_reach_aligner_and_policy_never_the_compressor(parts):
     policy, compressor, processor = parts
     memory = compressor.compress([(screenshot(s), f"click('{s}')") for s in range(3)])
@@ -280,6 +283,7 @@ def test_memory_bank_compresses_each_step_once(parts):
 
 # --- packaging and generation ------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_save_load_round_trip_and_seeded_generation(package, parts):
     import json
 
@@ -305,6 +309,7 @@ def test_save_load_round_trip_and_seeded_generation(package, parts):
     assert a.shape[1] >= 1 and torch.equal(a, b) and not torch.equal(a, c)
 
 
+@pytest.mark.slow
 def test_agent_memory_holds_all_earlier_steps_across_episodes(package):
     from jamel.agents import build_agent
 
@@ -339,6 +344,7 @@ def test_agent_memory_holds_all_earlier_steps_across_episodes(package):
     assert agent.act(observation(8), ctx).action == ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["none", "text"])
 def test_agent_memory_ablations(package, mode):
     from jamel.agents import build_agent

@@ -60,6 +60,14 @@ def test_cpu_overrides_respect_user_keys():
     assert any(o.startswith("++engine.mixed_precision=") for o in kept)
 
 
+def test_hydra_run_dir_goes_beside_the_checkpoints():
+    from jamel.train.sft_entry import hydra_run_dir
+
+    assert hydra_run_dir(["trainer.default_local_dir=/c", "x=1"]) == ["hydra.run.dir=/c/hydra"]
+    assert hydra_run_dir(["trainer.default_local_dir=/c", "hydra.run.dir=/h"]) == []  # the user's choice stays
+    assert hydra_run_dir(["x=1"]) == []
+
+
 def _ckpt_ok(ckpt: Path, step: int, world: int) -> None:
     d = ckpt / f"global_step_{step}"
     assert (ckpt / "latest_checkpointed_iteration.txt").read_text().strip() == str(step)
@@ -96,8 +104,6 @@ def test_sft_world2_world1_and_resume(assets, tmp_path):
     _ckpt_ok(ckpt, 4, 1)
 
 
-@pytest.mark.train
-@pytest.mark.slow
 def test_memory_policy_prototype(tmp_path):
     """Custom model (external_lib + AutoModel registration) + custom dataset (data.custom_cls) with a float
     memory tensor per sample: trains on CPU, and the aligner (fed only by memory tokens) gets updated."""

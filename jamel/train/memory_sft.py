@@ -1,4 +1,4 @@
-"""SFT of JAMEL's memory policy with verl 0.9.1's SFT trainer (no fork of verl): the model and dataset plugins.
+"""Prototype: SFT of JAMEL's memory policy with verl 0.9.1's SFT trainer (no fork of verl).
 
 How a custom model plugs into `verl.trainer.sft_trainer` (file / function names are verl 0.9.1's):
 
@@ -281,7 +281,7 @@ class JamelStepSFTDataset(torch.utils.data.Dataset):
                 "multi_modal_inputs": mm}
 
 
-# --- tiny assets for CPU runs (tests, CI) --------------------------------------------------------------------
+# --- tiny assets for the CPU prototype ----------------------------------------------------------------------
 def make_tiny_memory_model(directory: str | Path, tokenizer, memory_hidden: int = 48, seed: int = 0) -> Path:
     """A random tiny Qwen2.5-VL base + aligner saved as a `JamelMemoryForCausalLM` folder, with `tokenizer`."""
     from jamel.testing.tiny_models import tiny_qwen2_5_vl_config
