@@ -9,14 +9,20 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 import sys
+from dataclasses import dataclass
+from pathlib import Path
 
-from jamel.config import run_command
+from jamel.agents.options import AgentOptions
+from jamel.config import opt, run_command
+from jamel.rollout.eval import EvalConfig
+from jamel.rollout.explore import ExploreConfig
 
 # verb -> ("module:function", help); the module is imported only when its verb runs
 VERBS: dict[str, tuple[str, str]] = {
-    "explore": ("jamel.rollout.commands:explore", "let an agent explore apps; every step scored by coverage novelty"),
-    "eval": ("jamel.rollout.commands:evaluate", "evaluate a method on an app panel (Ray workers) and write reports"),
+    "explore": ("jamel.cli:explore", "let an agent explore apps; every step scored by coverage novelty"),
+    "eval": ("jamel.cli:evaluate", "evaluate a method on an app panel (Ray workers) and write reports"),
     "report": ("jamel.report:report", "rebuild reports from evaluation/explore outputs (several runs merge)"),
     "view": ("jamel.report.viewer:view", "write a static HTML viewer of runs (sessions, steps, exploration maps)"),
     "rejection": ("jamel.data.rejection:rejection", "rejection-sampling prefixes of trajectories (SFT data, step 2)"),
@@ -28,6 +34,81 @@ VERBS: dict[str, tuple[str, str]] = {
     "corpus scan": ("jamel.env.offline:scan", "report what each app loads from other hosts"),
     "serve": ("jamel.env.server:serve", "serve an app corpus on 127.0.0.1"),
 }
+
+
+@dataclass
+class RunOptions:
+    """Options of this process, not of the run's results."""
+
+    browser_path: str | None = opt(None, "Chromium to drive (default: $JAMEL_CHROMIUM, Playwright's own Chromium, "
+                                         "then the system's chromium)")
+    progress: bool = opt(True, "no progress bar")
+
+
+def _resolve(cfg: ExploreConfig | EvalConfig, run: RunOptions, default_corpus: Path | None):
+    """Corpus, app ids and browser checked before any worker starts (ValueError, FileNotFoundError,
+    RuntimeError on a bad one)."""
+    from jamel.corpus import load_corpus
+
+    corpus = load_corpus(cfg.corpus or default_corpus)
+    cfg.corpus, cfg.apps = str(corpus.root), corpus.resolve(",".join(cfg.apps))
+    if run.browser_path:
+        from jamel.env.browser import find_chromium
+
+        os.environ["JAMEL_CHROMIUM"] = find_chromium(run.browser_path)  # worker processes read it from here
+    return corpus
+
+
+def explore(cfg: ExploreConfig, agent: AgentOptions, run: RunOptions) -> int:
+    """Let an agent explore apps; every step is scored by the persistent coverage novelty.
+
+    python -m jamel explore --apps shop,travel --agent crawler --steps 50 --output runs/x
+    """
+    from jamel.rollout import explore as rollout
+
+    if cfg.steps < 1 or cfg.sessions < 1 or cfg.episode_steps < 0 or cfg.workers < 0:
+        raise SystemExit("--steps and --sessions must be >= 1, --episode-steps and --workers >= 0")
+    try:  # a bad corpus, app name, browser or agent option: say which, no traceback
+        corpus = _resolve(cfg, run, None)
+        cfg.agent_kwargs = agent.kwargs(cfg.agent)
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        raise SystemExit(f"jamel explore: {exc}")
+    summary = rollout.explore(cfg, corpus, progress=run.progress)
+    print(rollout.format_table(summary))
+    print(f"wrote {cfg.output}/summary.json and summary.csv")
+    failed = Path(cfg.output) / "failed.json"
+    if failed.exists():
+        print(f"some sessions failed (rerun to redo them): {failed.read_text()}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def evaluate(cfg: EvalConfig, agent: AgentOptions, run: RunOptions) -> int:
+    """Evaluate a method on an app panel with parallel workers (Ray), then write the reports.
+
+    Output: OUTPUT/<method>/<app>/session_<k>/ (as `jamel explore`) and the reports of `jamel report`.
+    """
+    from jamel.corpus import default_corpus
+    from jamel.report import build_report
+    from jamel.rollout.eval import evaluate as run_eval
+
+    try:  # every input checked before any worker starts: one line and exit status 2 on a bad one
+        _resolve(cfg, run, default_corpus())
+        cfg.agent_kwargs = agent.kwargs(cfg.agent, gpus=cfg.num_gpus > 0)
+        cfg.method = cfg.method or agent.label(cfg.agent)
+        if cfg.agent == "jamel":
+            from jamel.model.layout import packaged_model_problem
+
+            if problem := packaged_model_problem(agent.model_path):  # before Ray and torch start, not after
+                raise ValueError(problem)
+        cfg.validate()
+    except (ValueError, FileNotFoundError, RuntimeError) as exc:
+        print(f"jamel eval: {exc}", file=sys.stderr)
+        return 2
+    run_eval(cfg, progress=run.progress)
+    build_report([Path(cfg.output)], Path(cfg.output), max_steps=cfg.max_steps)
+    print((Path(cfg.output) / "results.md").read_text())
+    return 1 if (Path(cfg.output) / cfg.method / "failed.json").exists() else 0
 
 
 def usage() -> str:

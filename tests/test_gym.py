@@ -13,6 +13,7 @@ from jamel.env.browser import BrowserEnv, RecordEnv
 from jamel.schemas import Observation
 
 
+@pytest.mark.browser
 def test_make_reset_step_dict_observations():
     env = gymnasium.make("jamel/BrowserExplore-v0", app="shop", max_steps=3, settle_ms=50)
     try:
@@ -39,6 +40,7 @@ def test_make_reset_step_dict_observations():
         env.close()
 
 
+@pytest.mark.browser
 def test_gymnasium_env_checker():
     # Through make: the spec says nondeterministic (info carries wall-clock timings), so the checker skips
     # comparing the infos of two identical steps; observations, spaces, seeding, render and close are checked.
@@ -63,6 +65,7 @@ def test_constructor_errors():
         BrowserEnv(app="shop", render_mode="human")
 
 
+@pytest.mark.browser
 def test_sync_vector_env_runs_two_browsers_in_one_thread():
     # Two envs in one thread share one Playwright driver (a second sync driver in a thread fails).
     envs = gymnasium.make_vec("jamel/BrowserExplore-v0", num_envs=2, vectorization_mode="sync", app="shop",
