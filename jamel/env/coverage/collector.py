@@ -22,12 +22,6 @@ class ScriptTake:
     functions: list[dict[str, Any]]
     source: str | None = None  # attached the first time a collector meets the script (the scorer keeps one)
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"key": self.key, "url": self.url, "functions": self.functions}
-        if self.source is not None:
-            out["source"] = self.source
-        return out
-
 
 def script_key(url: str, source: str) -> str:
     return hashlib.sha1(f"{url}\n{source}".encode("utf-8", "surrogatepass")).hexdigest()[:20]
@@ -78,19 +72,13 @@ class ScriptFilter:
         return url.startswith(self.prefix)
 
 
-@dataclass
-class _KnownScript:
-    key: str
-    url: str
-
-
 class CoverageCollector:
     """Starts precise coverage on one page's CDP session and takes filtered deltas from it."""
 
     def __init__(self, cdp: Any, script_filter: Callable[[str], bool]):
         self.cdp = cdp
         self.script_filter = script_filter
-        self._known: dict[str, _KnownScript] = {}  # scriptId -> key
+        self._known: dict[str, str] = {}  # scriptId -> key
         self.profiling = False
 
     def start(self, profile: bool = True) -> None:
@@ -133,14 +121,13 @@ class CoverageCollector:
             functions = script["functions"]
             if not any(r["count"] > 0 for fn in functions for r in fn["ranges"]):
                 continue
-            known = self._known.get(script["scriptId"])
+            key = self._known.get(script["scriptId"])
             source = None
-            if known is None:
+            if key is None:
                 source = self._source(script["scriptId"], source_sessions)
                 if source is None:  # its page closed since the script ran: nothing can read it any more
                     continue
-                known = _KnownScript(script_key(url, source), url)
-                self._known[script["scriptId"]] = known
-            takes.append(ScriptTake(known.key, known.url, functions, source))
+                key = self._known[script["scriptId"]] = script_key(url, source)
+            takes.append(ScriptTake(key, url, functions, source))
         return takes
 
