@@ -99,12 +99,7 @@ def field_values(el: InteractiveElement, obs: Observation | None = None) -> list
 
 def tree_elements(axtree: str) -> list[tuple[str, str, str]]:
     """(bid, role, name) of every element of the rendered tree, in document order."""
-    out = []
-    for line in axtree.splitlines():
-        m = _TREE_LINE.match(line)
-        if m:
-            out.append((m.group(1), m.group(2), m.group(3) or ""))
-    return out
+    return [(m[1], m[2], m[3] or "") for m in map(_TREE_LINE.match, axtree.splitlines()) if m]
 
 
 def modal_bids(axtree: str) -> set[str]:
@@ -113,7 +108,7 @@ def modal_bids(axtree: str) -> set[str]:
     dialog_indent = None
     for line in axtree.splitlines():
         indent = len(line) - len(line.lstrip(" "))
-        m = re.match(r"\s*\[(\w+)\] (\S+)", line)
+        m = _TREE_LINE.match(line)
         if dialog_indent is not None and indent <= dialog_indent:
             dialog_indent = None
         if m and m.group(2) in ("dialog", "alertdialog"):
@@ -135,8 +130,9 @@ def at_start(obs: Observation, ctx: SessionContext) -> bool:
     return obs.url == ctx.start_url
 
 
-def click(bid: str) -> Action:
-    return Action("click", {"bid": bid, "button": "left", "modifiers": []})
+def click(bid: str, name: str = "click") -> Action:
+    """A plain left click (`name="dblclick"`: a double-click)."""
+    return Action(name, {"bid": bid, "button": "left", "modifiers": []})
 
 
 def press(bid: str, key: str) -> Action:
@@ -171,7 +167,7 @@ def candidate_actions(obs: Observation, rng: random.Random, ctx: SessionContext 
     interactive = {e.bid for e in obs.interactive}
     dbl = [bid for bid, role, _ in tree_elements(obs.axtree) if role in DBLCLICK_ROLES and bid not in interactive]
     if dbl:
-        acts.append(Action("dblclick", {"bid": rng.choice(dbl), "button": "left", "modifiers": []}))
+        acts.append(click(rng.choice(dbl), "dblclick"))
     target = key_target(obs)
     if target is not None:  # one key press per step, on a random element, among the candidates
         bid = rng.choice([target] + sorted(interactive))
@@ -305,11 +301,15 @@ class CrawlerAgent:
         return answer(action.to_string())
 
     def _try(self, key: tuple, page: str) -> bool:
-        if key in self.failed or self.tried[key]:
+        """Take `key` if it is untried (and has not failed); its outcome is learnt next step."""
+        if not self._ok(key):
             return False
+        self._mark(key, page)
+        return True
+
+    def _mark(self, key: tuple, page: str) -> None:
         self.tried[key] += 1
         self.pending, self.pending_page = key, page
-        return True
 
     def _ok(self, key: tuple) -> bool:
         return key not in self.failed and not self.tried[key]
@@ -365,8 +365,7 @@ class CrawlerAgent:
             if role in DBLCLICK_ROLES - {"cell"}:  # a row stands for its cells
                 seen[role] += 1
                 if seen[role] <= 2:  # items of one list share their handler: two tell the story
-                    add(Action("dblclick", {"bid": bid, "button": "left", "modifiers": []}),
-                        (page, role, seen[role], "dblclick"))
+                    add(click(bid, "dblclick"), (page, role, seen[role], "dblclick"))
         for el, key in elements:
             if el.role in TEXT_ROLES:
                 for k in FIELD_KEYS:
@@ -398,28 +397,25 @@ class CrawlerAgent:
             if target is not None:
                 self._try((page, "leave-key", "Escape"), page)
                 return press(target, "Escape")
-        step = self._route(page, elements)
-        if step is not None:
+        path = self._path(page)
+        step = next(((el, key) for el, key in elements if key == path[0]), None) if path else None
+        if step is not None:  # the first click of the known way to a page with untried actions
             el, key = step
-            self.tried[key] += 1
-            self.pending, self.pending_page = key, page
+            self._mark(key, page)
             return click(el.bid)
         if not start and not last.startswith("go_back") and self.backs_in_row < 2 and since_reward < self.patience:
             self.backs_in_row += 1
             return Action("go_back", {})
         self.backs_in_row = 0
-        if not start and (self.untried.get(self.start_page, 1) > 0 or self._reachable_work(self.start_page)):
+        if not start and (self.untried.get(self.start_page, 1) > 0
+                          or (self.start_page is not None and self._path(self.start_page) is not None)):
             return Action("reset", {})
         if elements:  # everything known is exhausted: revisit the least-tried element (new states may follow)
             el, key = min(elements, key=lambda ek: (self.tried[ek[1] + ("click",)] + self.tried[ek[1] + ("revisit",)],
                                                     self.rng.random()))
-            self.tried[key + ("revisit",)] += 1
-            self.pending, self.pending_page = key + ("revisit",), page
+            self._mark(key + ("revisit",), page)
             return click(el.bid) if el.role not in TEXT_ROLES | SELECT_ROLES else press(el.bid, "Enter")
         return Action("scroll", {"delta_x": 0.0, "delta_y": 400.0})
-
-    def _reachable_work(self, page: str | None) -> bool:
-        return page is not None and self._path(page) is not None
 
     def _path(self, page: str) -> list[tuple] | None:
         """Shortest known click path from `page` to a page with untried actions (breadth-first)."""
@@ -432,15 +428,6 @@ class CrawlerAgent:
                 if nxt not in seen and key not in self.failed:
                     seen.add(nxt)
                     queue.append((nxt, path + [key]))
-        return None
-
-    def _route(self, page: str, elements) -> tuple[InteractiveElement, tuple] | None:
-        path = self._path(page)
-        if not path:
-            return None
-        for el, key in elements:
-            if key == path[0]:
-                return el, key
         return None
 
 
