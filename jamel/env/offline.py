@@ -12,9 +12,11 @@ a missing stylesheet or font changes the screenshots: the report says which apps
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import json
 import os
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -23,7 +25,7 @@ from typing import Any, Iterable
 from urllib.parse import urlsplit
 
 from jamel.config import opt
-from jamel.corpus import Corpus
+from jamel.corpus import Corpus, default_corpus
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "0.0.0.0", "::1", "[::1]"})
 # Namespace identifiers and the like: they appear as URLs in code but are never fetched.
@@ -73,8 +75,7 @@ class AppAssets:
         return {"app": self.app, "files_scanned": self.files_scanned,
                 "hosts": self.hosts(True), "urls": self.urls(True),
                 "mentioned_hosts": self.hosts(False), "mentioned_urls": self.urls(False),
-                "refs": [{"url": r.url, "host": r.host, "kind": r.kind, "file": r.file, "line": r.line,
-                          "loaded": r.loaded} for r in self.refs]}
+                "refs": [{**dataclasses.asdict(r), "loaded": r.loaded} for r in self.refs]}
 
 
 # -- URL helpers ----------------------------------------------------------------------------------
@@ -123,7 +124,7 @@ _CSS_URL_RE = re.compile(r"""url\(\s*(?P<q>["']?)(?P<url>[^"')\s]+)(?P=q)\s*\)""
 _CSS_IMPORT_RE = re.compile(r"""@import\s+(?:url\(\s*)?["']?(?P<url>[^"')\s;]+)""", re.I)
 
 
-def scan_js(text: str, file: str = "", line_offset: int = 0) -> list[tuple[str, str, int]]:
+def scan_js(text: str, line_offset: int = 0) -> list[tuple[str, str, int]]:
     """(url, kind, line) for every quoted external URL in JS (or JSON) source."""
     lines = _Lines(text)
     out = []
@@ -135,7 +136,7 @@ def scan_js(text: str, file: str = "", line_offset: int = 0) -> list[tuple[str, 
     return out
 
 
-def scan_css(text: str, file: str = "", line_offset: int = 0) -> list[tuple[str, str, int]]:
+def scan_css(text: str, line_offset: int = 0) -> list[tuple[str, str, int]]:
     lines = _Lines(text)
     out = [(m.group("url"), "css-import", lines.line(m.start()) + line_offset) for m in _CSS_IMPORT_RE.finditer(text)]
     imports = {m.start("url") for m in _CSS_IMPORT_RE.finditer(text)}
@@ -210,7 +211,7 @@ class _HTMLScanner(HTMLParser):
             self.found += scan_css(data, line_offset=self.getpos()[0] - 1)
 
 
-def scan_html(text: str, file: str = "") -> list[tuple[str, str, int]]:
+def scan_html(text: str) -> list[tuple[str, str, int]]:
     parser = _HTMLScanner()
     try:
         parser.feed(text)
@@ -223,19 +224,18 @@ def scan_html(text: str, file: str = "") -> list[tuple[str, str, int]]:
 _SCANNERS = {"html": scan_html, "js": scan_js, "css": scan_css}
 
 
-def scan_text(text: str, language: str, file: str = "",
-              local_hosts: Iterable[str] = LOCAL_HOSTS) -> list[AssetRef]:
+def scan_text(text: str, language: str, file: str = "") -> list[AssetRef]:
     """External references in one file's text; ``language`` is ``html``, ``js`` or ``css``."""
     refs = set()
-    for url, kind, line in _SCANNERS[language](text, file):
-        host = external_host(url, local_hosts)
+    for url, kind, line in _SCANNERS[language](text):
+        host = external_host(url)
         if host is None or (host in NEVER_FETCHED_HOSTS and kind in MENTION_KINDS):
             continue
         refs.add(AssetRef(url=url, host=host, kind=kind, file=file, line=line))
     return sorted(refs, key=lambda r: (r.file, r.line, r.url, r.kind))
 
 
-def scan_app(app_dir: Path, app: str | None = None, local_hosts: Iterable[str] = LOCAL_HOSTS) -> AppAssets:
+def scan_app(app_dir: Path, app: str | None = None) -> AppAssets:
     """Scan every HTML/JS/CSS/JSON/SVG file of one app folder (``node_modules`` included, symlinks not followed)."""
     app_dir = Path(app_dir)
     result = AppAssets(app=app or app_dir.name)
@@ -253,7 +253,7 @@ def scan_app(app_dir: Path, app: str | None = None, local_hosts: Iterable[str] =
             except OSError:
                 continue
             result.files_scanned += 1
-            result.refs += scan_text(text, language, path.relative_to(app_dir).as_posix(), local_hosts)
+            result.refs += scan_text(text, language, path.relative_to(app_dir).as_posix())
     return result
 
 
@@ -306,12 +306,6 @@ def blocked_hosts(report: dict[str, list[str]]) -> dict[str, dict[str, int]]:
 
 # -- CLI ------------------------------------------------------------------------------------------
 
-def _default_corpus() -> Path:
-    from jamel.corpus import DEMO_CORPUS, SCALEWOB_CORPUS
-
-    return SCALEWOB_CORPUS if Corpus(SCALEWOB_CORPUS).apps() else DEMO_CORPUS
-
-
 @dataclass
 class ScanConfig:
     corpus: Path | None = opt(None, "corpus folder (default: ScaleWoB if downloaded, else the demo apps)")
@@ -326,9 +320,7 @@ class ScanConfig:
 def scan(args: ScanConfig) -> int:
     """Report, per app, the other hosts its HTML/JS/CSS refers to (static scan) and what sessions really
     requested from outside (--blocked)."""
-    import sys
-
-    root = (args.corpus or _default_corpus()).expanduser().resolve()
+    root = (args.corpus or default_corpus()).expanduser().resolve()
     try:
         apps = Corpus(root).resolve(args.apps)
         if not apps:
