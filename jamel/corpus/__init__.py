@@ -61,10 +61,6 @@ def load_splits() -> dict[str, tuple[str, ...]]:
     return {name: tuple(ids) for name, ids in data.items()}
 
 
-def _dedupe(items: list[str]) -> list[str]:
-    return list(dict.fromkeys(items))  # dict keeps insertion order
-
-
 @dataclass(frozen=True)
 class Corpus:
     root: Path
@@ -123,7 +119,7 @@ class Corpus:
                 f"unknown app(s) {unknown} in corpus {self.root}. Valid apps: {available}; "
                 f"named splits: {sorted(splits)} or 'all'"
             )
-        return _dedupe(out)
+        return list(dict.fromkeys(out))  # without repeats, in order
 
 
 def default_corpus() -> Path:
