@@ -103,7 +103,6 @@ def manual_hint(url: str, dest: Path) -> str:
 
 @dataclass
 class DownloadInfo:
-    path: Path
     size: int
     etag: str | None = None
     last_modified: str | None = None
@@ -139,7 +138,7 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
         log(f"partial download {part} came from another URL; starting over")
         _discard(part, meta_path)
         meta = {}
-    info = DownloadInfo(path=part, size=0)
+    info = DownloadInfo(size=0)
     failures = 0
 
     def restart(why: str) -> _Restart:
@@ -323,7 +322,6 @@ def find_corpus_prefix(names: Iterable[str]) -> tuple[str, ...]:
 @dataclass
 class ExtractResult:
     prefix: tuple[str, ...]
-    files: int
     symlinks: int
     skipped: list[str] = field(default_factory=list)  # members outside the corpus folder
 
@@ -391,8 +389,7 @@ def safe_extract(archive: Path, dest: Path, *, prefix: tuple[str, ...] | None = 
         if not _inside(dest.joinpath(*rel), root):
             raise ArchiveError(f"unsafe archive member {'/'.join(prefix + rel)!r}: symlink {target!r} "
                                "resolves outside the destination")
-    return ExtractResult(prefix=prefix, files=sum(not i.is_dir() for i, _ in files), symlinks=len(links),
-                         skipped=skipped)
+    return ExtractResult(prefix=prefix, symlinks=len(links), skipped=skipped)
 
 
 # -- manifest and checks --------------------------------------------------------------------------
