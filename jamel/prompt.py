@@ -22,6 +22,7 @@ Render them with `jamel.model.tokenizer.CHAT_TEMPLATE` (`jamel.model.image.VLPro
 """
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Sequence
 
 from jamel.env.actions import action_space_doc, extract_action
@@ -83,8 +84,6 @@ def observation_text(obs: Any, max_tree_chars: int | None = None) -> str:
     `max_tree_chars` shortens the accessibility tree (only for prompts over the input budget; needs a real
     `Observation`)."""
     if max_tree_chars is not None and hasattr(obs, "axtree"):
-        import dataclasses
-
         obs = dataclasses.replace(obs, axtree=_truncate(obs.axtree, max_tree_chars))
     error = (getattr(obs, "last_action_error", "") or "").strip()
     return f"{obs.text()}\n\n# Last action error\n{error or 'none'}"
