@@ -125,9 +125,7 @@ def choices(el: InteractiveElement) -> list[str]:
 
 def at_start(obs: Observation, ctx: SessionContext) -> bool:
     """On the start page with nothing to go back to in this episode."""
-    if not ctx.history or ctx.history[-1].action.startswith("reset"):
-        return True
-    return obs.url == ctx.start_url
+    return not ctx.history or ctx.history[-1].action.startswith("reset") or obs.url == ctx.start_url
 
 
 def click(bid: str, name: str = "click") -> Action:
@@ -244,7 +242,7 @@ class CrawlerAgent:
             out.append((el, (page, el.role, el.name, seen[(el.role, el.name)])))
         return out
 
-    def _learn(self, obs: Observation, ctx: SessionContext, page: str) -> None:
+    def _learn(self, ctx: SessionContext, page: str) -> None:
         """Fold the outcome of the previous step into the memory."""
         last = ctx.history[-1] if ctx.history else None
         if last is not None and self.pending is not None:
@@ -268,7 +266,7 @@ class CrawlerAgent:
         page = self._page_key(obs)
         if self.start_page is None or (ctx.history and ctx.history[-1].action.startswith("reset")):
             self.start_page = page
-        self._learn(obs, ctx, page)
+        self._learn(ctx, page)
 
         elements = self._keys(obs)
         bids_now = {el.bid for el, _ in elements}
@@ -387,11 +385,7 @@ class CrawlerAgent:
         """Nothing untried here: go where something is, without wasting steps on resets and backs."""
         last = ctx.history[-1].action if ctx.history else ""
         start = at_start(obs, ctx)
-        since_reward = 0
-        for past in reversed(ctx.history):
-            if past.reward:
-                break
-            since_reward += 1
+        since_reward = next((i for i, past in enumerate(reversed(ctx.history)) if past.reward), len(ctx.history))
         if covered and self._ok((page, "leave-key", "Escape")):
             target = key_target(obs)
             if target is not None:
