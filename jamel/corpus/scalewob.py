@@ -5,17 +5,11 @@
     jamel corpus check                                     # only check an installed corpus
 (`python scripts/download_scalewob_env.py [--check]` is the same.)
 
-``install``: (1) nothing to do if ``<dest>/MANIFEST.json`` matches (same archive sha256 / source, the
-folder still holds the recorded apps). (2) ``download`` into ``<dest>.download.part`` with `requests`:
-HTTP Range resume (``If-Range`` guards against a changed file; a server that ignores Range restarts
-from byte 0), timeouts, retries with exponential backoff while no byte arrives, a tqdm progress bar;
-the finished file becomes ``<dest>.download.zip``. (3) Verify: ``--sha256``, then ``zipfile``'s CRC
-check; a downloaded file that fails moves to ``<dest>.download.rejected``. (4) ``safe_extract`` with
-``zipfile``: every member name is checked before anything is written (no absolute paths, drives,
-``..``, NULs; symlinks must stay inside, lexically and after creation); the corpus folder inside the
-archive is found (``find_corpus_prefix``); extraction goes to a hidden folder next to ``dest`` that is
-renamed into place once complete. (5) ``MANIFEST.json``. (6) ``check_corpus``: 96 apps, every
-test10/train86 id present (case-sensitive).
+``install`` does nothing if ``<dest>/MANIFEST.json`` still matches; otherwise it downloads with
+resume (``download``: ``<dest>.download.part``, then ``.download.zip``), verifies ``--sha256`` and the
+zip's CRCs (a bad download moves to ``<dest>.download.rejected``), extracts the corpus folder into a
+hidden folder renamed into place once complete (``safe_extract``: no member may write outside it),
+writes ``MANIFEST.json`` and checks 96 apps with every test10/train86 id (``check_corpus``).
 
 Why not pooch: it has no resume, and on a checksum mismatch it deletes the file we keep for
 ``--archive``; no Hugging Face repo serves this archive, so huggingface_hub does not apply.
