@@ -15,12 +15,30 @@ import json
 import statistics
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from jamel.config import opt
 from jamel.corpus import load_splits
 
 REFERENCE = Path(__file__).resolve().parent.parent / "configs" / "paper_reference.json"
+
+
+def mean_curve(curves: list[list[float]], steps: int) -> list[float]:
+    """Mean per step of cumulative curves cut or padded to `steps` (a short curve holds its last value)."""
+    padded = [c[:steps] + [c[-1] if c else 0] * (steps - len(c)) for c in curves]
+    return [statistics.fmean(col) for col in zip(*padded)]
+
+
+def mean_std(values: Iterable[float]) -> tuple[float, float]:
+    """Mean and population std (0 for a single value): the across-apps statistics of every report."""
+    values = list(values)
+    return statistics.fmean(values), statistics.pstdev(values) if len(values) > 1 else 0.0
+
+
+def band(curves: list[list[float]]) -> tuple[list[float], list[float]]:
+    """Per-step mean and std across curves of equal length."""
+    stats = [mean_std(col) for col in zip(*curves)]
+    return [m for m, _ in stats], [s for _, s in stats]
 
 
 @dataclass
@@ -29,12 +47,8 @@ class MethodResult:
     apps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # app -> session summaries
 
     def app_curve(self, app: str, steps: int) -> list[float]:
-        """Mean cumulative reward per step over the app's sessions (a short session holds its last value)."""
-        curves = []
-        for s in self.apps[app]:
-            c = s["cumulative_reward_curve"][:steps]
-            curves.append(c + [c[-1] if c else 0] * (steps - len(c)))
-        return [statistics.fmean(col) for col in zip(*curves)]
+        """Mean cumulative reward per step over the app's sessions."""
+        return mean_curve([s["cumulative_reward_curve"] for s in self.apps[app]], steps)
 
     def app_final(self, app: str, steps: int) -> float:
         return self.app_curve(app, steps)[-1]
@@ -80,9 +94,9 @@ def build_report(run_dirs: list[Path], output: Path, max_steps: int | None = Non
     for m in methods.values():
         finals = {app: m.app_final(app, steps) for app in sorted(m.apps)}
         tok, nsteps = m.tokens()
+        mean, std = mean_std(finals.values())
         table[m.method] = {
-            "apps": len(finals), "sessions": sum(len(v) for v in m.apps.values()),
-            "mean": statistics.fmean(finals.values()), "std": statistics.pstdev(finals.values()) if len(finals) > 1 else 0.0,
+            "apps": len(finals), "sessions": sum(len(v) for v in m.apps.values()), "mean": mean, "std": std,
             "input_tokens": tok, "tokens_per_step": tok / nsteps if nsteps else 0.0, "per_app": finals}
         for app, v in finals.items():
             rows.append({"method": m.method, "app": app, "sessions": len(m.apps[app]),
@@ -135,8 +149,7 @@ def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output
     fig, ax = plt.subplots(figsize=(6.4, 4), dpi=110)
     for m in methods.values():
         curves = [m.app_curve(a, steps) for a in sorted(m.apps)]
-        mean = [statistics.fmean(c) for c in zip(*curves)]
-        std = [statistics.pstdev(c) if len(c) > 1 else 0.0 for c in zip(*curves)]
+        mean, std = band(curves)
         ax.plot(xs, mean, label=f"{m.method} (n={len(curves)} apps)")
         ax.fill_between(xs, [a - b for a, b in zip(mean, std)], [a + b for a, b in zip(mean, std)], alpha=0.2)
     ax.set_xlabel("step")

@@ -91,7 +91,7 @@ class _Script:
         for line in lines:
             starts.append(off)
             # V8 offsets count UTF-16 code units: characters outside the BMP take two.
-            off += len(line) + (len(line.encode("utf-16-le")) // 2 - len(line) if not line.isascii() else 0) + 1
+            off += (len(line) if line.isascii() else len(line.encode("utf-16-le")) // 2) + 1
         return cls(url, lines, starts)
 
     def line_of(self, offset: int) -> int:
@@ -115,10 +115,6 @@ class StepCode:
     lines: list[dict[str, Any]] = field(default_factory=list)  # {url, line, text}
     n_functions: int = 0
     n_lines: int = 0
-
-    def to_json(self) -> dict[str, Any]:
-        return {"functions": self.functions, "lines": self.lines, "n_functions": self.n_functions,
-                "n_lines": self.n_lines}
 
 
 def short_url(url: str) -> str:

@@ -20,7 +20,7 @@ import re
 import shutil
 import statistics
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, fields
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from jamel.env.browser import EnvConfig
+from jamel.report import band, mean_curve, mean_std
 from jamel.report.viewer.newcode import session_new_code, takes_file
 from jamel.report.viewer.screens import build_graph, render_svg
 from jamel.report.viewer.svgplot import Series, line_chart
@@ -114,8 +115,8 @@ def _box_percent(box: list[float]) -> list[float]:
 def _write_images(rows: list[dict[str, Any]], out: Path) -> None:
     from PIL import Image
 
-    (out / "shots").mkdir(parents=True, exist_ok=True)
-    (out / "thumbs").mkdir(parents=True, exist_ok=True)
+    for folder in ("shots", "thumbs"):
+        (out / folder).mkdir(parents=True, exist_ok=True)
     for r in rows:
         name = f"{r['step']:04d}.jpg"
         if not r["screenshot"]:
@@ -140,7 +141,7 @@ def _step_json(r: dict[str, Any], prev_counts: dict[str, int] | None, code: Any,
         "browser_restarted": bool(r["browser_restarted"]), "box": _box_percent(list(r.get("target_box") or [])),
         "shot": f"shots/{r['step']:04d}.jpg" if r["screenshot"] else "",
         "thumb": f"thumbs/{r['step']:04d}.jpg" if r["screenshot"] else "",
-        "screen": screen, "new_code": code.to_json() if code else None,
+        "screen": screen, "new_code": asdict(code) if code else None,
     }
 
 
@@ -173,7 +174,7 @@ def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str,
         prev = {k: int(r[k]) for k in COUNT_KINDS}
     depth = "../" * ref.rel.count("/") + "../"
     data = {"method": ref.method, "app": ref.app, "session": ref.index, "session_id": summary.get("session_id", ""),
-            "steps": steps, "initial_code": code[0].to_json() if code and 0 in code else None,
+            "steps": steps, "initial_code": asdict(code[0]) if code and 0 in code else None,
             "code_available": bool(code), "code_error": code_error,
             "screens": [{"index": s.index, "url": s.url, "digest": s.digest, "steps": s.steps} for s in graph.screens]}
     # UTF-8 rather than \u escapes (CJK apps' texts stay a third of the size); a lone surrogate becomes "?".
@@ -275,11 +276,6 @@ def _session_html(ref: SessionRef, summary: dict[str, Any], depth: str, curve: s
 
 
 # -- the run page --------------------------------------------------------------------------------------
-def _mean_curve(curves: list[list[int]], steps: int) -> list[float]:
-    padded = [(c[:steps] + [c[-1] if c else 0] * (steps - len(c[:steps]))) for c in curves]
-    return [statistics.fmean(col) for col in zip(*padded)]
-
-
 def _run_html(all_rows: list[dict[str, Any]], run_dirs: list[Path]) -> str:
     rows = [r for r in all_rows if "error" not in r]
     broken = [r for r in all_rows if "error" in r]
@@ -294,14 +290,12 @@ def _run_html(all_rows: list[dict[str, Any]], run_dirs: list[Path]) -> str:
         by_app: dict[str, list[list[int]]] = {}
         for r in mine:
             by_app.setdefault(r["app"], []).append(r["curve"])
-        app_curves = [_mean_curve(cs, steps) for cs in by_app.values()]  # each app: mean over its sessions
-        mean = [statistics.fmean(col) for col in zip(*app_curves)]
-        std = [statistics.pstdev(col) if len(col) > 1 else 0.0 for col in zip(*app_curves)]
+        app_curves = [mean_curve(cs, steps) for cs in by_app.values()]  # each app: mean over its sessions
+        mean, std = band(app_curves)
         series.append(Series(f"{m} (n={len(app_curves)} apps)", mean, band=std))
-        finals = [c[-1] for c in app_curves]
+        final_mean, final_std = mean_std(c[-1] for c in app_curves)
         tok, nsteps = sum(r["input_tokens"] for r in mine), sum(r["steps"] for r in mine)
-        per_method[m] = {"apps": len(by_app), "sessions": len(mine), "mean": statistics.fmean(finals),
-                         "std": statistics.pstdev(finals) if len(finals) > 1 else 0.0,
+        per_method[m] = {"apps": len(by_app), "sessions": len(mine), "mean": final_mean, "std": final_std,
                          "cov": statistics.fmean(r["coverage_final"] for r in mine),
                          "failures": sum(r["failures"] for r in mine), "restarts": sum(r["browser_restarts"] for r in mine),
                          "tps": tok / nsteps if nsteps else 0.0}
