@@ -152,13 +152,8 @@ def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output
         mean, std = band(curves)
         ax.plot(xs, mean, label=f"{m.method} (n={len(curves)} apps)")
         ax.fill_between(xs, [a - b for a, b in zip(mean, std)], [a + b for a, b in zip(mean, std)], alpha=0.2)
-    ax.set_xlabel("step")
-    ax.set_ylabel("cumulative reward")
-    ax.set_title("Mean cumulative reward (band: std across apps)")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(output / "fig_reward_curve.png")
-    plt.close(fig)
+    ax.set(xlabel="step", ylabel="cumulative reward", title="Mean cumulative reward (band: std across apps)")
+    _save(fig, ax, output / "fig_reward_curve.png")
 
     fig, ax = plt.subplots(figsize=(max(6.4, 0.6 * len(apps) * max(1, len(methods)) / 2), 4), dpi=110)
     width = 0.8 / max(1, len(methods))
@@ -166,11 +161,16 @@ def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output
         vals = [m.app_final(a, steps) if a in m.apps else 0.0 for a in apps]
         ax.bar([j + i * width for j in range(len(apps))], vals, width, label=m.method)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(apps))], apps, rotation=45, ha="right")
-    ax.set_ylabel(f"cumulative reward at step {steps}")
-    ax.set_title("Per-app final cumulative reward")
+    ax.set(ylabel=f"cumulative reward at step {steps}", title="Per-app final cumulative reward")
+    _save(fig, ax, output / "fig_per_app.png")
+
+
+def _save(fig: Any, ax: Any, path: Path) -> None:
+    import matplotlib.pyplot as plt
+
     ax.legend()
     fig.tight_layout()
-    fig.savefig(output / "fig_per_app.png")
+    fig.savefig(path)
     plt.close(fig)
 
 
