@@ -40,11 +40,11 @@ class ScriptFilter:
     come from outside the app).
     """
 
-    MODES = ("app", "http")
     RULES = {
         "app": "scripts on the app's origin under the corpus root (own, inline and shared corpus code)",
         "http": "every http(s) script (the release's rule)",
     }
+    MODES = tuple(RULES)
 
     def __init__(self, mode: str, app_url: str, corpus_url: str | None = None):
         if mode not in self.MODES:
