@@ -58,29 +58,32 @@ class MethodResult:
         return sum(s.get("input_tokens", 0) for s in sums), sum(s["steps"] for s in sums)
 
 
-def _summaries(folder: Path) -> dict[str, list[dict[str, Any]]]:
-    apps: dict[str, list[dict[str, Any]]] = {}
-    for p in sorted(folder.glob("*/session_*/summary.json")):
-        s = json.loads(p.read_text())
-        apps.setdefault(s["app"], []).append(s)
-    return apps
+def session_dirs(folder: Path) -> list[Path]:
+    """The finished sessions (`<app>/session_<k>/summary.json`) under `folder`, by app and k."""
+    dirs = [p.parent for p in folder.glob("*/session_*/summary.json") if p.parent.name[8:].isdigit()]
+    return sorted(dirs, key=lambda d: (d.parent.name, int(d.name[8:])))
+
+
+def run_methods(run: Path) -> list[tuple[str, list[Path]]]:
+    """(method, session folders) of an eval run (`<method>/<app>/session_k`) or of an explore run
+    (`<app>/session_k`; its method is its agent)."""
+    if not run.is_dir():
+        raise FileNotFoundError(f"no run folder {run}")
+    direct = session_dirs(run)
+    if direct:
+        return [(json.loads((direct[0] / "summary.json").read_text()).get("agent") or run.name, direct)]
+    return [(m.name, dirs) for m in sorted(run.iterdir()) if m.is_dir() and (dirs := session_dirs(m))]
 
 
 def collect(run_dirs: list[Path]) -> dict[str, MethodResult]:
+    """The session summaries of every method; a method met in several runs merges into one."""
     methods: dict[str, MethodResult] = {}
     for run in run_dirs:
-        if not run.is_dir():
-            raise FileNotFoundError(f"no run folder {run}")
-        direct = _summaries(run)
-        groups = [(run, direct)] if direct else [(m, _summaries(m)) for m in sorted(run.iterdir()) if m.is_dir()]
-        for folder, apps in groups:
-            if not apps:
-                continue
-            first = next(iter(apps.values()))[0]
-            name = folder.name if not direct else first.get("agent") or folder.name
+        for name, dirs in run_methods(run):
             res = methods.setdefault(name, MethodResult(name))
-            for app, sums in apps.items():
-                res.apps.setdefault(app, []).extend(sums)
+            for d in dirs:
+                s = json.loads((d / "summary.json").read_text())
+                res.apps.setdefault(s["app"], []).append(s)
     if not methods:
         raise ValueError(f"no session summaries under {[str(r) for r in run_dirs]}")
     return methods

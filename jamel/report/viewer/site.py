@@ -28,7 +28,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from jamel.env.browser import EnvConfig
-from jamel.report import band, mean_curve, mean_std
+from jamel.report import band, mean_curve, mean_std, run_methods
 from jamel.report.viewer.newcode import session_new_code, takes_file
 from jamel.report.viewer.screens import build_graph, render_svg
 from jamel.report.viewer.svgplot import Series, line_chart
@@ -58,29 +58,13 @@ def _slug(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("._") or "_"
 
 
-def _sessions_under(folder: Path) -> list[Path]:
-    dirs = [p.parent for p in folder.glob("*/session_*/summary.json") if p.parent.name[8:].isdigit()]
-    return sorted(dirs, key=lambda d: (d.parent.name, int(d.name[8:])))
-
-
 def discover(run_dirs: list[Path]) -> list[SessionRef]:
-    """Finished sessions of explore runs (`<app>/session_k`) and eval runs (`<method>/<app>/session_k`).
-
-    The method of an explore run is its agent; a method name met again in another run gets the run's
-    folder name attached, so runs stay side by side instead of merging.
-    """
+    """Finished sessions of explore and eval runs (`jamel.report.run_methods`). A method name met again
+    in another run gets the run's folder name attached, so runs stay side by side instead of merging."""
     refs: list[SessionRef] = []
     owner: dict[str, Path] = {}
     for run in run_dirs:
-        if not run.is_dir():
-            raise FileNotFoundError(f"no run folder {run}")
-        direct = _sessions_under(run)
-        if direct:
-            agent = json.loads((direct[0] / "summary.json").read_text()).get("agent") or run.name
-            groups = [(agent, direct)]
-        else:
-            groups = [(m.name, s) for m in sorted(run.iterdir()) if m.is_dir() and (s := _sessions_under(m))]
-        for method, dirs in groups:
+        for method, dirs in run_methods(run):
             label = method
             if owner.setdefault(label, run) != run:
                 label = f"{method} ({run.resolve().name})"
