@@ -1,20 +1,24 @@
 // Incremental V8 -> Istanbul scorer for the novelty reward.
 //
-// One long-lived Node process per session. Python sends each step's V8 precise-coverage take
-// (only the scripts that executed something); the worker keeps, per script, the V8 coverage merged
-// over the whole session with monocart's own merge, re-converts only the scripts that ran this step
-// with monocart's own converter, and keeps every other script's Istanbul counts cached. So the cost
-// of a step depends on what ran in that step, never on how long the session is, and the numbers are
-// monocart's (the reference the release re-computes from scratch every step).
+// One long-lived Node process, reused across sessions. Python sends each step's V8 precise-coverage
+// take (only the scripts that executed something); the worker keeps, per script, the V8 coverage
+// merged over the whole session (monocart's merge, applied to the functions the take reports), and
+// re-counts only the scripts whose coverage pattern changed. A source's first conversion is
+// monocart's own; it also yields the source's plan (fast_counts.js), through which every later
+// conversion assigns monocart's counts without re-running the converter (checked equal to monocart
+// on that first conversion, and on every conversion with --verify). So the cost of a step depends
+// on what ran in that step, never on the session's length, and the numbers are monocart's.
 //
 // Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
 //   {"op": "add", "entries": [{"key", "url", "source"?, "functions"}]}
 //       -> {"ok": true, "total": {"merged": {lines, branches, statements, functions}, "persistent": {...}},
-//           "changed": [key...], "converted": N, "skipped": N, "cpuMs": CPU time of the request}
+//           "changed": [key...], "converted": N, "skipped": N, "fast": N (conversions through a plan),
+//           "cpuMs": CPU time of the request}
 //   {"op": "report", "dir": DIR, "name": NAME} -> writes monocart's HTML + json-summary of the union
 //   {"op": "clear"} -> a new session: forget the union, keep the per-source caches (the process is
 //       reused across sessions, so a library seen in an earlier session is not parsed again)
-// `node istanbul_worker.js --no-skip` converts every script that ran (no unchanged-pattern skip).
+// `--no-skip`: convert every script that ran (no unchanged-pattern skip). `--verify`: also run
+// monocart's whole merge and its converter on every step and fail the step if anything differs.
 
 'use strict';
 
@@ -147,11 +151,17 @@ const CONVERT_OPTIONS = { all: null, v8Ignore: true, baseDir: process.cwd(), log
 
 const scripts = new Map(); // key -> {url, source, functions (merged), counts}
 
-const { KINDS, KIND_OF, istanbulCounts } = require('./istanbul_entities.js');
+const { KINDS, KIND_OF, entityIds, istanbulCounts } = require('./istanbul_entities.js');
+const fast = require('./fast_counts.js');
 
 const sourcePathOf = (key) => `jamel/${key}.js`;
+const VERIFY = process.argv.includes('--verify');
+// Count and merge passes run on a new source's first take, so that the code is compiled by the page
+// load rather than during the first steps (measured: p99 over a 300-step session ~60 -> ~40 ms CPU).
+const WARMUP = 3;
 
-const convertOne = async (key, script) => {
+// monocart's own conversion: the Istanbul file data of one script's merged coverage.
+const monocartFile = async (key, script) => {
     const item = {
         url: script.url,
         type: 'js',
@@ -163,10 +173,62 @@ const convertOne = async (key, script) => {
     scoring = true;
     try {
         const { coverageData } = await convertV8List([item], CONVERT_OPTIONS);
-        return istanbulCounts(coverageData[item.sourcePath]);
+        return coverageData[item.sourcePath];
     } finally {
         scoring = false;
     }
+};
+
+// Per source: the plan of fast_counts.js and the entity ids, or `null` if the plan's counts did not
+// equal monocart's on the conversion it was built from (that source then always takes monocart's path).
+const planCache = new Map();
+const planFor = (source, fileData, functions) => {
+    let entry = cacheGet(planCache, source);
+    if (entry === undefined) {
+        try {
+            const ast = cacheGet(astCache, source); // parsed by the conversion that just ran
+            const plan = fast.buildPlan(ast, source, new CachedLocator(source), originalVisitAst, CONVERT_OPTIONS);
+            entry = fast.sameCounts(fast.planCounts(plan, functions), fileData)
+                ? { plan, table: fast.entityTable(entityIds(fileData)) } : null;
+            for (let i = 0; entry && i < WARMUP; i++) { // compile the count and merge code now, not in the first steps
+                fast.summarize(fast.planCounts(plan, functions), entry.table);
+                Util.mergeV8Coverage([{ functions: copy(functions) }, { functions: copy(functions) }]);
+            }
+        } catch (err) {
+            entry = null;
+            console.error(`fast counts unavailable for a script: ${err && err.stack || err}`);
+        }
+        if (entry === null) {
+            console.error('fast counts differ from monocart on a script: it is scored with monocart only');
+        }
+        cachePut(planCache, source, entry);
+    }
+    return entry;
+};
+
+// A script's Istanbul numbers and the entities reported covered: `covered` (ids), or `hit` (numbers
+// of `table`). The first conversion of a source is monocart's (and builds the plan, checked against
+// it); later ones assign counts through the plan.
+const convertOne = async (key, script) => {
+    const known = cacheGet(planCache, script.source);
+    if (known) {
+        const result = fast.summarize(fast.planCounts(known.plan, script.functions), known.table);
+        if (VERIFY) {
+            const ref = istanbulCounts(await monocartFile(key, script));
+            const ids = new Set(result.hit.map((u) => known.table.idOf[u]));
+            if (!KINDS.every((k) => ref.counts[k] === result.counts[k]) || ref.covered.size !== ids.size
+                || ![...ref.covered].every((id) => ids.has(id))) {
+                throw new Error(`fast counts differ from monocart on ${script.url}: `
+                    + `${JSON.stringify(result.counts)} vs ${JSON.stringify(ref.counts)}`);
+            }
+        }
+        return { ...result, table: known.table, fast: true };
+    }
+    const fileData = await monocartFile(key, script);
+    if (known === undefined) {
+        planFor(script.source, fileData, script.functions);
+    }
+    return istanbulCounts(fileData);
 };
 
 // Two readings of C(t). `merged`: monocart's numbers for the session's merged V8 coverage (what the
@@ -229,10 +291,62 @@ const sameShape = (a, b) => {
 
 const SKIP_UNCHANGED = !process.argv.includes('--no-skip');
 
+// Folds a take into a script's session coverage; returns whether no function's shape changed (see
+// sameShape). The result is monocart's merge of the two (`mergeV8Coverage`: group the functions by
+// root range, merge each group, sort by root range), computed for the functions the take reports
+// only: after the first merge every other function is in merged (normalised) form, which merging
+// leaves as it is (`--verify` checks it against the whole merge at every step).
+const rootKey = (fn) => `${fn.ranges[0].startOffset};${fn.ranges[0].endOffset}`;
+const byRootRange = (a, b) => a.ranges[0].startOffset - b.ranges[0].startOffset
+    || b.ranges[0].endOffset - a.ranges[0].endOffset;
+const copy = (x) => JSON.parse(JSON.stringify(x));
+const mergeTake = (script, functions) => {
+    if (script.shadow) {
+        script.shadow = Util.mergeV8Coverage([{ functions: script.shadow }, { functions: copy(functions) }]).functions;
+    }
+    if (!script.byRoot) { // the first merge: the whole of it (the first take is raw V8 output)
+        const merged = Util.mergeV8Coverage([{ functions: script.functions }, { functions }]).functions;
+        const same = sameShape(script.functions, merged);
+        script.functions = merged;
+        script.byRoot = new Map(merged.map((fn, i) => [rootKey(fn), i]));
+        return same;
+    }
+    const hit = new Set();
+    for (const fn of functions) {
+        const i = script.byRoot.get(rootKey(fn));
+        if (i !== undefined) {
+            hit.add(i);
+        }
+    }
+    const olds = [...hit].map((i) => script.functions[i]);
+    const merged = Util.mergeV8Coverage([{ functions: olds }, { functions }]).functions;
+    let added = false;
+    let same = olds.length === merged.length;
+    for (const fn of merged) {
+        const i = script.byRoot.get(rootKey(fn));
+        if (i === undefined) {
+            script.functions.push(fn);
+            added = true;
+        } else {
+            same = same && sameShape([script.functions[i]], [fn]);
+            script.functions[i] = fn;
+        }
+    }
+    if (added) {
+        script.functions.sort(byRootRange);
+        script.byRoot = new Map(script.functions.map((fn, i) => [rootKey(fn), i]));
+    }
+    if (script.shadow && JSON.stringify(script.shadow) !== JSON.stringify(script.functions)) {
+        throw new Error(`incremental merge differs from monocart's merge on ${script.url}`);
+    }
+    return same;
+};
+
 const addEntries = async (entries) => {
     const changed = [];
     let converted = 0;
     let skipped = 0;
+    let fastConversions = 0;
     for (const entry of entries) {
         let script = scripts.get(entry.key);
         const pattern = rangePattern(entry.functions);
@@ -240,10 +354,13 @@ const addEntries = async (entries) => {
             if (typeof entry.source !== 'string') {
                 throw new Error(`first entry for script ${entry.key} carries no source`);
             }
+            // As V8 reported it: monocart converts a script added once without merging it.
             script = {
                 url: entry.url,
                 source: entry.source,
                 functions: entry.functions,
+                byRoot: null, // root range -> index in functions, once they are in merged form
+                shadow: VERIFY ? copy(entry.functions) : null,
                 counts: null,
                 covered: new Set(),
                 persistent: { lines: 0, branches: 0, statements: 0, functions: 0 },
@@ -252,12 +369,7 @@ const addEntries = async (entries) => {
             scripts.set(entry.key, script);
         } else {
             const novel = pattern.filter((p) => !script.seen.has(p));
-            // Same merge as monocart's generate() applies to several adds of one script.
-            const merged = await Util.mergeV8Coverage([
-                { functions: script.functions }, { functions: entry.functions }
-            ]);
-            const unchanged = SKIP_UNCHANGED && !novel.length && sameShape(script.functions, merged.functions);
-            script.functions = merged.functions;
+            const unchanged = mergeTake(script, entry.functions) && SKIP_UNCHANGED && !novel.length;
             for (const p of novel) {
                 script.seen.add(p);
             }
@@ -267,22 +379,37 @@ const addEntries = async (entries) => {
             }
         }
         const before = script.counts;
-        const { counts, covered } = await convertOne(entry.key, script);
+        const { counts, covered, hit, table, fast: viaPlan } = await convertOne(entry.key, script);
         converted += 1;
+        fastConversions += viaPlan ? 1 : 0;
         script.counts = counts;
         let grew = false;
-        for (const id of covered) {
+        const cover = (id) => {
             if (!script.covered.has(id)) {
                 script.covered.add(id);
                 script.persistent[KIND_OF[id[0]]] += 1;
                 grew = true;
             }
+        };
+        if (hit) { // numbers: each is looked up as an id once per session
+            if (script.table !== table) {
+                script.table = table;
+                script.hitSeen = new Uint8Array(table.idOf.length);
+            }
+            for (const u of hit) {
+                if (!script.hitSeen[u]) {
+                    script.hitSeen[u] = 1;
+                    cover(table.idOf[u]);
+                }
+            }
+        } else {
+            covered.forEach(cover);
         }
         if (grew || !before || KINDS.some((k) => before[k] !== counts[k])) {
             changed.push(entry.key);
         }
     }
-    return { changed, converted, skipped };
+    return { changed, converted, skipped, fast: fastConversions };
 };
 
 const writeReport = async (dir, name) => {
@@ -310,10 +437,10 @@ const handle = async (msg) => {
             // CPU time of the request: what scoring costs, unlike wall time, which on a shared
             // machine also counts waiting for a core.
             const cpu0 = process.cpuUsage();
-            const { changed, converted, skipped } = await addEntries(msg.entries || []);
+            const { changed, converted, skipped, fast: viaPlan } = await addEntries(msg.entries || []);
             const cpu = process.cpuUsage(cpu0);
             return {
-                ok: true, total: totals(), changed, converted, skipped, cpuMs: (cpu.user + cpu.system) / 1000
+                ok: true, total: totals(), changed, converted, skipped, fast: viaPlan, cpuMs: (cpu.user + cpu.system) / 1000
             };
         }
         case 'clear':
@@ -326,21 +453,29 @@ const handle = async (msg) => {
     }
 };
 
-// Requests are handled strictly in order: a reply must never overtake an earlier one.
-let queue = Promise.resolve();
-const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
-rl.on('line', (line) => {
-    if (!line.trim()) {
-        return;
-    }
-    queue = queue.then(async () => {
-        let reply;
-        try {
-            reply = await handle(JSON.parse(line));
-        } catch (err) {
-            reply = { ok: false, error: String(err && err.stack || err) };
+const serve = () => {
+    // Requests are handled strictly in order: a reply must never overtake an earlier one.
+    let queue = Promise.resolve();
+    const rl = readline.createInterface({ input: process.stdin, crlfDelay: Infinity });
+    rl.on('line', (line) => {
+        if (!line.trim()) {
+            return;
         }
-        process.stdout.write(`${JSON.stringify(reply)}\n`);
+        queue = queue.then(async () => {
+            let reply;
+            try {
+                reply = await handle(JSON.parse(line));
+            } catch (err) {
+                reply = { ok: false, error: String(err && err.stack || err) };
+            }
+            process.stdout.write(`${JSON.stringify(reply)}\n`);
+        });
     });
-});
-rl.on('close', () => queue.then(() => process.exit(0)));
+    rl.on('close', () => queue.then(() => process.exit(0)));
+};
+
+if (require.main === module) {
+    serve();
+} else { // required by a benchmark or profile script: the same engine, in-process
+    module.exports = { handle, scripts, convertOne };
+}

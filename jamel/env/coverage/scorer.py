@@ -82,6 +82,7 @@ class StepScore:
     scoring_ms: float  # time to fold the takes in (the scorer's own work, not what a caller waited)
     converted: int = 0  # scripts monocart re-converted this step
     skipped: int = 0  # scripts that ran but whose coverage pattern was unchanged (no conversion)
+    fast: int = 0  # of the conversions, those that assigned counts through the script's plan (fast_counts.js)
     worker_cpu_ms: float = 0.0  # the Node worker's CPU time for this step (robust to a busy machine)
 
     @property
@@ -214,15 +215,18 @@ class NoveltyScorer:
     new one replays the session from that file, so the baseline is never lost.
 
     `skip_unchanged=False` makes the worker re-convert every script that ran (the pre-skip engine,
-    kept for benchmarks and parity checks).
+    kept for benchmarks and parity checks). `verify=True` also runs monocart's own merge and
+    conversion on every step and fails the step if the worker's numbers differ (tests, benchmarks).
     """
 
-    def __init__(self, mode: str = "persistent", timeout_s: float = 120.0, skip_unchanged: bool = True):
+    def __init__(self, mode: str = "persistent", timeout_s: float = 120.0, skip_unchanged: bool = True,
+                 verify: bool = False):
         if mode not in COVERAGE_MODES:
             raise ValueError(f"unknown coverage mode {mode!r}; choose one of {COVERAGE_MODES}")
         self.mode = mode
         self.timeout_s = timeout_s
         self.skip_unchanged = skip_unchanged
+        self.verify = verify
         self._record_path: Path | None = None  # coverage_takes.jsonl[.zst] if set, else a temporary file
         self._writer: TakesWriter | None = None
         self._spool_dir: tempfile.TemporaryDirectory | None = None
@@ -251,7 +255,8 @@ class NoveltyScorer:
     # -- worker lifecycle -------------------------------------------------------------------------
     def _ensure_worker(self, replay_upto: int = 0) -> _NodeWorker:
         if self._worker is None or self._worker.proc.poll() is not None:
-            self._worker = _NodeWorker(WORKER_JS, self.timeout_s, () if self.skip_unchanged else ("--no-skip",))
+            args = (() if self.skip_unchanged else ("--no-skip",)) + (("--verify",) if self.verify else ())
+            self._worker = _NodeWorker(WORKER_JS, self.timeout_s, args)
             self._worker_session = False
         if not self._worker_session:
             entries = [e for _, es in self._session_lines(replay_upto) for e in es]
@@ -367,7 +372,7 @@ class NoveltyScorer:
         self._adds += 1
         if not entries:
             writer.write(step, entries)
-            counts, changed, converted, skipped, cpu_ms = self.counts, [], 0, 0, 0.0
+            counts, changed, converted, skipped, fast, cpu_ms = self.counts, [], 0, 0, 0, 0.0
         else:
             msg = {"op": "add", "entries": entries}
             try:
@@ -388,13 +393,13 @@ class NoveltyScorer:
             self._sent_sources.update(new_urls)  # only once the worker has the sources
             counts = CoverageCounts.from_json(reply["total"][self.mode])
             changed = reply["changed"]
-            converted, skipped = int(reply.get("converted", 0)), int(reply.get("skipped", 0))
+            converted, skipped, fast = (int(reply.get(k, 0)) for k in ("converted", "skipped", "fast"))
             cpu_ms = float(reply.get("cpuMs", 0.0))
         self.conversions += converted
         self.skips += skipped
         delta = counts.total - self.counts.total
         self.counts = counts
-        return StepScore(counts, delta, changed, (time.perf_counter() - t0) * 1000, converted, skipped, cpu_ms)
+        return StepScore(counts, delta, changed, (time.perf_counter() - t0) * 1000, converted, skipped, fast, cpu_ms)
 
     def write_report(self, out_dir: Path, name: str = "JAMEL session coverage") -> Path | None:
         """monocart's HTML report (and json-summary) of the session's union."""
@@ -473,9 +478,10 @@ def find_takes(session_dir: Path) -> Path | None:
     return None
 
 
-def replay_fast(path: Path, mode: str = "persistent", skip_unchanged: bool = True) -> list[tuple[int, StepScore]]:
+def replay_fast(path: Path, mode: str = "persistent", skip_unchanged: bool = True,
+                verify: bool = False) -> list[tuple[int, StepScore]]:
     """C(t) for every recorded step with the incremental engine."""
-    with NoveltyScorer(mode=mode, skip_unchanged=skip_unchanged) as scorer:
+    with NoveltyScorer(mode=mode, skip_unchanged=skip_unchanged, verify=verify) as scorer:
         return [(step, scorer.add(takes)) for step, takes in iter_takes(path)]
 
 
