@@ -19,6 +19,7 @@
 //       reused across sessions, so a library seen in an earlier session is not parsed again)
 // `--no-skip`: convert every script that ran (no unchanged-pattern skip). `--verify`: also run
 // monocart's whole merge and its converter on every step and fail the step if anything differs.
+// `--monocart-only`: no plans and whole merges (the engine before plans, a benchmark baseline).
 
 'use strict';
 
@@ -156,6 +157,8 @@ const fast = require('./fast_counts.js');
 
 const sourcePathOf = (key) => `jamel/${key}.js`;
 const VERIFY = process.argv.includes('--verify');
+// The engine before plans (benchmarks' baseline): monocart converts every time, whole merges.
+const MONOCART_ONLY = process.argv.includes('--monocart-only');
 // Count and merge passes run on a new source's first take, so that the code is compiled by the page
 // load rather than during the first steps (measured: p99 over a 300-step session ~60 -> ~40 ms CPU).
 const WARMUP = 3;
@@ -210,7 +213,7 @@ const planFor = (source, fileData, functions) => {
 // of `table`). The first conversion of a source is monocart's (and builds the plan, checked against
 // it); later ones assign counts through the plan.
 const convertOne = async (key, script) => {
-    const known = cacheGet(planCache, script.source);
+    const known = MONOCART_ONLY ? null : cacheGet(planCache, script.source);
     if (known) {
         const result = fast.summarize(fast.planCounts(known.plan, script.functions), known.table);
         if (VERIFY) {
@@ -304,7 +307,7 @@ const mergeTake = (script, functions) => {
     if (script.shadow) {
         script.shadow = Util.mergeV8Coverage([{ functions: script.shadow }, { functions: copy(functions) }]).functions;
     }
-    if (!script.byRoot) { // the first merge: the whole of it (the first take is raw V8 output)
+    if (!script.byRoot || MONOCART_ONLY) { // the first merge: the whole of it (the first take is raw V8 output)
         const merged = Util.mergeV8Coverage([{ functions: script.functions }, { functions }]).functions;
         const same = sameShape(script.functions, merged);
         script.functions = merged;

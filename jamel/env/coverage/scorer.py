@@ -217,16 +217,19 @@ class NoveltyScorer:
     `skip_unchanged=False` makes the worker re-convert every script that ran (the pre-skip engine,
     kept for benchmarks and parity checks). `verify=True` also runs monocart's own merge and
     conversion on every step and fails the step if the worker's numbers differ (tests, benchmarks).
+    `plans=False` makes monocart convert every time, with whole merges (the engine before plans,
+    the benchmarks' baseline).
     """
 
     def __init__(self, mode: str = "persistent", timeout_s: float = 120.0, skip_unchanged: bool = True,
-                 verify: bool = False):
+                 verify: bool = False, plans: bool = True):
         if mode not in COVERAGE_MODES:
             raise ValueError(f"unknown coverage mode {mode!r}; choose one of {COVERAGE_MODES}")
         self.mode = mode
         self.timeout_s = timeout_s
         self.skip_unchanged = skip_unchanged
         self.verify = verify
+        self.plans = plans
         self._record_path: Path | None = None  # coverage_takes.jsonl[.zst] if set, else a temporary file
         self._writer: TakesWriter | None = None
         self._spool_dir: tempfile.TemporaryDirectory | None = None
@@ -255,7 +258,8 @@ class NoveltyScorer:
     # -- worker lifecycle -------------------------------------------------------------------------
     def _ensure_worker(self, replay_upto: int = 0) -> _NodeWorker:
         if self._worker is None or self._worker.proc.poll() is not None:
-            args = (() if self.skip_unchanged else ("--no-skip",)) + (("--verify",) if self.verify else ())
+            args = tuple(flag for flag, on in (("--no-skip", not self.skip_unchanged), ("--verify", self.verify),
+                                               ("--monocart-only", not self.plans)) if on)
             self._worker = _NodeWorker(WORKER_JS, self.timeout_s, args)
             self._worker_session = False
         if not self._worker_session:
@@ -478,10 +482,10 @@ def find_takes(session_dir: Path) -> Path | None:
     return None
 
 
-def replay_fast(path: Path, mode: str = "persistent", skip_unchanged: bool = True,
-                verify: bool = False) -> list[tuple[int, StepScore]]:
-    """C(t) for every recorded step with the incremental engine."""
-    with NoveltyScorer(mode=mode, skip_unchanged=skip_unchanged, verify=verify) as scorer:
+def replay_fast(path: Path, mode: str = "persistent", skip_unchanged: bool = True, verify: bool = False,
+                plans: bool = True) -> list[tuple[int, StepScore]]:
+    """C(t) for every recorded step with the incremental engine (options: see NoveltyScorer)."""
+    with NoveltyScorer(mode=mode, skip_unchanged=skip_unchanged, verify=verify, plans=plans) as scorer:
         return [(step, scorer.add(takes)) for step, takes in iter_takes(path)]
 
 
