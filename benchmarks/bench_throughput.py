@@ -12,6 +12,15 @@ Three parts, each with its baseline in the same run:
      (pool start-up included), steps/s, steps/s per core, speed-up over one worker.
   3. observation: the screenshot part of a step, the old way (1280x720 PNG + PIL bilinear resize + PNG
      encode) vs Chromium's direct 640x360 capture (PNG and JPEG), and their pixel difference.
+  4. scoring: a --scoring-steps crawler session on each of --scoring-apps (default backbone_todo, 300),
+     replayed from its takes by the engine before plans (monocart converts every changed script, whole
+     merges) and by the current one (plans, incremental merge), in fresh workers in the same run:
+     p50/p90/p99/max of the worker's CPU ms and of the wall ms per step that ran app code, the C(t)
+     sequences (must be identical to each other and to the live session), a replay with --verify
+     (monocart's merge and conversion checked at every step) and monocart from scratch at probe steps.
+Part 2 also samples where the CPU goes (psutil CPU time per process kind over the run: Chromium's
+browser, renderer, GPU and utility processes, the Playwright driver, our Python, the Node scorer), per
+step; with --workers-settings adaptive,fixed250 it runs the worker counts under both settles.
 Default apps: the demo corpus (env/demo_apps) plus benchmarks/apps/backbone_todo.
 Writes OUTPUT/bench_throughput.json and OUTPUT/bench_throughput.md.
 """
@@ -26,6 +35,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -34,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402
+import psutil  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 from PIL import Image  # noqa: E402
 
@@ -43,6 +54,7 @@ from jamel.env.browser import RecordEnv, EnvConfig  # noqa: E402
 from jamel.corpus import load_corpus  # noqa: E402
 from jamel.rollout.explore import ExploreConfig, explore, run_session, session_seed  # noqa: E402
 from jamel.env.server import CorpusServer  # noqa: E402
+from jamel.env.coverage.scorer import find_takes, iter_takes, replay_fast, replay_reference  # noqa: E402
 
 SETTINGS = {"fixed250": {"settle": "fixed", "settle_ms": 250}, "fixed0": {"settle": "fixed", "settle_ms": 0},
             "adaptive": {"settle": "adaptive"}}
@@ -67,7 +79,7 @@ def settle_part(corpus: Path, apps: list[str], settings: list[str], steps: int, 
             env = RecordEnv(EnvConfig(start_url=server.url_for(app), settle_quiet_ms=quiet, settle_cap_ms=cap))
             try:
                 for name in settings:
-                    for k, v in {"settle_ms": 250, **SETTINGS[name]}.items():
+                    for k, v in {"settle_ms": 250, **SETTINGS[name.split("#")[0]]}.items():
                         setattr(env.cfg, k, v)
                     d = out / "settle" / name / app
                     summary = run_session(env, build_agent("crawler"), app, d, session_seed(seed, app, 0), steps,
@@ -92,28 +104,126 @@ def settle_part(corpus: Path, apps: list[str], settings: list[str], steps: int, 
     return per_app
 
 
+def process_kind(p: psutil.Process) -> str:
+    """What a process of a run is: a Chromium process by its --type, the Node scorer, Playwright's driver, ..."""
+    cmd = p.cmdline()
+    exe = os.path.basename(cmd[0]) if cmd else p.name()
+    if "chrom" in exe:
+        kind = next((c.split("=", 1)[1] for c in cmd if c.startswith("--type=")), "browser")
+        sub = next((c.split("=", 1)[1] for c in cmd if c.startswith("--utility-sub-type=")), "")
+        return f"chromium {kind}" + (f" ({sub.split('.')[-1]})" if sub else "")
+    if exe == "node":
+        return "node scorer" if any("istanbul_worker" in c for c in cmd) else "playwright driver"
+    return "python" if "python" in exe else exe
+
+
+class CpuSampler(threading.Thread):
+    """CPU seconds of this process and all its descendants (by kind), sampled until stopped; a process
+    that ends between samples keeps its last reading. Chromium's launcher script execs the browser, so a
+    process's kind is read again when its command line changes."""
+
+    def __init__(self, period_s: float = 0.25):
+        super().__init__(daemon=True)
+        self.period_s, self._stop, self.seen = period_s, threading.Event(), {}
+
+    def sample(self) -> None:
+        me = psutil.Process()
+        for p in [me, *me.children(recursive=True)]:
+            try:
+                with p.oneshot():
+                    t = p.cpu_times()
+                    self.seen[(p.pid, p.create_time())] = (process_kind(p), t.user + t.system)
+            except psutil.Error:
+                pass
+
+    def run(self) -> None:
+        while not self._stop.wait(self.period_s):
+            self.sample()
+
+    def stop(self) -> dict[str, float]:
+        self._stop.set()
+        self.join()
+        self.sample()
+        out: dict[str, float] = {}
+        for kind, seconds in self.seen.values():
+            out[kind] = out.get(kind, 0.0) + seconds
+        return out
+
+
 def workers_part(corpus: Path, apps: list[str], workers_list: list[int], steps: int, sessions: int, seed: int,
-                 setting: str, out: Path) -> list[dict]:
+                 settings: list[str], out: Path) -> list[dict]:
     rows = []
-    for n in workers_list:
-        run = out / "workers" / f"w{n}"
-        shutil.rmtree(run, ignore_errors=True)
-        cfg = ExploreConfig(corpus=str(corpus), apps=apps, agent="crawler", steps=steps, sessions=sessions, seed=seed,
-                            output=str(run), workers=n, html_report=False, record_takes=False, **SETTINGS[setting])
-        t0 = time.perf_counter()
-        summary = explore(cfg, load_corpus(corpus), progress=False)
-        wall = time.perf_counter() - t0
-        total_steps = sum(a["steps"] * a["sessions"] for a in summary["apps"])
-        rows.append({"workers": n, "wall_s": round(wall, 1), "steps": total_steps,
-                     "steps_per_s": round(total_steps / wall, 2),
-                     "steps_per_s_per_core": round(total_steps / wall / cores(), 2),
-                     "C_T": {a["app"]: a["coverage_final"] for a in summary["apps"]},
-                     "cumulative_reward": {a["app"]: a["cumulative_reward"] for a in summary["apps"]}})
-        print(f"  workers {n}: {wall:.1f} s, {total_steps / wall:.2f} steps/s", flush=True)
-    base = rows[0]["wall_s"]
-    for r in rows:
-        r["speedup_vs_first"] = round(base / r["wall_s"], 2)
+    for setting in settings:
+        first = len(rows)
+        for n in workers_list:
+            run = out / "workers" / setting / f"w{n}"
+            shutil.rmtree(run, ignore_errors=True)
+            cfg = ExploreConfig(corpus=str(corpus), apps=apps, agent="crawler", steps=steps, sessions=sessions,
+                                seed=seed, output=str(run), workers=n, html_report=False, record_takes=False,
+                                **SETTINGS[setting])
+            before = CpuSampler()
+            before.sample()
+            base_cpu = before.stop()  # this process's CPU so far
+            sampler = CpuSampler()
+            sampler.start()
+            t0 = time.perf_counter()
+            summary = explore(cfg, load_corpus(corpus), progress=False)
+            wall = time.perf_counter() - t0
+            cpu = sampler.stop()
+            cpu["python"] = cpu.get("python", 0.0) - base_cpu.get("python", 0.0)
+            total_steps = sum(a["steps"] * a["sessions"] for a in summary["apps"])
+            per_step = {k: round(1000 * v / total_steps, 1) for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])}
+            rows.append({"setting": setting, "workers": n, "wall_s": round(wall, 1), "steps": total_steps,
+                         "steps_per_s": round(total_steps / wall, 2),
+                         "steps_per_s_per_core": round(total_steps / wall / cores(), 2),
+                         "cpu_ms_per_step": round(sum(per_step.values()), 1), "cpu_ms_per_step_by_kind": per_step,
+                         "cores_busy": round(sum(cpu.values()) / wall, 2),
+                         "C_T": {a["app"]: a["coverage_final"] for a in summary["apps"]},
+                         "cumulative_reward": {a["app"]: a["cumulative_reward"] for a in summary["apps"]}})
+            print(f"  workers {n} ({setting}): {wall:.1f} s, {total_steps / wall:.2f} steps/s, "
+                  f"CPU {rows[-1]['cpu_ms_per_step']} ms/step, {rows[-1]['cores_busy']} cores busy", flush=True)
+        for r in rows[first:]:
+            r["speedup_vs_first"] = round(rows[first]["wall_s"] / r["wall_s"], 2)
     return rows
+
+
+def scoring_part(corpus: Path, apps: list[str], steps: int, seed: int, probes: list[int], out: Path) -> dict:
+    """Scoring cost per step over long sessions: the engine before plans vs the current one, same takes."""
+    res = {}
+    with CorpusServer(corpus) as server:
+        for app in apps:
+            d = out / "scoring" / app
+            with BrowserEnv(EnvConfig(start_url=server.url_for(app))) as env:
+                summary = run_session(env, build_agent("crawler"), app, d, session_seed(seed, app, 0), steps,
+                                      session_id=f"scoring/{app}", html_report=False)
+            rows = pq.read_table(d / "trajectory.parquet").to_pylist()
+            live = [summary["coverage_initial"]] + [r["coverage"] for r in rows]
+            takes = find_takes(d)
+            ran = {t for t, entries in iter_takes(takes) if entries and t >= 1}
+            engines = {"before": replay_fast(takes, plans=False), "plans": replay_fast(takes)}
+            r = {"steps": steps, "steps_that_ran_app_code": len(ran), "C_T": live[-1],
+                 "same_c_before_plans_live": [s.coverage for _, s in engines["before"]] == live
+                 == [s.coverage for _, s in engines["plans"]]}
+            for name, scores in engines.items():
+                busy = [s for t, s in scores if t in ran]
+                r[name] = {"cpu_ms": {q: pct([s.worker_cpu_ms for s in busy], v) for q, v in
+                                      (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100))},
+                           "wall_ms": {q: pct([s.scoring_ms for s in busy], v) for q, v in
+                                       (("p50", 50), ("p90", 90), ("p99", 99), ("max", 100))},
+                           "converted": sum(s.converted for s in busy), "through_plans": sum(s.fast for s in busy)}
+            try:  # monocart's merge and conversion alongside at every step: raises on any difference
+                r["verified_every_step"] = [s.coverage for _, s in replay_fast(takes, verify=True)] == live
+            except Exception as exc:  # noqa: BLE001 - reported, not hidden
+                r["verified_every_step"] = f"FAILED: {exc}"
+            merged = replay_fast(takes, mode="merged")
+            r["monocart_from_scratch_at"] = {t: replay_reference(takes, upto=t)[-1]["C_merged"] == merged[t][1].coverage
+                                             for t in probes if t <= steps}
+            res[app] = r
+            b, p = r["before"], r["plans"]
+            print(f"  scoring {app}: CPU p99 {b['cpu_ms']['p99']} -> {p['cpu_ms']['p99']} ms, wall p99 "
+                  f"{b['wall_ms']['p99']} -> {p['wall_ms']['p99']} ms; same C(t) {r['same_c_before_plans_live']}, "
+                  f"verified {r['verified_every_step']}, from scratch {r['monocart_from_scratch_at']}", flush=True)
+    return res
 
 
 def observation_part(corpus: Path, apps: list[str], repeats: int) -> dict:
@@ -177,10 +287,29 @@ def markdown(result: dict) -> str:
         lines.append(f"| {s} | {b['step_ms']} | " + " | ".join(str(b[p]) for p in PARTS) + " |")
     if result.get("workers"):
         lines += ["", "## Parallel sessions (explore, whole panel, pool start-up included)", "",
-                  "| workers | wall s | steps/s | steps/s per core | speed-up |", "|---|---|---|---|---|"]
+                  "| settle | workers | wall s | steps/s | steps/s per core | speed-up | CPU ms/step | cores busy | C(T) |",
+                  "|---|---|---|---|---|---|---|---|---|"]
         for r in result["workers"]:
-            lines.append(f"| {r['workers']} | {r['wall_s']} | {r['steps_per_s']} | {r['steps_per_s_per_core']} | "
-                         f"{r['speedup_vs_first']} |")
+            lines.append(f"| {r['setting']} | {r['workers']} | {r['wall_s']} | {r['steps_per_s']} | "
+                         f"{r['steps_per_s_per_core']} | {r['speedup_vs_first']} | {r['cpu_ms_per_step']} | "
+                         f"{r['cores_busy']} | {sum(r['C_T'].values())} |")
+        lines += ["", "CPU ms per step by process kind:", ""]
+        for r in result["workers"]:
+            lines.append(f"- {r['setting']}, {r['workers']} worker(s): " + ", ".join(
+                f"{k} {v}" for k, v in r["cpu_ms_per_step_by_kind"].items() if v >= 1))
+    if result.get("scoring"):
+        lines += ["", "## Scoring per step that ran app code (engine before plans -> plans, same takes)", "",
+                  "| app | steps (ran code) | CPU p50 | CPU p90 | CPU p99 | CPU max | wall p50 | wall p99 | conversions "
+                  "(through plans) | same C(t) | verified every step | monocart from scratch |",
+                  "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+        for app, r in result["scoring"].items():
+            b, p = r["before"], r["plans"]
+            arrow = lambda k, q: f"{b[k][q]} -> {p[k][q]}"  # noqa: E731
+            lines.append(f"| {app} | {r['steps']} ({r['steps_that_ran_app_code']}) | {arrow('cpu_ms', 'p50')} | "
+                         f"{arrow('cpu_ms', 'p90')} | {arrow('cpu_ms', 'p99')} | {arrow('cpu_ms', 'max')} | "
+                         f"{arrow('wall_ms', 'p50')} | {arrow('wall_ms', 'p99')} | {p['converted']} "
+                         f"({p['through_plans']}) | {r['same_c_before_plans_live']} | {r['verified_every_step']} | "
+                         f"{r['monocart_from_scratch_at']} |")
     if result.get("observation"):
         o = result["observation"]
         lines += ["", "## Observation screenshot (median per capture)", "",
@@ -198,15 +327,20 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--settings", default="fixed250,adaptive", help=f"comma list of {','.join(SETTINGS)}")
+    ap.add_argument("--settle-repeats", type=int, default=1,
+                    help="part 1: run each setting this many times (name#2, ...): is a setting repeatable at all?")
     ap.add_argument("--quiet-ms", type=int, default=50)
     ap.add_argument("--cap-ms", type=int, default=1500)
     ap.add_argument("--workers-list", default=None, help="default 1,2,...,2x cores (powers of two)")
     ap.add_argument("--workers-apps", default="messenger,settings,shop,travel,video", help="panel of part 2")
     ap.add_argument("--workers-steps", type=int, default=None, help="default --steps")
     ap.add_argument("--sessions", type=int, default=1, help="part 2: sessions per app")
-    ap.add_argument("--workers-setting", default="adaptive")
+    ap.add_argument("--workers-settings", default="adaptive", help="comma list: settles to run part 2 under")
+    ap.add_argument("--scoring-apps", default="backbone_todo", help="part 4")
+    ap.add_argument("--scoring-steps", type=int, default=300)
+    ap.add_argument("--probes", default="1,150,300", help="part 4: steps checked against monocart from scratch")
     ap.add_argument("--shot-repeats", type=int, default=5)
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: settle,workers,observation")
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: settle,workers,observation,scoring")
     ap.add_argument("--extra-corpus", default=None, help="another corpus folder whose apps join the demo corpus")
     ap.add_argument("--output", default="runs/bench_throughput")
     args = ap.parse_args()
@@ -214,7 +348,7 @@ def main() -> None:
     out = Path(args.output).resolve()
     out.mkdir(parents=True, exist_ok=True)
     apps = [a for a in args.apps.split(",") if a]
-    settings = [s for s in args.settings.split(",") if s]
+    settings = [s + (f"#{r + 1}" if r else "") for r in range(args.settle_repeats) for s in args.settings.split(",") if s]
     wl = args.workers_list or ",".join(str(2 ** i) for i in range(8) if 2 ** i <= 2 * cores())
     workers_list = [int(x) for x in wl.split(",")]
     result: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "loadavg": round(os.getloadavg()[0], 1),
@@ -250,15 +384,28 @@ def main() -> None:
         if "workers" not in skip:
             print("part 2: workers", flush=True)
             wapps = [a for a in args.workers_apps.split(",") if a]
+            wsettings = [x for x in args.workers_settings.split(",") if x]
             result["workers"] = workers_part(corpus, wapps, workers_list, args.workers_steps or args.steps,
-                                             args.sessions, args.seed, args.workers_setting, out)
-            w = {r["workers"]: r for r in result["workers"]}
-            if 1 in w and 4 in w:
-                result["targets"].append(f"--workers 4 vs --workers 1 on {cores()} cores: "
-                                         f"{round(w[1]['wall_s'] / w[4]['wall_s'], 2)}x (target >= 2x)")
+                                             args.sessions, args.seed, wsettings, out)
+            for setting in wsettings:
+                w = {r["workers"]: r for r in result["workers"] if r["setting"] == setting}
+                if 1 in w and 4 in w:
+                    result["targets"].append(f"--workers 4 vs --workers 1 on {cores()} cores ({setting} settle): "
+                                             f"{round(w[1]['wall_s'] / w[4]['wall_s'], 2)}x (target >= 2x)")
         if "observation" not in skip:
             print("part 3: observation", flush=True)
             result["observation"] = observation_part(corpus, apps, args.shot_repeats)
+        if "scoring" not in skip:
+            print("part 4: scoring", flush=True)
+            sapps = [a for a in args.scoring_apps.split(",") if a]
+            result["scoring"] = scoring_part(corpus, sapps, args.scoring_steps, args.seed,
+                                             [int(x) for x in args.probes.split(",") if x], out)
+            for app, r in result["scoring"].items():
+                result["targets"].append(
+                    f"scoring p99 on {app} over {r['steps']} steps: worker CPU {r['plans']['cpu_ms']['p99']} ms "
+                    f"(before plans {r['before']['cpu_ms']['p99']}), wall {r['plans']['wall_ms']['p99']} ms "
+                    f"(before {r['before']['wall_ms']['p99']}); target <= 50 ms; identical C(t): "
+                    f"{r['same_c_before_plans_live']}")
     (out / "bench_throughput.json").write_text(json.dumps(result, indent=1))
     md = markdown(result)
     (out / "bench_throughput.md").write_text(md)
