@@ -124,7 +124,7 @@ class CpuSampler(threading.Thread):
 
     def __init__(self, period_s: float = 0.25):
         super().__init__(daemon=True)
-        self.period_s, self._stop, self.seen = period_s, threading.Event(), {}
+        self.period_s, self._halt, self.seen = period_s, threading.Event(), {}
 
     def sample(self) -> None:
         me = psutil.Process()
@@ -137,12 +137,13 @@ class CpuSampler(threading.Thread):
                 pass
 
     def run(self) -> None:
-        while not self._stop.wait(self.period_s):
+        while not self._halt.wait(self.period_s):
             self.sample()
 
     def stop(self) -> dict[str, float]:
-        self._stop.set()
-        self.join()
+        self._halt.set()
+        if self.ident is not None:
+            self.join()
         self.sample()
         out: dict[str, float] = {}
         for kind, seconds in self.seen.values():
@@ -161,9 +162,7 @@ def workers_part(corpus: Path, apps: list[str], workers_list: list[int], steps: 
             cfg = ExploreConfig(corpus=str(corpus), apps=apps, agent="crawler", steps=steps, sessions=sessions,
                                 seed=seed, output=str(run), workers=n, html_report=False, record_takes=False,
                                 **SETTINGS[setting])
-            before = CpuSampler()
-            before.sample()
-            base_cpu = before.stop()  # this process's CPU so far
+            base_cpu = CpuSampler().stop()  # this process's CPU so far
             sampler = CpuSampler()
             sampler.start()
             t0 = time.perf_counter()

@@ -41,3 +41,25 @@ def test_plan_counts_equal_monocart_at_every_step(takes):
             assert sum(s.fast for s in later) == sum(s.converted for s in later) > 0
     assert len({row["C_persistent"] for row in reference}) > 10  # the steps kept finding new code
 
+
+
+def test_coverage_take_skips_playwrights_reply_mapping(novelty_env, monkeypatch):
+    """A take is plain JSON: Playwright's sync-API mapping of the reply (a walk over every value, ~40 ms
+    of Python per take of a jQuery-sized script) is not run, and the take is the same."""
+    from playwright._impl import _impl_to_api_mapping as mapping_module
+
+    env = novelty_env
+    env.reset()
+    collector = env._collectors[env.page]
+    calls = []
+    original = mapping_module.ImplToApiMapping.from_maybe_impl
+
+    def counting(self, obj, visited=None):
+        calls.append(1)
+        return original(self, obj, visited) if visited is not None else original(self, obj)
+
+    env.page.evaluate("() => document.querySelector('button') && document.querySelector('button').click()")
+    monkeypatch.setattr(mapping_module.ImplToApiMapping, "from_maybe_impl", counting)
+    takes = collector.take()
+    assert calls == []  # before cdp_send: one call per value of the reply
+    assert takes and all(t.functions and t.key for t in takes)
