@@ -331,7 +331,8 @@ def main() -> None:
     ap.add_argument("--quiet-ms", type=int, default=50)
     ap.add_argument("--cap-ms", type=int, default=1500)
     ap.add_argument("--workers-list", default=None, help="default 1,2,...,2x cores (powers of two)")
-    ap.add_argument("--workers-apps", default="messenger,settings,shop,travel,video", help="panel of part 2")
+    ap.add_argument("--workers-apps", default="bank,circle,messenger,settings,shop,tasks,travel,video",
+                    help="panel of part 2 (the demo corpus: 8 sessions, 2 per worker with 4 workers)")
     ap.add_argument("--workers-steps", type=int, default=None, help="default --steps")
     ap.add_argument("--sessions", type=int, default=1, help="part 2: sessions per app")
     ap.add_argument("--workers-settings", default="adaptive", help="comma list: settles to run part 2 under")

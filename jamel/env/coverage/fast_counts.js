@@ -27,8 +27,6 @@ const { getIgnoredRanges } = require(path.join(path.dirname(require.resolve('mon
 // order with the same ancestor lists.
 const VISITED = ['VariableDeclarator', 'Statement', 'StaticBlock', 'Function', 'BlockStatement', 'AssignmentPattern',
     'ConditionalExpression', 'IfStatement', 'LogicalExpression', 'SwitchStatement'];
-const BRANCH_TYPES = new Set(['AssignmentPattern', 'ConditionalExpression', 'IfStatement', 'LogicalExpression',
-    'SwitchStatement']);
 
 const walk = (visitAst, ast) => {
     const calls = [];
