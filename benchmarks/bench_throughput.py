@@ -192,7 +192,7 @@ def scoring_part(corpus: Path, apps: list[str], steps: int, seed: int, probes: l
     with CorpusServer(corpus) as server:
         for app in apps:
             d = out / "scoring" / app
-            with BrowserEnv(EnvConfig(start_url=server.url_for(app))) as env:
+            with RecordEnv(EnvConfig(start_url=server.url_for(app))) as env:
                 summary = run_session(env, build_agent("crawler"), app, d, session_seed(seed, app, 0), steps,
                                       session_id=f"scoring/{app}", html_report=False)
             rows = pq.read_table(d / "trajectory.parquet").to_pylist()
