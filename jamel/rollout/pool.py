@@ -52,6 +52,7 @@ class SessionTask:
     record_takes: bool = True
     html_report: bool = True
     episode_steps: int = 0
+    agent_options: dict[str, Any] = field(default_factory=dict)  # per-session agent settings (RL: sampling)
 
 
 @dataclass
@@ -95,6 +96,8 @@ class SessionWorker:
             self.env.retarget(url)
         if self.agent is None:
             self.agent = build_agent(self.spec.agent, **self.spec.agent_kwargs)
+        if task.agent_options:
+            self.agent.set_options(**task.agent_options)
         started = time.time()
         tick = None
         if on_step is not None:
@@ -105,6 +108,8 @@ class SessionWorker:
         self.sessions += 1
         summary["worker"] = {"pid": os.getpid(), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
                              "wall_s": round(time.time() - started, 1), "warm_sessions": self.sessions - 1}
+        if hasattr(self.agent, "session_payload"):  # RL: the step samples (not written to summary.json)
+            summary["payload"] = self.agent.session_payload()
         return summary
 
     def close(self) -> None:
@@ -153,6 +158,7 @@ class SessionPool:
         self._executor: ProcessPoolExecutor | None = None
         self._ticks: Any = None
         self._actors: list[Any] = []
+        self._idle: Any = None  # asyncio.Queue of idle actors (run_async)
 
     # The pool stays warm between run() calls (RL: one batch of rollouts after another).
     def run(self, tasks: list[SessionTask], on_step: Callable[[StepTick], None] | None = None
@@ -225,11 +231,16 @@ class SessionPool:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 
+    def _actor_cls(self):
+        import ray
+
+        return ray.remote(max_restarts=self.max_retries, max_task_retries=self.max_retries,
+                          **self.ray_resources)(SessionWorker)
+
     def _run_ray(self, tasks) -> Iterator[SessionResult]:
         import ray
 
-        actor_cls = ray.remote(max_restarts=self.max_retries, max_task_retries=self.max_retries,
-                               **self.ray_resources)(SessionWorker)
+        actor_cls = self._actor_cls()
         while len(self._actors) < self.workers:
             self._actors.append(actor_cls.remote(self.spec))
         idle, todo, running = list(self._actors), list(tasks), {}
@@ -251,6 +262,44 @@ class SessionPool:
                         self._actors.append(actor)
                     idle.append(actor)
 
+    async def run_async(self, task: SessionTask) -> SessionResult:
+        """One session on an idle Ray actor, for asyncio callers that submit sessions one by one (RL agent
+        loops). Ray restarts a dead actor and retries the session (`max_retries`); when that is used up the
+        actor is replaced and the session redone from its first step, once more per retry."""
+        import asyncio
+
+        import ray
+
+        if self.backend != "ray":
+            raise ValueError("run_async needs the ray backend")
+        if self._idle is None:
+            self._idle, actor_cls = asyncio.Queue(), self._actor_cls()
+            while len(self._actors) < self.workers:
+                self._actors.append(actor_cls.remote(self.spec))
+            for actor in self._actors:
+                self._idle.put_nowait(actor)
+        attempt = 0
+        while True:
+            actor = await self._idle.get()
+            try:
+                summary = await actor.run.remote(task)
+            except ray.exceptions.RayActorError as exc:  # the worker is gone for good: replace it, redo
+                self._actors.remove(actor)
+                actor = self._actor_cls().remote(self.spec)
+                self._actors.append(actor)
+                self._idle.put_nowait(actor)
+                attempt += 1
+                log.warning("session %s lost its worker (%s); redoing it (%d/%d)", task.session_id, exc, attempt,
+                            self.max_retries)
+                if attempt > self.max_retries:
+                    return SessionResult(task, error=exc)
+                continue
+            except Exception as exc:
+                self._idle.put_nowait(actor)
+                return SessionResult(task, error=exc)
+            self._idle.put_nowait(actor)
+            return SessionResult(task, summary=summary)
+
     def close(self) -> None:
         if self._inline is not None:
             self._inline.close()
@@ -266,6 +315,7 @@ class SessionPool:
                 except Exception:
                     pass
             self._actors = []
+            self._idle = None
 
     def __enter__(self) -> "SessionPool":
         return self

@@ -11,14 +11,15 @@ the smallest adapter that makes the real trainer run on CPU with gloo:
   2. `verl.utils.distributed.initialize_global_process_group`: verl builds the backend string
      "cpu:gloo,{device}:{backend}", which torch rejects as "cpu:gloo,cpu:gloo" (duplicate device type);
   3. register verl's own `FSDPEngineWithLMHead` for device "cpu" in `EngineRegistry` (it is registered for
-     "cuda"/"npu" only; the class itself is device-agnostic once the platform says "cpu").
+     "cuda"/"npu" only; the class itself is device-agnostic once the platform says "cpu");
+  4. (RL, `verl.trainer.main_ppo`) `ResourcePoolManager._check_resource_available` counts GPUs only: skipped.
 
 Everything else is configuration, which `cpu_overrides()` lists (each with its reason) and `jamel.train.sft_entry`
 applies unless the user sets the same key: fp32 FSDP2 mixed precision, sdpa attention (flash-attn has no CPU
 build), padded (not packed) micro-batches, no torch.compile.
 
-Not patched, because not on the path: FSDP1 (`engine.strategy=fsdp`), Ulysses sequence parallelism, rollout /
-Ray workers, vLLM. Measured on 2 CPU cores (tests/test_verl_cpu.py): a tiny Qwen2 runs 2 steps in ~12 s wall with
+Not patched, because not on the path: FSDP1 (`engine.strategy=fsdp`), Ulysses sequence parallelism, vLLM. The RL
+trainer's rollout is `jamel.train.rl.rollout` (HF generate), registered through verl's rollout registries. Measured on 2 CPU cores (tests/test_verl_cpu.py): a tiny Qwen2 runs 2 steps in ~12 s wall with
 1 rank and ~15 s with 2 ranks (process start included); losses of 1 and 2 ranks agree to 1e-6 and a resumed run
 continues at global step 3 with the same losses as an uninterrupted one. verl 0.9.1 imports `uvicorn` and
 `fastapi` on the SFT path (verl/workers/rollout/utils.py via verl.checkpoint_engine) without declaring them.
@@ -229,6 +230,12 @@ def enable_cpu_mode() -> None:
     for backend in ("fsdp", "fsdp2"):
         if "cpu" not in registry.get(backend, {}):
             EngineRegistry.register(model_type="language_model", backend=backend, device="cpu")(FSDPEngineWithLMHead)
+
+    # 4. RL trainer (Ray): ResourcePoolManager checks the cluster for GPUs/NPUs only; on CPU its placement
+    #    groups ask for CPU bundles (the platform's ray_resource_name), which Ray itself checks.
+    from verl.single_controller.ray.base import ResourcePoolManager
+
+    ResourcePoolManager._check_resource_available = lambda self: None
     _enabled = True
 
 
