@@ -33,6 +33,7 @@ VERBS: dict[str, tuple[str, str]] = {
     "corpus check": ("jamel.corpus.scalewob:corpus_check", "check an installed ScaleWoB corpus against the splits"),
     "corpus scan": ("jamel.env.offline:scan", "report what each app loads from other hosts"),
     "serve": ("jamel.env.server:serve", "serve an app corpus on 127.0.0.1"),
+    "rl": ("jamel.train.rl.entry:train", "RL on the novelty reward: verl's PPO trainer over live browser sessions"),
 }
 
 

@@ -8,8 +8,9 @@ the smallest adapter that makes the real trainer run on CPU with gloo:
      device name "cpu", backend "gloo", `current_device()` -> "cpu" (verl does `tensor.to(get_device_id())`),
      no-op synchronize / set_device / empty_cache, zero memory statistics, torch.manual_seed as device seed;
      `get_torch_device()` returns a small namespace (torch.cpu has no memory_allocated, mem_get_info, ...);
-  2. `verl.utils.distributed.initialize_global_process_group`: verl builds the backend string
-     "cpu:gloo,{device}:{backend}", which torch rejects as "cpu:gloo,cpu:gloo" (duplicate device type);
+  2. `verl.utils.distributed.initialize_global_process_group` (torchrun) and `..._ray` (RL workers): verl builds
+     the backend string "cpu:gloo,{device}:{backend}", which torch rejects as "cpu:gloo,cpu:gloo" (duplicate
+     device type); both use "gloo";
   3. register verl's own `FSDPEngineWithLMHead` for device "cpu" in `EngineRegistry` (it is registered for
      "cuda"/"npu" only; the class itself is device-agnostic once the platform says "cpu");
   4. (RL, `verl.trainer.main_ppo`) `ResourcePoolManager._check_resource_available` counts GPUs only: skipped.
@@ -221,6 +222,13 @@ def enable_cpu_mode() -> None:
     import verl.utils.distributed as vdist
 
     vdist.initialize_global_process_group = _initialize_global_process_group
+    ray_init = vdist.initialize_global_process_group_ray  # the RL workers' variant builds the same string
+    if not getattr(ray_init, "_jamel_cpu", False):
+        def _ray_gloo(timeout_second=None, backend=None):
+            return ray_init(timeout_second=timeout_second, backend=backend or "gloo")
+
+        _ray_gloo._jamel_cpu = True
+        vdist.initialize_global_process_group_ray = _ray_gloo
 
     # 3. engine lookup: FSDPEngineWithLMHead is registered for cuda/npu only.
     from verl.workers.engine.base import EngineRegistry

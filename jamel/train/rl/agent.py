@@ -77,7 +77,7 @@ class RLAgent(JamelAgent):
     def _server(self):
         import ray
 
-        from jamel.train.rl.rollout import server_name
+        from jamel.train.rl.sample import server_name
 
         rank = (self._seed + self.sample_seed) % max(1, self.servers)  # a session stays on one replica
         if rank not in self._handles:

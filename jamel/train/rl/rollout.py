@@ -21,13 +21,11 @@ from typing import Any
 
 import numpy as np
 
+from jamel.train.rl.sample import server_name
+
 log = logging.getLogger(__name__)
 
 NAME = "jamel_hf"
-
-
-def server_name(replica_rank: int) -> str:
-    return f"jamel_hf_rollout_{replica_rank}"
 
 
 class HFGenerateServer:

@@ -35,6 +35,11 @@ class StepSample:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def server_name(replica_rank: int) -> str:
+    """The Ray name of a replica's generate server (env workers look it up; see rollout.py)."""
+    return f"jamel_hf_rollout_{replica_rank}"
+
+
 def load_processor(model_path: str | Path):
     """JAMEL's PIL processor of the model folder (never HF's AutoProcessor: one image pipeline everywhere)."""
     import json

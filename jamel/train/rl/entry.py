@@ -1,0 +1,128 @@
+"""`jamel rl` / `python -m jamel.train.rl.entry`: an RL run from an `RLConfig`.
+
+1. the model folder verl trains (`jamel.train.sft_model.init_sft_model`: a packaged model's actor + aligner,
+   or a base policy + a fresh aligner), written once under OUTPUT_DIR/init_model;
+2. the app rows (train: APPS_MODE, val: VAL_APPS) as parquet;
+3. `python -m verl.trainer.main_ppo <overrides>` with `VERL_USE_EXTERNAL_MODULES=jamel.train.rl.plugin` (a
+   rerun resumes from the last checkpoint: trainer.resume_mode=auto);
+4. with OUTPUT_MODEL_PATH: the last checkpoint's policy + the frozen compressor packaged for `--agent jamel`.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from jamel.train.rl.config import RLConfig, dump, verl_overrides
+
+PLUGIN = "jamel.train.rl.plugin"
+
+
+def _packaged(path: str) -> bool:
+    return (Path(path) / "model.json").exists()
+
+
+def prepare(cfg: RLConfig) -> list[str]:
+    """Everything before verl starts; returns verl's overrides. Bad input fails here, before Ray starts."""
+    from jamel.corpus import default_corpus, load_corpus
+    from jamel.train.rl.loop import write_app_rows
+
+    cfg.validate()
+    corpus = load_corpus(cfg.corpus or default_corpus())
+    apps = corpus.resolve(cfg.apps)
+    val_apps = corpus.resolve(cfg.val_apps) if cfg.val_apps else []
+    if len(apps) < cfg.apps_per_batch:
+        raise ValueError(f"{len(apps)} training apps but APPS_PER_BATCH={cfg.apps_per_batch}")
+    compressor = cfg.compressor_model or (cfg.model_path if _packaged(cfg.model_path) else None)
+    if compressor is None:
+        raise ValueError(f"{cfg.model_path} is not a packaged JAMEL model: give the compressor (COMPRESSOR_MODEL)")
+    p = cfg.paths()
+    for key in ("out", "ckpt", "data", "rollouts"):
+        p[key].mkdir(parents=True, exist_ok=True)
+    if not (p["init"] / "jamel_sft_init.json").exists():  # written last: an interrupted init is redone
+        from jamel.train.sft_model import init_sft_model
+
+        if _packaged(cfg.model_path):
+            init_sft_model(p["init"], package=cfg.model_path)
+        else:
+            init_sft_model(p["init"], base_model=cfg.model_path, compressor_model=compressor,
+                           max_memory_items=cfg.max_memory_items, seed=cfg.seed)
+    train = write_app_rows(p["data"] / "train.parquet", apps, "train")
+    val = write_app_rows(p["data"] / "val.parquet", val_apps or apps[:1], "val")
+    (p["out"] / "rl_config.json").write_text(dump(cfg))
+    return verl_overrides(cfg, train, val, len(val_apps), str(Path(compressor).resolve()), str(corpus.root))
+
+
+def verl_env(cfg: RLConfig) -> dict[str, str]:
+    env = dict(os.environ, VERL_USE_EXTERNAL_MODULES=PLUGIN, TOKENIZERS_PARALLELISM="false")
+    root = str(Path(__file__).resolve().parents[3])  # Ray workers import jamel from here
+    env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    if cfg.cpu:
+        env["JAMEL_VERL_DEVICE"] = "cpu"
+    return env
+
+
+def latest_actor_hf(ckpt: Path) -> Path:
+    """`<ckpt>/global_step_<latest>/actor/huggingface` (verl's RL checkpoint layout)."""
+    latest = ckpt / "latest_checkpointed_iteration.txt"
+    if not latest.exists():
+        raise FileNotFoundError(f"{ckpt}: no checkpoint yet (latest_checkpointed_iteration.txt)")
+    hf = ckpt / f"global_step_{latest.read_text().strip()}" / "actor" / "huggingface"
+    if not any(hf.glob("*.safetensors")):
+        raise FileNotFoundError(f"{hf}: no weights (actor.checkpoint.save_contents must include hf_model)")
+    return hf
+
+
+def export(cfg: RLConfig) -> Path:
+    from jamel.train.sft_model import export_packaged
+
+    compressor = cfg.compressor_model or cfg.model_path
+    return export_packaged(latest_actor_hf(cfg.paths()["ckpt"]), compressor, cfg.output_model_path)
+
+
+def run(cfg: RLConfig, python: str = sys.executable, timeout: float | None = None) -> int:
+    overrides = prepare(cfg)
+    cmd = [python, "-m", "verl.trainer.main_ppo", *overrides]
+    print("[rl] " + " ".join(cmd[3:]), flush=True)
+    rc = subprocess.run(cmd, env=verl_env(cfg), timeout=timeout).returncode
+    if rc == 0 and cfg.output_model_path:
+        print(f"[rl] packaged model: {export(cfg)}", flush=True)
+    return rc
+
+
+def _parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="jamel rl", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    for f in dataclasses.fields(RLConfig):
+        if f.name == "overrides":
+            continue
+        flag = "--" + f.name.replace("_", "-")
+        kind = {"int": int, "float": float}.get(str(f.type), str)
+        if f.default is dataclasses.MISSING:
+            ap.add_argument(flag, required=True, type=kind)
+        else:
+            ap.add_argument(flag, default=f.default, type=kind)
+    ap.add_argument("overrides", nargs="*", help="verl dotted overrides (key=value), passed through")
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = vars(_parser().parse_args(argv))
+    try:
+        cfg = RLConfig(**args)
+        cfg.validate()
+    except (ValueError, TypeError) as exc:
+        print(f"jamel rl: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return run(cfg)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"jamel rl: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
