@@ -13,7 +13,9 @@ the smallest adapter that makes the real trainer run on CPU with gloo:
      device type); both use "gloo";
   3. register verl's own `FSDPEngineWithLMHead` for device "cpu" in `EngineRegistry` (it is registered for
      "cuda"/"npu" only; the class itself is device-agnostic once the platform says "cpu");
-  4. (RL, `verl.trainer.main_ppo`) `ResourcePoolManager._check_resource_available` counts GPUs only: skipped.
+  4. (RL, `verl.trainer.main_ppo`) `ResourcePoolManager._check_resource_available` counts GPUs only: skipped;
+     the reference policy's FSDP2 engine (forward only) uses CPUOffloadPolicy(pin_memory=True), and pinning
+     needs an accelerator: pin_memory=False.
 
 Everything else is configuration, which `cpu_overrides()` lists (each with its reason) and `jamel.train.sft_entry`
 applies unless the user sets the same key: fp32 FSDP2 mixed precision, sdpa attention (flash-attn has no CPU
@@ -238,6 +240,20 @@ def enable_cpu_mode() -> None:
     for backend in ("fsdp", "fsdp2"):
         if "cpu" not in registry.get(backend, {}):
             EngineRegistry.register(model_type="language_model", backend=backend, device="cpu")(FSDPEngineWithLMHead)
+
+    # 3b. FSDP2 engines in forward-only mode (the RL reference policy) shard with CPUOffloadPolicy(pin_memory=True);
+    #     pinning needs an accelerator. On CPU the "offload" target is where the weights already are: no pinning.
+    import verl.workers.engine.fsdp.transformer_impl as fsdp_impl
+
+    base_policy = fsdp_impl.CPUOffloadPolicy
+    if base_policy is not None and not getattr(base_policy, "_jamel_cpu", False):
+        class _UnpinnedOffloadPolicy(base_policy):
+            _jamel_cpu = True
+
+            def __init__(self, pin_memory: bool = False):
+                super().__init__(pin_memory=False)
+
+        fsdp_impl.CPUOffloadPolicy = _UnpinnedOffloadPolicy
 
     # 4. RL trainer (Ray): ResourcePoolManager checks the cluster for GPUs/NPUs only; on CPU its placement
     #    groups ask for CPU bundles (the platform's ray_resource_name), which Ray itself checks.
