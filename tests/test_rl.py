@@ -43,7 +43,7 @@ def session(rl_model, ray_cluster, tmp_path_factory):
     """3 steps of the shop demo app: RLAgent in this process, the generate server as a named Ray actor."""
     from jamel.corpus import load_corpus
     from jamel.rollout.pool import SessionTask, SessionWorker, WorkerSpec
-    from jamel.train.rl.rollout import HFGenerateServer
+    from jamel.train.rl.server import HFGenerateServer
     from jamel.train.rl.sample import server_name
 
     pkg, init = rl_model

@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 
 from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopMetrics, AgentLoopOutput, register
@@ -178,9 +177,3 @@ def write_app_rows(path: str | Path, apps: list[str], split: str) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({"app": list(apps), "split": [split] * len(apps)}), path)
     return path
-
-
-def as_list(values) -> list:
-    if hasattr(values, "tolist"):
-        return values.tolist()
-    return [v.data if hasattr(v, "data") and not isinstance(v, (dict, np.ndarray)) else v for v in values]

@@ -16,9 +16,10 @@ if verl_cpu.cpu_mode_requested():
 else:
     verl_cpu.check_verl_version()
 
+# Each module registers itself when its import completes. Plain imports only (no attribute access): a process
+# whose first import is one of these modules gets here half-way through it, and that module finishes (and
+# registers) after verl's import returns.
 import jamel.train.memory_sft  # noqa: E402,F401  (AutoConfig / AutoModelForCausalLM registration)
-from jamel.train.rl import rollout  # noqa: E402
-
-rollout.register()
+import jamel.train.rl.rollout  # noqa: E402,F401
 import jamel.train.rl.loop  # noqa: E402,F401
 import jamel.train.rl.trainer  # noqa: E402,F401

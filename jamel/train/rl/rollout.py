@@ -16,115 +16,14 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from typing import Any
 
-import numpy as np
-
 from jamel.train.rl.sample import server_name
+from jamel.train.rl.server import HFGenerateServer
 
 log = logging.getLogger(__name__)
 
 NAME = "jamel_hf"
-
-
-class HFGenerateServer:
-    """Ray actor (threaded): one policy copy; `generate` serialises on a lock (one forward at a time)."""
-
-    def __init__(self, model_path: str, device: str = "cpu", dtype: str | None = None):
-        import torch
-
-        from jamel.train.memory_sft import JamelMemoryForCausalLM, register
-        from jamel.train.rl.sample import load_processor
-
-        register()
-        self.device = torch.device(device)
-        self.dtype = getattr(torch, dtype) if dtype else (torch.bfloat16 if self.device.type == "cuda" else torch.float32)
-        attn = "sdpa"
-        self.model = JamelMemoryForCausalLM.from_pretrained(model_path, dtype=self.dtype, attn_implementation=attn)
-        self.model.to(self.device).eval().requires_grad_(False)
-        self.processor = load_processor(model_path)
-        self.pad_id = self.processor.tokenizer.pad_token_id
-        self.lock = threading.Lock()
-        self.weights_version: int | None = None
-        self.requests = 0
-
-    # --- weight sync ------------------------------------------------------------------------------------
-    def load_weights(self, state: dict[str, Any], version: int | None = None) -> int:
-        import torch
-
-        with self.lock, torch.no_grad():
-            own = self.model.state_dict()
-            unknown = sorted(set(state) - set(own))
-            if unknown:
-                raise KeyError(f"weights the rollout model does not have: {unknown[:5]} ({len(unknown)})")
-            for name, tensor in state.items():
-                own[name].copy_(tensor.to(own[name].device, own[name].dtype))
-            self.weights_version = version
-        return len(state)
-
-    # --- generation ---------------------------------------------------------------------------------------
-    def generate(self, prompt_ids: list[int], screenshot: bytes | None, memory: np.ndarray, temperature: float,
-                 top_p: float, max_new_tokens: int, seed: int) -> dict[str, Any]:
-        import torch
-
-        from jamel.train.rl.sample import model_inputs
-
-        inputs = model_inputs(self.processor, screenshot, memory)
-        ids = torch.tensor([list(prompt_ids)], dtype=torch.long, device=self.device)
-        mask = torch.ones_like(ids)
-        pixels = inputs.get("pixel_values")
-        grid = inputs.get("image_grid_thw")
-        if pixels is not None:
-            pixels, grid = pixels.to(self.device, self.dtype), grid.to(self.device)
-        memory_t = inputs["memory_tokens"].to(self.device, self.dtype)
-        with self.lock, torch.no_grad():
-            policy = self.model.policy
-            eos = policy.default_eos_ids()
-            generator = torch.Generator(device=self.device).manual_seed(int(seed))
-            tokens = policy.generate(ids, mask, pixels, grid, memory_tokens=[memory_t], temperature=temperature,
-                                     top_p=top_p, max_new_tokens=int(max_new_tokens), eos_token_ids=eos,
-                                     pad_token_id=self.pad_id, generator=generator)[0].tolist()
-            for i, t in enumerate(tokens):  # keep up to (and including) the first EOS
-                if t in eos:
-                    tokens = tokens[:i + 1]
-                    break
-            log_probs = self._score(ids, tokens, pixels, grid, memory_t, temperature) if tokens else []
-            self.requests += 1
-        return {"token_ids": tokens, "log_probs": log_probs, "weights_version": self.weights_version}
-
-    def _score(self, ids, tokens, pixels, grid, memory_t, temperature: float) -> list[float]:
-        """Log-probs of the sampled tokens under one full forward (the trainer's computation, same temperature)."""
-        import torch
-
-        resp = torch.tensor([tokens], dtype=torch.long, device=ids.device)
-        full = torch.cat([ids, resp], dim=1)
-        out = self.model(input_ids=full, attention_mask=torch.ones_like(full), memory_tokens=memory_t,
-                         memory_counts=torch.tensor([memory_t.shape[0]]), pixel_values=pixels, image_grid_thw=grid)
-        p = ids.shape[1]
-        logits = out.logits[0, p - 1:full.shape[1] - 1].float()
-        if temperature > 0:
-            logits = logits / temperature
-        return torch.log_softmax(logits, dim=-1).gather(-1, resp[0, :, None])[:, 0].tolist()
-
-    # --- verl's replica control calls (weights stay resident; nothing to free on CPU) --------------------
-    def ready(self) -> bool:
-        return True
-
-    def sleep(self) -> None:
-        pass
-
-    def wake_up(self) -> None:
-        pass
-
-    def clear_kv_cache(self) -> None:
-        pass
-
-    def abort_all_requests(self, reject_request: bool = False) -> None:
-        pass
-
-    def resume_generation(self) -> None:
-        pass
 
 
 def _base_rollout():
@@ -206,3 +105,6 @@ def register() -> None:
 
     base._ROLLOUT_REGISTRY[(NAME, "async")] = f"{__name__}.HFServerAdapter"
     RolloutReplicaRegistry.register(NAME, lambda: HFRolloutReplica)
+
+
+register()  # on import (verl imports this module through jamel.train.rl.plugin in every process)

@@ -63,3 +63,10 @@ def model_inputs(processor, screenshot: bytes | None, memory: np.ndarray) -> dic
     if screenshot:
         out.update(processor.preprocess_images([screenshot]))
     return out
+
+
+def as_list(values) -> list:
+    """A TransferQueue / tensordict non-tensor column as a plain list."""
+    if hasattr(values, "tolist"):
+        return values.tolist()
+    return [v.data if hasattr(v, "data") and not isinstance(v, (dict, np.ndarray)) else v for v in values]

@@ -21,7 +21,7 @@ from tensordict import TensorDict
 from verl.trainer.ppo.v1.trainer_base import register_trainer
 from verl.trainer.ppo.v1.trainer_sync import PPOTrainerSync
 
-from jamel.train.rl.loop import as_list
+from jamel.train.rl.sample import as_list
 
 log = logging.getLogger(__name__)
 
