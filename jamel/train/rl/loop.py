@@ -27,7 +27,8 @@ from typing import Any
 
 import torch
 
-from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopMetrics, AgentLoopOutput, register
+from verl.experimental.agent_loop.agent_loop import (AgentLoopBase, AgentLoopMetrics, AgentLoopOutput,
+                                                     AgentLoopWorker, register)
 from verl.trainer.ppo.v1.agent_loop_tq import AgentLoopManagerTQ, AgentLoopWorkerTQ
 
 log = logging.getLogger(__name__)
@@ -113,13 +114,27 @@ class JamelSessionLoop(AgentLoopBase):
         return outputs
 
 
-def _tq_worker_class() -> type:
-    """verl's TransferQueue worker as a plain class (it is decorated with @ray.remote): subclassing the
-    original keeps its zero-argument super() calls valid."""
-    return AgentLoopWorkerTQ.__ray_metadata__.modified_class.__ray_actor_class__
+def _tq_method(name: str):
+    """A method of verl's TransferQueue worker (`AgentLoopWorkerTQ`, a Ray actor class wrapping a plain one)."""
+    return getattr(AgentLoopWorkerTQ.__ray_metadata__.modified_class.__ray_actor_class__, name)
 
 
-class JamelAgentLoopWorker(_tq_worker_class()):
+class JamelAgentLoopWorker(AgentLoopWorker):
+    """verl's TransferQueue agent-loop worker, rebuilt on verl's plain `AgentLoopWorker`: a subclass of the
+    TQ class fails in Ray workers (its zero-argument `super()` no longer matches once Ray re-creates the class:
+    "super(type, obj): obj must be an instance or subtype of type"), so the TQ methods are reused as they are
+    and only the two input builders are JAMEL's."""
+
+    def __init__(self, *args, **kwargs):
+        import transfer_queue as tq
+
+        super().__init__(*args, **kwargs)
+        tq.init()
+        self.background_tasks = set()
+
+    generate_sequences = _tq_method("generate_sequences")
+    _run_prompt = _tq_method("_run_prompt")
+    _agent_loop_postprocess = _tq_method("_agent_loop_postprocess")
     _jamel_processor = None
 
     def _compute_multi_modal_inputs(self, output, input_ids) -> dict[str, torch.Tensor]:
