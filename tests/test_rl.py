@@ -134,3 +134,16 @@ def test_server_weight_update_changes_generation(session):
     assert state and ray.get(server.load_weights.remote(state, 1)) == len(state)
     b = ray.get(server.generate.remote(*args))
     assert b["weights_version"] == 1 and b["log_probs"] != a["log_probs"]
+
+
+def test_tied_base_keeps_its_output_head(rl_model):
+    """A tied base (the tiny models) saves no lm_head; loading the RL/SFT model folder must tie it again, not
+    initialise a random head (the policy RL starts from is the packaged one)."""
+    from jamel.model.package import load_packaged
+    from jamel.train.memory_sft import JamelMemoryForCausalLM
+
+    pkg, init = rl_model
+    base = JamelMemoryForCausalLM.from_pretrained(init, dtype=torch.float32).policy.base
+    assert base.lm_head.weight.data_ptr() == base.model.language_model.embed_tokens.weight.data_ptr()
+    ref = load_packaged(pkg).policy.base
+    assert torch.equal(base.lm_head.weight, ref.lm_head.weight)

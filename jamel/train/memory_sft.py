@@ -126,6 +126,8 @@ class JamelMemoryForCausalLM(PreTrainedModel):
                                 layer_norm=config.aligner_layer_norm)
         self.policy = MemoryAugmentedPolicy(base, aligner, max_memory_items=config.max_memory_items)
         self._no_split_modules = list(getattr(base, "_no_split_modules", None) or [])  # FSDP2 units
+        if getattr(config, "tie_word_embeddings", False):  # a tied base saves no lm_head: tie it again on load
+            self._tied_weights_keys = {"policy.base.lm_head.weight": "policy.base.model.language_model.embed_tokens.weight"}
         self.post_init()
 
     def get_input_embeddings(self):
