@@ -120,6 +120,7 @@ def verl_overrides(cfg: RLConfig, train_file: Path, val_file: Path, val_apps: in
         "trainer.project_name=jamel-rl", f"trainer.experiment_name={cfg.experiment}",
         f"trainer.n_gpus_per_node={ranks}", f"trainer.nnodes={cfg.nnodes}",
         f"trainer.device={'cpu' if cfg.cpu else 'cuda'}", "trainer.balance_batch=false",
+        "reward.num_workers=1",  # verl's reward workers stay idle: the env's reward travels with the samples
         # JAMEL's section (read by the agent loop and the trainer mode)
         f"+jamel.corpus={corpus}", f"+jamel.compressor={compressor}", f"+jamel.seed={cfg.seed}",
         f"+jamel.session_steps={cfg.session_steps}", f"+jamel.episode_steps={cfg.episode_steps}",
@@ -134,14 +135,27 @@ def verl_overrides(cfg: RLConfig, train_file: Path, val_file: Path, val_apps: in
         o += cpu_overrides()
     if cfg.ray_address:
         o.append(f"+ray_kwargs.ray_init.address={cfg.ray_address}")
+    for key, value in worker_env(cfg).items():  # every Ray worker, also on a cluster started elsewhere
+        o.append(f"++ray_kwargs.ray_init.runtime_env.env_vars.{key}={value}")
     return o + list(cfg.overrides)
+
+
+def worker_env(cfg: RLConfig) -> dict[str, str]:
+    """What verl's processes need in their environment: the plugin, CPU mode, and this checkout on the path."""
+    import os
+
+    root = str(Path(__file__).resolve().parents[3])
+    path = os.pathsep.join([root] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
+    env = {"VERL_USE_EXTERNAL_MODULES": "jamel.train.rl.plugin", "PYTHONPATH": path, "TOKENIZERS_PARALLELISM": "false"}
+    if cfg.cpu:
+        env["JAMEL_VERL_DEVICE"] = "cpu"
+    return env
 
 
 def cpu_overrides() -> list[str]:
     """CPU mode for the RL trainer (see jamel.train.verl_cpu): fp32, sdpa, no compile, one TransferQueue unit."""
     o = ["transfer_queue.backend.SimpleStorage.num_data_storage_units=1", "ray_kwargs.ray_init.num_cpus=8",
-         "reward.num_workers=1",
-         "++actor_rollout_ref.model.override_config.attn_implementation=sdpa"]
+                  "++actor_rollout_ref.model.override_config.attn_implementation=sdpa"]
     for role in ("actor", "ref"):
         o += [f"actor_rollout_ref.{role}.fsdp_config.dtype=float32", f"actor_rollout_ref.{role}.fsdp_config.model_dtype=fp32",
               f"actor_rollout_ref.{role}.fsdp_config.use_torch_compile=false",

@@ -16,10 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jamel.train.rl.config import RLConfig, dump, verl_overrides
-
-PLUGIN = "jamel.train.rl.plugin"
-
+from jamel.train.rl.config import RLConfig, dump, verl_overrides, worker_env
 
 def _packaged(path: str) -> bool:
     return (Path(path) / "model.json").exists()
@@ -57,12 +54,7 @@ def prepare(cfg: RLConfig) -> list[str]:
 
 
 def verl_env(cfg: RLConfig) -> dict[str, str]:
-    env = dict(os.environ, VERL_USE_EXTERNAL_MODULES=PLUGIN, TOKENIZERS_PARALLELISM="false")
-    root = str(Path(__file__).resolve().parents[3])  # Ray workers import jamel from here
-    env["PYTHONPATH"] = os.pathsep.join([root] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
-    if cfg.cpu:
-        env["JAMEL_VERL_DEVICE"] = "cpu"
-    return env
+    return dict(os.environ, **worker_env(cfg))
 
 
 def latest_actor_hf(ckpt: Path) -> Path:
