@@ -62,7 +62,6 @@ def test_rl_smoke_grpo_then_resume_gigpo_then_eval(tmp_path):
     import pyarrow.parquet as pq
 
     from jamel.corpus import load_corpus
-    from jamel.rollout.explore import ExploreConfig, explore
     from jamel.testing.tiny_models import make_tiny_package
 
     pkg = make_tiny_package(tmp_path / "pkg", seed=0)
@@ -83,11 +82,15 @@ def test_rl_smoke_grpo_then_resume_gigpo_then_eval(tmp_path):
     assert 0.0 <= m2["jamel/adv/step_group_singleton_share"] <= 1.0
     assert (ckpt / "latest_checkpointed_iteration.txt").read_text().strip() == "2"
 
-    trained = tmp_path / "trained"
-    corpus = load_corpus(None)
-    explore(ExploreConfig(corpus=str(corpus.root), apps=["shop"], agent="jamel", steps=3, output=str(tmp_path / "x"),
-                          settle_ms=50, html_report=False, agent_kwargs={"model_path": str(trained)}), corpus,
-            progress=False)
-    rows = pq.read_table(tmp_path / "x" / "shop" / "session_0" / "trajectory.parquet").to_pylist()
-    assert [r["memory_tokens"] for r in rows] == [0, 1, 2]
+    # the packaged policy through the eval harness (one unit in this process): memory grows step by step
+    from dataclasses import asdict
+
+    from jamel.rollout.eval import EvalConfig, run_unit, session_dir
+
+    cfg = EvalConfig(method="rl", agent="jamel", corpus=str(load_corpus(None).root), apps=["shop"], max_steps=3,
+                     output=str(tmp_path / "eval"), settle="fixed", settle_ms=50,
+                     agent_kwargs={"model_path": str(tmp_path / "trained")})
+    summary = run_unit(asdict(cfg), "shop", 0)
+    rows = pq.read_table(session_dir(cfg, "shop", 0) / "trajectory.parquet").to_pylist()
+    assert summary["steps"] == 3 and [r["memory_tokens"] for r in rows] == [0, 1, 2]
     print(f"\nRL smoke: run 1 (GRPO, 1 iteration) {t1:.0f} s, run 2 (resume, GiGPO, package) {t2:.0f} s")

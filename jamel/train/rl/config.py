@@ -136,7 +136,7 @@ def verl_overrides(cfg: RLConfig, train_file: Path, val_file: Path, val_apps: in
     if cfg.ray_address:
         o.append(f"+ray_kwargs.ray_init.address={cfg.ray_address}")
     for key, value in worker_env(cfg).items():  # every Ray worker, also on a cluster started elsewhere
-        o.append(f"++ray_kwargs.ray_init.runtime_env.env_vars.{key}={value}")
+        o.append(f"++ray_kwargs.ray_init.runtime_env.env_vars.{key}='{value}'")  # quoted: strings, not bools
     return o + list(cfg.overrides)
 
 
