@@ -7,6 +7,8 @@ when the memory is withheld), and the env pool's crash handling for asyncio call
 """
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
 
 import numpy as np
@@ -33,7 +35,8 @@ def rl_model(tmp_path_factory):
 @pytest.fixture(scope="module")
 def ray_cluster():
     ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False,
-             runtime_env={"env_vars": {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}})
+             runtime_env={"env_vars": {"PYTHONPATH": os.pathsep.join(  # jamel, and this module (CrashOnceAgent)
+                 [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)])}})
     yield
     ray.shutdown()
 
@@ -147,3 +150,43 @@ def test_tied_base_keeps_its_output_head(rl_model):
     assert base.lm_head.weight.data_ptr() == base.model.language_model.embed_tokens.weight.data_ptr()
     ref = load_packaged(pkg).policy.base
     assert torch.equal(base.lm_head.weight, ref.lm_head.weight)
+
+
+class CrashOnceAgent:
+    """The random baseline, except that the first worker process to act kills itself (a crashed env worker)."""
+
+    name = "crash-once"
+
+    def __init__(self, marker: str):
+        from jamel.agents.baselines import AGENTS
+
+        self.inner, self.marker = AGENTS["random"](), Path(marker)
+
+    def begin_session(self, ctx, seed):
+        self.inner.begin_session(ctx, seed)
+
+    def act(self, obs, ctx):
+        if not self.marker.exists():
+            self.marker.write_text(str(os.getpid()))
+            os._exit(1)
+        return self.inner.act(obs, ctx)
+
+
+def test_env_pool_redoes_a_crashed_session(ray_cluster, tmp_path):
+    """`SessionPool.run_async` (the RL agent loop's entry): the worker dies mid-session, a new one redoes the
+    session from its first step and the caller gets a complete summary."""
+    from jamel.corpus import load_corpus
+    from jamel.rollout.pool import SessionPool, SessionTask, WorkerSpec
+
+    marker = tmp_path / "crashed"
+    spec = WorkerSpec(corpus=str(load_corpus(None).root), agent=f"{__name__}:CrashOnceAgent",
+                      agent_kwargs={"marker": str(marker)}, env={"settle": "fixed", "settle_ms": 50})
+    pool = SessionPool(spec, workers=1, backend="ray", max_retries=1)
+    task = SessionTask(app="shop", index=0, seed=3, steps=2, session_dir=str(tmp_path / "s"), session_id="shop/s",
+                       record_takes=False, html_report=False)
+    try:
+        result = asyncio.run(pool.run_async(task))
+    finally:
+        pool.close()
+    assert marker.exists() and result.error is None, result.error
+    assert result.summary["steps"] == 2 and result.summary["worker"]["pid"] != int(marker.read_text())
