@@ -36,5 +36,6 @@ args=(--model-path "$MODEL_PATH" --output-dir "${OUTPUT_DIR:-runs/rl}" --apps "$
 [ -n "${COMPRESSOR_MODEL:-}" ] && args+=(--compressor-model "$COMPRESSOR_MODEL")
 [ -n "${OUTPUT_MODEL_PATH:-}" ] && args+=(--output-model-path "$OUTPUT_MODEL_PATH")
 [ -n "${RAY_ADDRESS:-}" ] && args+=(--ray-address "$RAY_ADDRESS")
-echo "[rl] ${args[*]} $*"
-exec "$PY" -m jamel.train.rl.entry "${args[@]}" "$@"
+[ "$#" -gt 0 ] && args+=(--overrides "$@")
+echo "[rl] ${args[*]}"
+exec "$PY" -m jamel.train.rl.entry "${args[@]}"

@@ -18,7 +18,7 @@ pytest.importorskip("verl")
 torch = pytest.importorskip("torch")
 ray = pytest.importorskip("ray")
 
-pytestmark = [pytest.mark.train]
+pytestmark = [pytest.mark.train, pytest.mark.slow, pytest.mark.browser]
 
 
 @pytest.fixture(scope="module")

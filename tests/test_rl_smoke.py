@@ -17,7 +17,7 @@ import pytest
 
 pytest.importorskip("verl")
 pytest.importorskip("transfer_queue")
-pytestmark = [pytest.mark.train, pytest.mark.slow]
+pytestmark = [pytest.mark.train, pytest.mark.slow, pytest.mark.browser]
 
 ROOT = Path(__file__).resolve().parents[1]
 METRIC_RE = re.compile(r"step:(\d+) - (.*)")

@@ -49,7 +49,7 @@ class RLConfig:
     seed: int = 0
     logger: str = "[console,tensorboard]"
     experiment: str = "jamel_rl"
-    overrides: list[str] = field(default_factory=list)  # verl dotted overrides, passed through last
+    overrides: list[str] = field(default_factory=list)  # verl dotted overrides (--overrides k=v ...), last
 
     def validate(self) -> None:
         if self.rollout not in ROLLOUTS:

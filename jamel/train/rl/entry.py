@@ -9,8 +9,6 @@
 """
 from __future__ import annotations
 
-import argparse
-import dataclasses
 import os
 import subprocess
 import sys
@@ -85,35 +83,20 @@ def run(cfg: RLConfig, python: str = sys.executable, timeout: float | None = Non
     return rc
 
 
-def _parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="jamel rl", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    for f in dataclasses.fields(RLConfig):
-        if f.name == "overrides":
-            continue
-        flag = "--" + f.name.replace("_", "-")
-        kind = {"int": int, "float": float}.get(str(f.type), str)
-        if f.default is dataclasses.MISSING:
-            ap.add_argument(flag, required=True, type=kind)
-        else:
-            ap.add_argument(flag, default=f.default, type=kind)
-    ap.add_argument("overrides", nargs="*", help="verl dotted overrides (key=value), passed through")
-    return ap
+def train(cfg: RLConfig) -> int:
+    """RL on the novelty reward: verl's V1 sync PPO trainer over live browser sessions (see
+    shell/run_qwen25vl_7b_rl.sh and docs/training.md, "RL"). Extra verl dotted overrides: --overrides k=v ..."""
+    try:
+        return run(cfg)
+    except (ValueError, FileNotFoundError) as exc:  # bad input: one line, before Ray starts
+        print(f"jamel rl: {exc}", file=sys.stderr)
+        return 2
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = vars(_parser().parse_args(argv))
-    try:
-        cfg = RLConfig(**args)
-        cfg.validate()
-    except (ValueError, TypeError) as exc:
-        print(f"jamel rl: {exc}", file=sys.stderr)
-        return 2
-    try:
-        return run(cfg)
-    except (ValueError, FileNotFoundError) as exc:
-        print(f"jamel rl: {exc}", file=sys.stderr)
-        return 2
+    from jamel.config import run_command
+
+    return run_command(train, sys.argv[1:] if argv is None else argv, "jamel rl")
 
 
 if __name__ == "__main__":
