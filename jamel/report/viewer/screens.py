@@ -6,27 +6,13 @@ the server side (layered by first reach from the start screen), so the page need
 """
 from __future__ import annotations
 
-import hashlib
 from collections import deque
 from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
-INTERACTIVE_HEADER = "# Interactive elements\n"
-
-
-def screen_key(url: str, observation: str) -> tuple[str, str]:
-    """(url, structure hash) of an observation text as stored in StepRecord.observation."""
-    listing = observation.split(INTERACTIVE_HEADER, 1)[1] if INTERACTIVE_HEADER in observation else ""
-    parts = []
-    for line in listing.splitlines():
-        line = line.strip()
-        if line.startswith("- ") and ": " in line:
-            line = line.split(": ", 1)[1]  # drop "- {bid}"
-        parts.append(line)
-    return url, hashlib.sha1("\n".join(parts).encode("utf-8", "surrogatepass")).hexdigest()[:8]
-
+from jamel.env.state import INTERACTIVE_HEADER, screen_key  # noqa: F401 (re-exported for the viewer)
 
 @dataclass
 class Screen:
