@@ -17,7 +17,7 @@ Per seed (everything below is a function of it):
      `sft0` with the same group layout; its per-iteration rollout metrics are the curve;
   4. every rollout batch of the sft arm (the policy's own sessions) and the crawler's and random agent's groups
      also go through jamel.train.rl.advantage: step-group counts, singleton share, advantage spread per estimator.
-     State key = the page URL + a structural hash of the interactive elements (jamel.report.viewer.screens).
+     State key = jamel.env.state.state_key (URL without the origin + a structural hash of the interactive elements).
 
 Output: OUTPUT/results.json (every number) and a table on stdout. Sessions are cached in OUTPUT (rerun resumes).
 """
@@ -41,7 +41,7 @@ import numpy as np  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
 
 from jamel.corpus import load_corpus  # noqa: E402
-from jamel.report.viewer.screens import screen_key  # noqa: E402
+from jamel.env.state import state_key  # noqa: E402
 from jamel.rollout.explore import ExploreConfig, explore  # noqa: E402
 from jamel.train.rl.advantage import ESTIMATORS, compute_step_advantages  # noqa: E402
 
@@ -86,7 +86,7 @@ def batch_stats(rows: list[dict[str, Any]], gamma: float) -> dict[str, Any]:
     }
     layout = dict(rewards=np.array([float(r["reward"]) for r in rows]), group_ids=[r["app"] for r in rows],
                   session_ids=[r["session_id"] for r in rows], step_index=np.array([r["step"] for r in rows]),
-                  state_keys=[screen_key(r["url"], r["observation"]) for r in rows], gamma=gamma)
+                  state_keys=[state_key(r["url"], r["observation"]) for r in rows], gamma=gamma)
     for est in ESTIMATORS:
         _, s = compute_step_advantages(est, **layout)
         stats[est] = {k: round(v, 4) for k, v in s.items()}

@@ -144,3 +144,15 @@ def test_fail_fast():
     with pytest.raises(ValueError, match="finite"):
         run("grpo", [("g", "a", 0, "k", float("nan")), ("g", "b", 0, "k", 0.0)])
     assert set(ESTIMATORS) == {"grpo", "gigpo", "rloo", "reinforce_plus_plus_baseline"}
+
+
+def test_state_key_ignores_the_worker_port():
+    # each env worker serves the corpus on its own port: the same screen must share a step group across workers
+    from jamel.env.state import state_key
+
+    obs = "# Page\n...\n# Interactive elements\n- 12: button 'Add'\n- 13: link 'Cart'\n"
+    renumbered = obs.replace("12", "40").replace("13", "41")
+    a = state_key("http://127.0.0.1:35541/shop/index.html#/home", obs)
+    assert a == state_key("http://127.0.0.1:45375/shop/index.html#/home", renumbered)
+    assert a != state_key("http://127.0.0.1:35541/shop/index.html#/cart", obs)
+    assert a != state_key("http://127.0.0.1:35541/shop/index.html#/home", obs.replace("'Cart'", "'Basket'"))
