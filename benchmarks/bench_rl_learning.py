@@ -48,6 +48,7 @@ from jamel.train.rl.advantage import ESTIMATORS, compute_step_advantages  # noqa
 SFT_ENV = {"JAMEL_VERL_DEVICE": "cpu", "OMP_NUM_THREADS": "1", "TOKENIZERS_PARALLELISM": "false",
            "WANDB_MODE": "disabled", "NPROC_PER_NODE": "1", "MICRO_BATCH": "1", "LOGGER": "[console]",
            "MAX_LENGTH": "6144", "WARMUP_RATIO": "0"}
+TEMPERATURE = 1.0  # RL's rollout sampling (top_p 1); the sft arm's rollouts sample the same way
 STEP_RE = re.compile(r"step:(\d+) - .*?train/loss:([-+0-9.eE]+|nan|inf)")
 
 
@@ -122,13 +123,19 @@ def sft(work: Path, data: Path, total_steps: int, lr: float, batch: int, export_
            "OUTPUT_MODEL_PATH": str(export_to), "GLOBAL_BATCH": str(batch), "TOTAL_STEPS": str(total_steps),
            "TOTAL_EPOCHS": "1000", "SAVE_STEPS": str(total_steps), "LR": str(lr), "MAX_MEMORY_ITEMS": "64"}
     # constant LR: the schedule must not depend on where a resumed run stops
-    proc = subprocess.run(["bash", "shell/run_qwen25vl_7b_sft.sh", "data.num_workers=0",
-                           "optim.lr_scheduler_type=constant"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=3600)
-    (work / f"sft_to_{total_steps}.log").write_text(proc.stdout + proc.stderr)
+    text = run_logged(["bash", "shell/run_qwen25vl_7b_sft.sh", "data.num_workers=0",
+                       "optim.lr_scheduler_type=constant"], env, work / f"sft_to_{total_steps}.log")
+    return {int(s): float(v) for s, v in STEP_RE.findall(text)}
+
+
+def run_logged(cmd: list[str], env: dict[str, str], log_path: Path, timeout: int = 3600) -> str:
+    """Run `cmd` from the repo root with its output streamed to `log_path` (watch it with tail -f); its text."""
+    with open(log_path, "w") as fh:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT, timeout=timeout)
+    text = log_path.read_text()
     if proc.returncode != 0:
-        raise RuntimeError(f"SFT failed (see {work}/sft_to_{total_steps}.log):\n{(proc.stdout + proc.stderr)[-3000:]}")
-    return {int(s): float(v) for s, v in STEP_RE.findall(proc.stdout + proc.stderr)}
+        raise RuntimeError(f"{' '.join(cmd[:2])} failed with exit {proc.returncode} (see {log_path}):\n{text[-3000:]}")
+    return text
 
 
 # --- RL (the `rl` branch's entry point) ---------------------------------------------------------------------
@@ -146,15 +153,17 @@ def rl_arm(work: Path, estimator: str, start: Path, args, seed: int) -> dict[str
            "MODEL_PATH": str(start), "APPS_MODE": ",".join(args.apps), "GROUP_SIZE": str(args.group_size),
            "APPS_PER_BATCH": str(len(args.apps)), "SESSION_STEPS": str(args.session_steps), "EPISODE_STEPS": "0",
            "ADV_ESTIMATOR": estimator, "GAMMA": str(args.gamma), "LR": str(args.rl_lr), "KL_COEF": "0",
-           "TOTAL_ITERS": str(args.iters), "NUM_GPUS": "0", "ENV_WORKERS": "1", "ROLLOUT": "hf",
-           "OUTPUT_DIR": str(out), "SEED": str(seed), "LOGGER": "[console]", "VAL_EVERY": "0",
-           "MAX_NEW_TOKENS": str(args.max_new_tokens)}
+           # iteration k's rollouts come from the policy after k-1 updates: one more iteration than the sft arm's
+           # extra steps, so both curves end with a policy after `iters` updates
+           "TOTAL_ITERS": str(args.iters + 1), "SAVE_EVERY": str(args.iters + 1), "NUM_GPUS": "0",
+           "ENV_WORKERS": str(args.env_workers), "ROLLOUT": "hf", "CORPUS": str(load_corpus(None).root),
+           "OUTPUT_DIR": str(out), "SEED": str(seed), "LOGGER": "[console]", "VAL_APPS": "",
+           "TEMPERATURE": str(TEMPERATURE), "MAX_RESPONSE_TOKENS": str(args.max_new_tokens)}
     t0 = time.perf_counter()
-    proc = subprocess.run(["bash", str(RL_SCRIPT)], cwd=ROOT, env=env, capture_output=True, text=True, timeout=7200)
-    text = proc.stdout + proc.stderr
-    (work / f"rl_{estimator}.log").write_text(text)
-    if proc.returncode != 0:
-        return {"ran": False, "why": f"exit {proc.returncode}; tail: {text[-1500:]}"}
+    try:
+        text = run_logged(["bash", str(RL_SCRIPT)], env, work / f"rl_{estimator}.log", timeout=7200)
+    except RuntimeError as exc:
+        return {"ran": False, "why": str(exc)[-1500:]}
     iters = parse_verl_console(text)
     return {"ran": True, "wall_s": round(time.perf_counter() - t0, 1), "iterations": iters}
 
@@ -197,7 +206,8 @@ def run_seed(args, seed: int) -> dict[str, Any]:
     if not (start / "model.json").exists():
         res["sft0_losses"] = sft(work, data, args.sft_steps, args.sft_lr, args.sft_batch, start)
     res["time_sft0_s"] = round(time.perf_counter() - t0, 1)
-    agent_kwargs = {"model_path": str(start), "max_new_tokens": args.max_new_tokens}
+    agent_kwargs = {"model_path": str(start), "max_new_tokens": args.max_new_tokens, "temperature": TEMPERATURE,
+                    "top_p": 1.0}
 
     def policy_batch(policy: Path, it: int, arm: str) -> dict[str, Any]:
         t = time.perf_counter()
@@ -210,10 +220,9 @@ def run_seed(args, seed: int) -> dict[str, Any]:
             f"gigpo singletons {s['gigpo']['step_group_singleton_share']:.2f}")
         return s
 
-    res["iter0"] = policy_batch(start, 0, "sft")
     arms: dict[str, Any] = {}
     if "sft" in args.arms:
-        curve = [res["iter0"]]
+        curve = [policy_batch(start, 0, "sft")]
         for it in range(1, args.iters + 1):
             pol = work / f"policy_sft{it}"
             if not (pol / "model.json").exists():
@@ -267,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sft-batch", type=int, default=4)
     ap.add_argument("--sft-lr", type=float, default=2e-3)
     ap.add_argument("--rl-lr", type=float, default=2e-4)
+    ap.add_argument("--env-workers", type=int, default=2, help="RL arms: browser workers (Ray actors)")
     args = ap.parse_args(argv)
     args.apps = args.apps.split(",")
     args.arms = args.arms.split(",")
