@@ -88,9 +88,10 @@ def batch_stats(rows: list[dict[str, Any]], gamma: float) -> dict[str, Any]:
     layout = dict(rewards=np.array([float(r["reward"]) for r in rows]), group_ids=[r["app"] for r in rows],
                   session_ids=[r["session_id"] for r in rows], step_index=np.array([r["step"] for r in rows]),
                   state_keys=[state_key(r["url"], r["observation"]) for r in rows], gamma=gamma)
-    for est in ESTIMATORS:
-        _, s = compute_step_advantages(est, **layout)
-        stats[est] = {k: round(v, 4) for k, v in s.items()}
+    variants = [(est, est, {}) for est in ESTIMATORS] + [("gigpo_state_step", "gigpo", {"anchor": "state_step"})]
+    for name, est, knobs in variants:
+        _, s = compute_step_advantages(est, **layout, **knobs)
+        stats[name] = {k: round(v, 4) for k, v in s.items()}
     return stats
 
 
