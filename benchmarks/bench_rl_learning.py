@@ -198,9 +198,13 @@ def run_seed(args, seed: int) -> dict[str, Any]:
     res["time_data_s"] = round(time.perf_counter() - t0, 1)
 
     # reference groups from the baseline agents (what the step-level grouping sees without a model)
+    size, steps = args.baseline_group_size or args.group_size, args.baseline_steps or args.session_steps
     for agent in ("crawler", "random"):
-        rows = rollout(work / f"groups_{agent}", args.apps, agent, args.group_size, args.session_steps, seed)
-        res[f"groups_{agent}"] = batch_stats(rows, args.gamma)
+        rows = rollout(work / f"groups_{agent}_{size}x{steps}", args.apps, agent, size, steps, seed)
+        res[f"groups_{agent}"] = {"group_size": size, "session_steps": steps, **batch_stats(rows, args.gamma)}
+    if args.only_groups:
+        res["arms"] = {}
+        return res
 
     start = work / "policy_sft0"
     t0 = time.perf_counter()
@@ -254,9 +258,11 @@ def summary_table(results: list[dict[str, Any]]) -> str:
                     lines.append(f"{res['seed']:>4} {arm:<6} {int(s['step']):>4} {json.dumps(keys)}")
         for agent in ("crawler", "random"):
             g = res[f"groups_{agent}"]
-            lines.append(f"{res['seed']:>4} {agent:<8} groups: return {g['mean_return']:.2f}, valid "
-                         f"{g['valid_rate']:.2f}, step groups {g['gigpo']['step_groups']:.0f}, singleton share "
-                         f"{g['gigpo']['step_group_singleton_share']:.2f}")
+            lines.append(f"{res['seed']:>4} {agent:<8} {g['group_size']}x{g['session_steps']} groups: return "
+                         f"{g['mean_return']:.2f}, valid {g['valid_rate']:.2f}, step groups (state) "
+                         f"{g['gigpo']['step_groups']:.0f}, singleton share {g['gigpo']['step_group_singleton_share']:.2f}"
+                         f"; (state, step) {g['gigpo_state_step']['step_groups']:.0f}, "
+                         f"{g['gigpo_state_step']['step_group_singleton_share']:.2f}")
     return "\n".join(lines)
 
 
@@ -277,6 +283,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sft-batch", type=int, default=4)
     ap.add_argument("--sft-lr", type=float, default=2e-3)
     ap.add_argument("--rl-lr", type=float, default=2e-4)
+    ap.add_argument("--baseline-group-size", type=int, default=0, help="crawler/random groups (0: --group-size)")
+    ap.add_argument("--baseline-steps", type=int, default=0, help="their session length (0: --session-steps)")
+    ap.add_argument("--only-groups", action="store_true", help="stop after the crawler/random groups")
     ap.add_argument("--env-workers", type=int, default=2, help="RL arms: browser workers (Ray actors)")
     args = ap.parse_args(argv)
     args.apps = args.apps.split(",")
@@ -284,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for seed in (int(s) for s in args.seeds.split(",")):
         results.append(run_seed(args, seed))
-        Path(args.output, "results.json").write_text(json.dumps({"args": vars(args), "results": results}, indent=1))
+        Path(args.output, "results_groups.json" if args.only_groups else "results.json").write_text(json.dumps({"args": vars(args), "results": results}, indent=1))
     print(summary_table(results))
     return 0
 
