@@ -144,3 +144,27 @@ def test_fail_fast():
     with pytest.raises(ValueError, match="finite"):
         run("grpo", [("g", "a", 0, "k", float("nan")), ("g", "b", 0, "k", 0.0)])
     assert set(ESTIMATORS) == {"grpo", "gigpo", "rloo", "reinforce_plus_plus_baseline"}
+
+
+def test_state_key_ignores_the_worker_port():
+    # each env worker serves the corpus on its own port: the same screen must share a step group across workers
+    from jamel.env.state import state_key
+
+    obs = "# Page\n...\n# Interactive elements\n- 12: button 'Add'\n- 13: link 'Cart'\n"
+    renumbered = obs.replace("12", "40").replace("13", "41")
+    a = state_key("http://127.0.0.1:35541/shop/index.html#/home", obs)
+    assert a == state_key("http://127.0.0.1:45375/shop/index.html#/home", renumbered)
+    assert a != state_key("http://127.0.0.1:35541/shop/index.html#/cart", obs)
+    assert a != state_key("http://127.0.0.1:35541/shop/index.html#/home", obs.replace("'Cart'", "'Basket'"))
+
+
+def test_gigpo_anchor_state_step():
+    # Same rows as the repeated-state test. anchor=state_step: (s0, step 0) = {a0: G=2, b0: G=1} -> +-.5;
+    # a2 at s0 is alone at step 2 -> 0; x, y alone -> 0. Episode part a +.5, b -.5.
+    rows = [("g", "a", 0, "s0", 0.0), ("g", "a", 1, "x", 1.0), ("g", "a", 2, "s0", 1.0),
+            ("g", "b", 0, "s0", 1.0), ("g", "b", 1, "y", 0.0)]
+    adv, stats = run("gigpo", rows, gamma=1.0, norm_by_std=False, anchor="state_step")
+    np.testing.assert_allclose(adv, [1.0, 0.5, 0.5, -1.0, -0.5], atol=1e-6)
+    assert stats["step_groups"] == 4 and stats["step_group_singleton_share"] == 0.75
+    with pytest.raises(ValueError, match="anchor"):
+        run("gigpo", rows, anchor="url")

@@ -7,6 +7,7 @@ the same key while its text content (counters, timestamps in the tree) may diffe
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import urlsplit, urlunsplit
 
 INTERACTIVE_HEADER = "# Interactive elements\n"
 
@@ -24,6 +25,8 @@ def screen_key(url: str, observation: str) -> tuple[str, str]:
 
 
 def state_key(url: str, observation: str) -> str:
-    """`screen_key` as one string (`url#hash`), e.g. a group key."""
+    """`screen_key` as one string (`path?query#fragment|hash`), e.g. a group key. The origin is left out: every
+    env worker serves the corpus on its own port, and the same screen must get the same key in every worker."""
     url, digest = screen_key(url, observation)
-    return f"{url}#{digest}"
+    local = urlunsplit(("", "") + tuple(urlsplit(url))[2:])
+    return f"{local}|{digest}"

@@ -12,7 +12,11 @@ Estimators
   act from the same `state_keys` value form a step group; each step's discounted return-to-go (``gamma``, to the
   end of its session, since the novelty baseline persists across resets) is normalised within its step group
   (verl's GRPO again, same ``norm_by_std``). A step group of one gets step advantage 0 (no baseline to compare
-  with). Advantage = episode + ``step_weight`` * step (default 1.0, GiGPO's omega).
+  with). Advantage = episode + ``step_weight`` * step (default 1.0, GiGPO's omega). Knob ``anchor``: "state"
+  (default) groups by state key alone, so a screen seen at step 2 and at step 9 shares a baseline; with the
+  persistent novelty reward the screen is not the whole state (what is already covered is not on it, and fewer
+  steps remain later), so those visits have systematically different returns-to-go. "state_step" also requires
+  the same step index, which removes that time bias at the cost of more singletons.
 * ``rloo``, ``reinforce_plus_plus_baseline``: verl's estimators of those names on session returns, broadcast to
   the session's steps like ``grpo``.
 
@@ -30,11 +34,12 @@ import numpy as np
 import torch
 
 ESTIMATORS = ("grpo", "gigpo", "rloo", "reinforce_plus_plus_baseline")
+ANCHORS = ("state", "state_step")  # what makes steps comparable in a gigpo step group (see the module docstring)
 
 # Knobs each estimator accepts (anything else is a typo and is refused).
 _KNOBS: dict[str, frozenset[str]] = {
     "grpo": frozenset({"norm_by_std", "epsilon"}),
-    "gigpo": frozenset({"norm_by_std", "epsilon", "step_weight"}),
+    "gigpo": frozenset({"norm_by_std", "epsilon", "step_weight", "anchor"}),
     "rloo": frozenset({"epsilon"}),
     "reinforce_plus_plus_baseline": frozenset({"epsilon"}),
 }
@@ -57,7 +62,7 @@ def _dense(values: Sequence[Any]) -> np.ndarray:
     return np.fromiter((ids.setdefault(v, len(ids)) for v in values), dtype=np.int64, count=len(values))
 
 
-def _layout(group_ids, session_ids, step_index: np.ndarray, state_keys) -> _Layout:
+def _layout(group_ids, session_ids, step_index: np.ndarray, state_keys, anchor: str = "state") -> _Layout:
     n = len(step_index)
     session = _dense(list(session_ids))
     group = _dense(list(group_ids))
@@ -71,7 +76,10 @@ def _layout(group_ids, session_ids, step_index: np.ndarray, state_keys) -> _Layo
     same_session = session[order][1:] == session[order][:-1]
     if np.any(same_session & (step_index[order][1:] == step_index[order][:-1])):
         raise ValueError("duplicate step_index within a session")
-    step_group = _dense(list(zip(group.tolist(), list(state_keys))))
+    if anchor not in ANCHORS:
+        raise ValueError(f"anchor must be one of {ANCHORS}, got {anchor!r}")
+    keys = zip(group.tolist(), list(state_keys), step_index.tolist() if anchor == "state_step" else [0] * n)
+    step_group = _dense(list(keys))
     step_group_size = np.bincount(step_group)[step_group] if n else step_group
     return _Layout(session, session_group, step_group, step_group_size, order)
 
@@ -138,7 +146,7 @@ def compute_step_advantages(
         raise ValueError("rewards must be finite")
     if not 0.0 <= gamma <= 1.0:
         raise ValueError(f"gamma must be in [0, 1], got {gamma}")
-    layout = _layout(group_ids, session_ids, step_index, state_keys)
+    layout = _layout(group_ids, session_ids, step_index, state_keys, str(knobs.get("anchor", "state")))
 
     eps = {"epsilon": float(knobs["epsilon"])} if "epsilon" in knobs else {}
     norm = {"norm_adv_by_std_in_grpo": bool(knobs.get("norm_by_std", True))}
