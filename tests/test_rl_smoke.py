@@ -17,7 +17,10 @@ import pytest
 
 pytest.importorskip("verl")
 pytest.importorskip("transfer_queue")
-pytestmark = [pytest.mark.train, pytest.mark.slow, pytest.mark.browser]
+pytestmark = [pytest.mark.train, pytest.mark.slow, pytest.mark.browser,
+              # Opt-in until it has completed on a quiet machine: on the loaded 2-core box one CPU iteration
+              # took 25-30 min (real 152k-vocab logits over ~1,900-token step samples), far past CI's budget.
+              pytest.mark.skipif(os.environ.get("JAMEL_RL_SMOKE") != "1", reason="set JAMEL_RL_SMOKE=1")]
 
 ROOT = Path(__file__).resolve().parents[1]
 METRIC_RE = re.compile(r"step:(\d+) - (.*)")
