@@ -9,7 +9,11 @@
 #   OUTPUT_MODEL_PATH         if set: the final checkpoint is packaged here for `--agent jamel`
 #   NPROC_PER_NODE (8) NNODES (1) TOTAL_EPOCHS (1) VAL_STEPS (test_freq, -1 = off) SAVE_STEPS (-1 = end only)
 #   LR (2e-5) WARMUP_RATIO (0.05) WEIGHT_DECAY (0.01) GRAD_CLIP (1.0) GLOBAL_BATCH (16) MICRO_BATCH (1)
-#   MAX_LENGTH (8192) MAX_MEMORY_ITEMS (512) TOTAL_STEPS (unset: from epochs) LOGGER ([console,tensorboard])
+#   MAX_LENGTH (8192) MAX_MEMORY_ITEMS (512) TOTAL_STEPS (unset: from epochs) EXPERIMENT (qwen25vl_7b_memory)
+#   LOGGER ([console,tensorboard])  verl's trainer.logger, any of console, tensorboard, wandb:
+#                             tensorboard writes to TENSORBOARD_DIR (default $OUTPUT_DIR/tensorboard);
+#                             wandb logs to project jamel-sft, run EXPERIMENT (WANDB_API_KEY, or WANDB_MODE=offline
+#                             with WANDB_DIR, default $OUTPUT_DIR)
 #   JAMEL_VERL_DEVICE=cpu     CPU mode (gloo, fp32) for tiny models; default: cuda when visible
 # Extra verl dotted overrides may follow on the command line.
 set -euo pipefail
@@ -18,6 +22,7 @@ cd "$(dirname "$0")/.."
 PY="${PYTHON:-python3}"
 MEMORY_BANK="${MEMORY_BANK:-$(dirname "$TRAIN_FILE")/jamel_memory_bank.parquet}"
 INIT_DIR="${INIT_DIR:-$OUTPUT_DIR/init_model}"
+export TENSORBOARD_DIR="${TENSORBOARD_DIR:-$OUTPUT_DIR/tensorboard}" WANDB_DIR="${WANDB_DIR:-$OUTPUT_DIR}"
 if [ ! -f "$INIT_DIR/jamel_sft_init.json" ]; then  # written last: an interrupted init is redone
   if [ -n "${INIT_PACKAGE:-}" ]; then
     "$PY" -m jamel sft init --package "$INIT_PACKAGE" --output "$INIT_DIR"

@@ -18,3 +18,19 @@ class CrashOnceAgent(CrawlerAgent):
             self.marker.write_text(str(os.getpid()))
             os._exit(17)
         return super().act(obs, ctx)
+
+
+class CountingAgent(CrawlerAgent):
+    """Appends its process id to a file when it is built, and the session to another when one begins: a test
+    counts agent constructions (model loads) per worker process."""
+
+    def __init__(self, log: str):
+        super().__init__()
+        self.log = Path(log)
+        with self.log.open("a") as f:
+            f.write(f"{os.getpid()}\n")
+
+    def begin_session(self, ctx, seed):
+        with self.log.with_suffix(".sessions").open("a") as f:
+            f.write(f"{os.getpid()} {ctx.app}\n")
+        super().begin_session(ctx, seed)

@@ -54,3 +54,16 @@ def test_panel_reports_resume_and_crashed_worker(ray_local, tmp_path):
     assert "| crawler | 2 | 2 |" in md and "std across apps" in md
     for name in ("results.csv", "fig_reward_curve.png", "fig_per_app.png"):
         assert (tmp_path / "report" / name).stat().st_size > 0
+
+
+def test_one_agent_per_worker_for_the_whole_panel(ray_local, tmp_path):
+    """A model is loaded once per Ray worker, not once per session: 6 sessions on 2 workers build 2 agents."""
+    log = tmp_path / "agents.log"
+    c = cfg(tmp_path, "counted", "eval_agents:CountingAgent", agent_kwargs={"log": str(log)})
+    c.num_sessions, c.max_steps = 3, 2
+    sums = evaluate(c, progress=False)
+    assert len(sums) == 6
+    built = log.read_text().split()
+    sessions = [line.split()[0] for line in log.with_suffix(".sessions").read_text().splitlines()]
+    assert len(sessions) == 6 and sorted(set(sessions)) == sorted(set(built))
+    assert len(built) == len(set(built)) <= 2  # one construction per worker process

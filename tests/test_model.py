@@ -103,6 +103,17 @@ def test_screenshot_patch_grid(parts):
     assert enc3["image_grid_thw"].tolist() == [[1, 22, 40]] and int((enc3["input_ids"] == IMAGE_ID).sum()) == 220
 
 
+@pytest.mark.parametrize("model_type", ["qwen2_5_vl", "qwen3_vl"])
+def test_predicted_grid_is_the_image_processors(tok, model_type):
+    """Token budgets (`expected_grid`, `image_token_count`) use the resize rule the image processor applies, also
+    for strips thinner than half a patch factor (where a hand-written rule disagreed)."""
+    processor = VLProcessor.for_model_type(tok, model_type)
+    for width, height in [(640, 360), (84, 56), (640, 10), (12, 900), (3000, 40), (1, 150)]:
+        image = Image.new("RGB", (width, height), (200, 120, 40))
+        grid = processor.preprocess_images([image])["image_grid_thw"].tolist()
+        assert grid == [list(expected_grid(width, height, model_type))], (width, height)
+
+
 def test_prompt_format(parts):
     obs = observation(3, error="no element with bid '99'")
     messages = build_messages(obs)
@@ -287,7 +298,7 @@ def test_memory_bank_compresses_each_step_once(parts):
 def test_save_load_round_trip_and_seeded_generation(package, parts):
     import json
 
-    from jamel.model.package import load_packaged
+    from jamel.model.modeling import load_packaged
 
     policy, compressor, processor = parts  # build_tiny_components(seed=0) == the package's models
     cfg = json.loads((package / "model.json").read_text())
@@ -307,6 +318,56 @@ def test_save_load_round_trip_and_seeded_generation(package, parts):
     b = loaded.policy.generate(**enc, **kw, seed=7)
     c = loaded.policy.generate(**enc, **kw, seed=8)
     assert a.shape[1] >= 1 and torch.equal(a, b) and not torch.equal(a, c)
+
+
+@pytest.mark.slow
+def test_from_pretrained_auto_classes_and_the_older_layout(package, tmp_path):
+    import shutil
+
+    from transformers import AutoConfig, AutoModel
+
+    from jamel.model.modeling import JamelMemoryConfig, JamelModel
+
+    assert type(AutoConfig.from_pretrained(package)) is JamelMemoryConfig
+    auto = AutoModel.from_pretrained(package)
+    assert type(auto) is JamelModel and auto.config.compressor_config.model_type == "qwen3_vl"
+    older = tmp_path / "older"  # a folder written before config.json existed: model.json only
+    shutil.copytree(package, older)
+    (older / "config.json").unlink()
+    resaved = JamelModel.from_pretrained(older).save_pretrained(tmp_path / "resaved")
+    assert (resaved / "config.json").exists() and (resaved / "model.json").exists()
+    again = AutoModel.from_pretrained(resaved)
+    ref = auto.state_dict()
+    assert ref.keys() == again.state_dict().keys()
+    assert all(torch.equal(ref[k], v) for k, v in again.state_dict().items())
+    enc = again.processor.build([build_messages(observation(1))])
+    memory = again.compressor.compress([(screenshot(0), "click('1')")])
+    with torch.no_grad():
+        assert torch.equal(again(**enc, memory_tokens=memory).logits, auto(**enc, memory_tokens=memory).logits)
+
+
+@pytest.mark.slow
+def test_loading_and_exporting_models_imports_neither_verl_nor_ray(package, tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from jamel.train.sft_model import init_sft_model
+
+    init = init_sft_model(tmp_path / "init", package=str(package))
+    code = f"""
+import sys
+import jamel.train.sft_model  # the init / export CLI
+from transformers import AutoModelForCausalLM
+from jamel.model.modeling import JamelMemoryForCausalLM, JamelModel
+assert type(AutoModelForCausalLM.from_pretrained({str(init)!r})) is JamelMemoryForCausalLM
+JamelModel.from_pretrained({str(package)!r})
+print(sorted(m for m in ("verl", "ray") if m in sys.modules))
+"""
+    root = Path(__file__).resolve().parents[1]
+    proc = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
 
 
 @pytest.mark.slow

@@ -29,7 +29,7 @@ def sft(tmp: Path, out: Path, package: Path, steps: int) -> dict[int, float]:
            "TRAIN_FILE": str(out / "jamel_memory_sft_train.parquet"), "INIT_PACKAGE": str(package),
            "COMPRESSOR_MODEL": str(package), "OUTPUT_DIR": str(tmp / "ckpt"), "OUTPUT_MODEL_PATH": str(tmp / "trained"),
            "NPROC_PER_NODE": "1", "GLOBAL_BATCH": "2", "MICRO_BATCH": "1", "TOTAL_STEPS": str(steps),
-           "SAVE_STEPS": "2", "LOGGER": "[console]", "MAX_LENGTH": "4096", "MAX_MEMORY_ITEMS": "5"}
+           "SAVE_STEPS": "2", "LOGGER": "[console,tensorboard]", "MAX_LENGTH": "4096", "MAX_MEMORY_ITEMS": "5"}
     proc = subprocess.run(["bash", "shell/run_qwen25vl_7b_sft.sh", "data.num_workers=0"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=900)
     log = proc.stdout + proc.stderr
@@ -65,6 +65,7 @@ def test_crawler_to_trained_model_to_agent(sft_data, tmp_path):
     package = out.parent / "pkg"
     losses = sft(tmp_path, out, package, steps=2)
     assert sorted(losses) == [1, 2] and all(v == v and v < 1e6 for v in losses.values()), losses
+    assert list((tmp_path / "ckpt" / "tensorboard").glob("events.out.tfevents.*"))  # LOGGER's TensorBoard logs
     trained = tmp_path / "trained"
     cfg = json.loads((trained / "model.json").read_text())
     assert cfg["format"] == "jamel-packaged-model" and "trained_from" in cfg

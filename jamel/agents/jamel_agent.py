@@ -37,16 +37,17 @@ class JamelAgent:
         import torch
 
         from jamel.model.compressor import MemoryBank
-        from jamel.model.package import load_packaged
+        from jamel.model.modeling import JamelModel
 
         if memory not in ("latent", "none", "text"):
             raise ValueError(f"memory must be latent | none | text, got {memory!r}")
         if not model_path:
-            raise ValueError("the jamel agent needs model_path (a packaged model folder; see jamel.model.package)")
+            raise ValueError("the jamel agent needs model_path (a packaged model folder; see jamel.model.modeling)")
         torch_dtype = getattr(torch, dtype) if isinstance(dtype, str) else dtype
-        self.model = load_packaged(model_path, device=device, dtype=torch_dtype,
-                                   attn_implementation=attn_implementation, max_memory_items=max_memory_items,
-                                   compression_batch_size=compression_batch_size)
+        self.model = JamelModel.from_pretrained(model_path, device=device, dtype=torch_dtype,
+                                                attn_implementation=attn_implementation,
+                                                max_memory_items=max_memory_items,
+                                                compression_batch_size=compression_batch_size)
         self.device = torch.device(device)
         self.temperature, self.top_p, self.max_new_tokens = float(temperature), float(top_p), int(max_new_tokens)
         self.max_memory_items, self.max_input_tokens = int(max_memory_items), int(max_input_tokens)

@@ -6,7 +6,7 @@
                    `MemoryBank` (per-session cache: each step compressed once)
     aligner.py     `MemoryAligner` (Linear -> LayerNorm, RMS cap)
     policy.py      `MemoryAugmentedPolicy` (soft memory prefix, shifted M-RoPE positions, forward + generate)
-    package.py     `save_packaged` / `load_packaged` (actor/, compressor/, aligner.safetensors, model.json)
+    modeling.py    Hugging Face classes: `JamelMemoryForCausalLM` (what SFT trains), `JamelModel` (the packaged
+                   model: from_pretrained / save_pretrained, Auto classes); no verl, no Ray
     layout.py      the packaged folder's format and `packaged_model_problem` (no torch: checked before jobs start)
-    tiny.py        tiny random Qwen2.5-VL / Qwen3-VL models and `make_tiny_package` for tests and CI
 """

@@ -41,10 +41,6 @@ class MemoryCompressor:
         self.items_compressed = 0
 
     @property
-    def config(self):
-        return self.model.config
-
-    @property
     def hidden_size(self) -> int:
         cfg = self.model.config
         return int(getattr(cfg, "text_config", cfg).hidden_size)
@@ -56,10 +52,6 @@ class MemoryCompressor:
     @property
     def dtype(self) -> torch.dtype:
         return next(self.model.parameters()).dtype
-
-    def to(self, *args, **kwargs) -> "MemoryCompressor":
-        self.model.to(*args, **kwargs)
-        return self
 
     def parameters(self):
         return self.model.parameters()

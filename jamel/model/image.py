@@ -13,11 +13,11 @@ Screenshot sizes (the model sees 640x360 PNGs):
   Qwen3-VL: patch 16, merge 2 -> side multiple of 32; min_pixels 65,536, max_pixels 16,777,216.
       smart_resize(360, 640) = 352 x 640 -> grid (1, 22, 40) = 880 patches -> 220 image tokens.
 Both pixel bounds are far from 640x360 = 230,400 pixels, so only the rounding to the patch factor applies.
+The resize rule is transformers' `smart_resize` (what `Qwen2VLImageProcessorPil` applies to the pixels).
 """
 from __future__ import annotations
 
 import io
-import math
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -36,24 +36,12 @@ IMAGE_SETTINGS: dict[str, dict[str, Any]] = {
 IMAGE_SETTINGS["qwen2_vl"] = IMAGE_SETTINGS["qwen2_5_vl"]
 
 
-def smart_resize(height: int, width: int, factor: int, min_pixels: int, max_pixels: int) -> tuple[int, int]:
-    """Qwen-VL's resize rule: both sides multiples of `factor`, pixel count within [min, max], aspect kept."""
-    h = max(factor, round(height / factor) * factor)
-    w = max(factor, round(width / factor) * factor)
-    if h * w > max_pixels:
-        beta = math.sqrt(height * width / max_pixels)
-        h = max(factor, math.floor(height / beta / factor) * factor)
-        w = max(factor, math.floor(width / beta / factor) * factor)
-    elif h * w < min_pixels:
-        beta = math.sqrt(min_pixels / (height * width))
-        h = math.ceil(height * beta / factor) * factor
-        w = math.ceil(width * beta / factor) * factor
-    return h, w
-
-
 def expected_grid(width: int = SCREENSHOT_SIZE[0], height: int = SCREENSHOT_SIZE[1], model_type: str = "qwen2_5_vl",
                   **overrides) -> tuple[int, int, int]:
-    """The (t, h, w) patch grid an image of this size gets (before the 2x2 merge)."""
+    """The (t, h, w) patch grid an image of this size gets (before the 2x2 merge): transformers' own resize rule,
+    the one its image processor applies."""
+    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
+
     s = {**IMAGE_SETTINGS[model_type], **overrides}
     h, w = smart_resize(height, width, s["patch_size"] * s["merge_size"], s["min_pixels"], s["max_pixels"])
     return 1, h // s["patch_size"], w // s["patch_size"]

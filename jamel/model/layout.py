@@ -7,7 +7,7 @@ from pathlib import Path
 
 FORMAT = "jamel-packaged-model"
 FORMAT_VERSION = 1
-HOW_TO_PACKAGE = "a folder written by save_packaged (shell/run_qwen25vl_7b_sft.sh's OUTPUT_MODEL_PATH)"
+HOW_TO_PACKAGE = "a folder written by JamelModel.save_pretrained (shell/run_qwen25vl_7b_sft.sh's OUTPUT_MODEL_PATH)"
 
 
 def packaged_model_problem(directory: str | Path) -> str | None:

@@ -16,7 +16,7 @@ tensors (left-padded here). At most `max_memory_items` (512) most recent valid i
 
 Supported actors: `Qwen2_5_VLForConditionalGeneration` (the paper's) and `Qwen3VLForConditionalGeneration`
 (deepstack visual features are routed to the shifted image positions). Attention implementation is the base
-model's (`sdpa` default, `flash_attention_2` when installed; see `jamel.model.package.load_packaged`).
+model's (`sdpa` default, `flash_attention_2` when installed; see `jamel.model.modeling.JamelModel.from_pretrained`).
 """
 from __future__ import annotations
 
@@ -99,9 +99,6 @@ class MemoryAugmentedPolicy(nn.Module):
     @property
     def dtype(self) -> torch.dtype:
         return self.base.lm_head.weight.dtype
-
-    def gradient_checkpointing_enable(self, **kwargs) -> None:
-        self.base.gradient_checkpointing_enable(**kwargs)
 
     def text_embed_rms(self) -> torch.Tensor:
         """RMS of the policy's text-embedding matrix (the aligner's RMS cap target), a constant for gradients.

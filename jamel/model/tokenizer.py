@@ -151,8 +151,3 @@ def qwen2_tokenizer():
         shutil.rmtree(path, ignore_errors=True)
     os.replace(tmp, path)
     return tok
-
-
-def count_tokens(text: str, tokenizer=None) -> int:
-    tok = tokenizer or qwen2_tokenizer()
-    return len(tok(text, add_special_tokens=False)["input_ids"])

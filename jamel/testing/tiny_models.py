@@ -108,7 +108,8 @@ def build_tiny_components(seed: int = 0, actor: str = "qwen2_5_vl", max_memory_i
 
 def make_tiny_package(directory: str | Path, seed: int = 0, actor: str = "qwen2_5_vl") -> Path:
     """Write a packaged model folder (actor/, compressor/, model.json, aligner.safetensors) of tiny models."""
-    from jamel.model.package import save_packaged
+    from jamel.model.image import VLProcessor
+    from jamel.model.modeling import save_packaged
 
     policy, compressor, tok = build_tiny_components(seed, actor=actor)
-    return save_packaged(directory, policy, compressor, policy.aligner, tok)
+    return save_packaged(directory, policy, compressor, VLProcessor.for_model_type(tok, actor))

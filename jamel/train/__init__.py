@@ -1,8 +1,6 @@
-"""Training with verl 0.9.1's SFT trainer.
+"""verl plugins (verl 0.9.1), imported only by training jobs; the model classes are in `jamel.model.modeling`.
 
-* `verl_cpu`: CPU mode (gloo + FSDP2, fp32) for laptops and CI; `sft_entry`: the torchrun entry point.
-* `memory_sft`: JAMEL's memory policy as verl plugins (custom model + `JamelStepSFTDataset`).
-* `sft_model`: `jamel sft init` / `jamel sft export` (the folder verl trains from, and the packaged model).
-
-Nothing here imports verl at package import time.
+* `sft_entry`: the torchrun entry point; `verl_cpu`: CPU mode (gloo + FSDP2, fp32) for laptops and CI.
+* `memory_sft`: `model.external_lib` (registers the model classes) and the dataset (`JamelStepSFTDataset`).
+* `sft_model`: `init` (the folder verl trains from) and `export` (a checkpoint -> the packaged model).
 """

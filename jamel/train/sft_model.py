@@ -1,13 +1,13 @@
 """The model folder verl trains, and the packaged model folder the `jamel` agent loads.
 
-verl's SFT trainer loads `model.path` with `AutoModelForCausalLM`; `jamel.train.memory_sft` registers
-`JamelMemoryForCausalLM` (the policy base + aligner behind verl's forward contract) for that. So:
+verl's SFT trainer loads `model.path` with `AutoModelForCausalLM`, which resolves `JamelMemoryForCausalLM`
+(`jamel.model.modeling`: the policy base + aligner behind verl's forward contract). So:
 
     init  : base Qwen2.5-VL (or a packaged model's actor + aligner) + the compressor's hidden size
             -> DIR with config.json (model_type jamel_memory_policy), weights, tokenizer, image processor
     train : torchrun -m jamel.train.sft_entry model.path=DIR ... (checkpoints with an hf_model copy)
     export: a checkpoint's huggingface/ folder + the compressor -> the packaged folder
-            (actor/, compressor/, aligner.safetensors, model.json; `jamel.model.package`)
+            (actor/, compressor/, aligner.safetensors, model.json; `jamel.model.modeling.JamelModel`)
 
     jamel sft init --base-model PATH --compressor-model PATH --output DIR
     jamel sft init --package PKG --output DIR
@@ -22,28 +22,13 @@ from pathlib import Path
 import torch
 
 from jamel.config import opt
+from jamel.model.image import VLProcessor
+from jamel.model.modeling import JamelMemoryConfig, JamelMemoryForCausalLM, JamelModel
+from jamel.model.policy import MemoryAugmentedPolicy
 
 
 def _processor_for(path: Path, model_type: str):
-    from jamel.model.image import VLProcessor
-
     return VLProcessor.from_pretrained(path, model_type=model_type, use_auto_processor=False)
-
-
-def _memory_model(base, aligner, max_memory_items: int, tokenizer):
-    """A `JamelMemoryForCausalLM` holding `base` and `aligner` (built on the meta device, then filled)."""
-    from jamel.model.policy import MemoryAugmentedPolicy
-    from jamel.train.memory_sft import JamelMemoryConfig, JamelMemoryForCausalLM, register
-
-    register()
-    cfg = JamelMemoryConfig(base.config, memory_hidden=aligner.proj.in_features, aligner_rms_cap=aligner.rms_cap,
-                            aligner_layer_norm=isinstance(aligner.norm, torch.nn.LayerNorm), max_memory_items=max_memory_items,
-                            architectures=["JamelMemoryForCausalLM"], eos_token_id=tokenizer.eos_token_id,
-                            pad_token_id=tokenizer.pad_token_id)
-    with torch.device("meta"):  # no second copy of a 7B base in memory
-        model = JamelMemoryForCausalLM(cfg)
-    model.policy = MemoryAugmentedPolicy(base, aligner, max_memory_items=max_memory_items)
-    return model
 
 
 def init_sft_model(output: str | Path, base_model: str | None = None, compressor_model: str | None = None,
@@ -58,9 +43,7 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
 
     output = Path(output)
     if package:
-        from jamel.model.package import load_packaged
-
-        pkg = load_packaged(package, device="cpu", dtype=torch.float32)
+        pkg = JamelModel.from_pretrained(package, device="cpu", dtype=torch.float32)
         base, aligner, processor = pkg.policy.base, pkg.policy.aligner, pkg.processor
         max_memory_items = pkg.policy.max_memory_items
     else:
@@ -73,8 +56,11 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
         aligner = MemoryAligner(comp_cfg.get_text_config().hidden_size, config.get_text_config().hidden_size,
                                 rms_cap=rms_cap)
         processor = _processor_for(Path(base_model), config.model_type)
-    model = _memory_model(base, aligner, max_memory_items, processor.tokenizer)
-    model.save_pretrained(output)
+    policy = MemoryAugmentedPolicy(base, aligner, max_memory_items=max_memory_items)
+    tok = processor.tokenizer
+    config = JamelMemoryConfig.for_parts(policy, architectures=["JamelMemoryForCausalLM"],
+                                         eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    JamelMemoryForCausalLM(config, policy).save_pretrained(output)
     processor.save_pretrained(output)
     (output / "jamel_sft_init.json").write_text(json.dumps(
         {"base_model": base_model, "compressor_model": compressor_model, "package": package,
@@ -99,17 +85,14 @@ def latest_hf_checkpoint(checkpoint_dir: str | Path) -> Path:
 def export_packaged(checkpoint: str | Path, compressor_model: str | Path, output: str | Path,
                     compression_batch_size: int = 8) -> Path:
     """A trained `JamelMemoryForCausalLM` (verl checkpoint) + the frozen compressor -> the packaged folder."""
-    from jamel.model.package import save_packaged
     from jamel.data.sft import load_compressor
-    from jamel.train.memory_sft import JamelMemoryForCausalLM, register
 
-    register()
     hf = latest_hf_checkpoint(checkpoint)
     model = JamelMemoryForCausalLM.from_pretrained(hf, dtype=torch.float32)
     processor = _processor_for(hf, model.config.base_config.model_type)
     compressor = load_compressor(str(compressor_model), "cpu", compression_batch_size)
-    return save_packaged(output, model.policy, compressor, model.policy.aligner, processor=processor,
-                         extra={"trained_from": str(hf)})
+    return JamelModel.from_parts(model.policy, compressor, processor).save_pretrained(
+        output, extra={"trained_from": str(hf)})
 
 
 @dataclass

@@ -267,10 +267,6 @@ def cpu_mode_requested() -> bool:
     return os.environ.get(ENV_DEVICE, "").lower() == "cpu"
 
 
-def is_enabled() -> bool:
-    return _enabled
-
-
 # Hydra overrides CPU mode needs, as (key, value, why). `sft_entry` adds those the user did not set.
 CPU_OVERRIDES: tuple[tuple[str, str, str], ...] = (
     ("trainer.device", "cpu", "sft_trainer puts per-step tensors on config.trainer.device (default cuda)"),
