@@ -56,6 +56,8 @@ def test_panel_reports_resume_and_crashed_worker(ray_local, tmp_path):
         assert (tmp_path / "report" / name).stat().st_size > 0
 
 
+@pytest.mark.slow
+@pytest.mark.browser
 def test_one_agent_per_worker_for_the_whole_panel(ray_local, tmp_path):
     """A model is loaded once per Ray worker, not once per session: 6 sessions on 2 workers build 2 agents."""
     log = tmp_path / "agents.log"
