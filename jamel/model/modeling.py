@@ -172,17 +172,9 @@ class JamelModel(PreTrainedModel):
     def __init__(self, config: JamelMemoryConfig, policy: MemoryAugmentedPolicy | None = None,
                  compressor: MemoryCompressor | None = None, processor: VLProcessor | None = None):
         super().__init__(config)
-        if policy is None:  # random weights from the config (AutoModel.from_config), the offline Qwen tokenizer
-            from jamel.model.tokenizer import qwen2_tokenizer
-
-            tok, comp_cfg = qwen2_tokenizer(), config.compressor_config
-            policy = _policy_from_config(config)
-            compressor = MemoryCompressor(AutoModelForImageTextToText.from_config(comp_cfg),
-                                          VLProcessor.for_model_type(tok, comp_cfg.model_type),
-                                          config.compression_batch_size)
-            processor = VLProcessor.for_model_type(tok, config.base_config.model_type)
-        else:
-            _keep_weights(policy, compressor.model)
+        if policy is None or compressor is None or processor is None:
+            raise ValueError("JamelModel is built from its parts (JamelModel.from_parts) or loaded (from_pretrained)")
+        _keep_weights(policy, compressor.model)
         self.policy, self.compressor, self.processor = policy, compressor, processor
         self.frozen_compressor = compressor.model  # a submodule, so .to() and .parameters() include it
         self.package: dict[str, Any] = {}  # model.json of the folder it was loaded from
