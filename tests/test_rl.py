@@ -100,7 +100,7 @@ def test_step_sample_layout(session):
 def _trainer_log_probs(init, sample, with_memory: bool) -> torch.Tensor:
     """The trainer's computation: JamelMemoryForCausalLM forward on (prompt + response) with the sample's
     multi_modal_inputs as the agent-loop worker builds them (`model_inputs`)."""
-    from jamel.train.memory_sft import JamelMemoryForCausalLM
+    from jamel.model.modeling import JamelMemoryForCausalLM
     from jamel.train.rl.sample import load_processor, model_inputs
 
     model = JamelMemoryForCausalLM.from_pretrained(init, dtype=torch.float32).eval()
@@ -130,7 +130,7 @@ def test_server_weight_update_changes_generation(session):
     args = (s.prompt_ids, s.screenshot, s.memory, 1.0, 1.0, 6, 123)
     a = ray.get(server.generate.remote(*args))
     assert ray.get(server.generate.remote(*args)) == a  # same seed, same tokens and log-probs
-    from jamel.train.memory_sft import JamelMemoryForCausalLM
+    from jamel.model.modeling import JamelMemoryForCausalLM
 
     state = {k: v * 1.5 for k, v in JamelMemoryForCausalLM.from_pretrained(init).state_dict().items()
              if k.endswith("lm_head.weight") or k.endswith("embed_tokens.weight")}
@@ -142,8 +142,8 @@ def test_server_weight_update_changes_generation(session):
 def test_tied_base_keeps_its_output_head(rl_model):
     """A tied base (the tiny models) saves no lm_head; loading the RL/SFT model folder must tie it again, not
     initialise a random head (the policy RL starts from is the packaged one)."""
-    from jamel.model.package import load_packaged
-    from jamel.train.memory_sft import JamelMemoryForCausalLM
+    from jamel.model.modeling import load_packaged
+    from jamel.model.modeling import JamelMemoryForCausalLM
 
     pkg, init = rl_model
     base = JamelMemoryForCausalLM.from_pretrained(init, dtype=torch.float32).policy.base

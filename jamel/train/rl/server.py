@@ -18,10 +18,9 @@ class HFGenerateServer:
     def __init__(self, model_path: str, device: str = "cpu", dtype: str | None = None):
         import torch
 
-        from jamel.train.memory_sft import JamelMemoryForCausalLM, register
+        from jamel.model.modeling import JamelMemoryForCausalLM
         from jamel.train.rl.sample import load_processor
 
-        register()
         self.device = torch.device(device)
         self.dtype = getattr(torch, dtype) if dtype else (torch.bfloat16 if self.device.type == "cuda" else torch.float32)
         attn = "sdpa"
