@@ -213,12 +213,15 @@ class Observation:
     screenshot_raw: bytes | None = None  # 1280x720 PNG, only with EnvConfig.raw_screenshot; never stored
     last_action_error: str = ""
 
+    def interactive_text(self) -> str:
+        """One line per listed element (the gymnasium observation's `interactive` field)."""
+        return "\n".join(e.line() for e in self.interactive)
+
     def text(self) -> str:
         """The observation as it is stored in the step record (and rendered into prompts)."""
         tabs = "\n".join(f"{'*' if i == self.active_tab else ' '} [{i}] {u}" for i, u in enumerate(self.open_urls))
-        elements = "\n".join(e.line() for e in self.interactive)
         return (f"# Open pages\n{tabs}\n\n# Page: {self.title}\n{self.url}\n\n# Accessibility tree\n{self.axtree}\n\n"
-                f"# Interactive elements\n{elements}")
+                f"# Interactive elements\n{self.interactive_text()}")
 
 
 @dataclass
