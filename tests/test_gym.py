@@ -41,6 +41,7 @@ def test_make_reset_step_dict_observations():
 
 
 @pytest.mark.browser
+@pytest.mark.slow  # ~12 s: gymnasium's checker steps the env many times
 def test_gymnasium_env_checker():
     # Through make: the spec says nondeterministic (info carries wall-clock timings), so the checker skips
     # comparing the infos of two identical steps; observations, spaces, seeding, render and close are checked.

@@ -56,6 +56,7 @@ def _frozen_step(env, action: str):
     return obs
 
 
+@pytest.mark.slow  # waits out a real step deadline and a browser relaunch
 def test_frozen_click_handler_hits_the_step_deadline(hostile_env):
     env = hostile_env("frozen")
     obs, _ = env.reset()
@@ -65,6 +66,7 @@ def test_frozen_click_handler_hits_the_step_deadline(hostile_env):
     assert env.step_count == 2
 
 
+@pytest.mark.slow  # waits out a real step deadline and a browser relaunch
 def test_looping_javascript_url_hits_the_step_deadline(hostile_env):
     env = hostile_env("jsloop")
     obs, _ = env.reset()
