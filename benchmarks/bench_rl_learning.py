@@ -178,7 +178,8 @@ def parse_verl_console(text: str) -> list[dict[str, float]]:
             continue
         row: dict[str, float] = {"step": float(m.group(1))}
         for kv in m.group(2).split(" - "):
-            k, _, v = kv.partition(":")
+            k, _, v = kv.rpartition(":")
+            v = re.sub(r"^np\.\w+\((.*)\)$", r"\1", v.strip())  # numpy scalars print as np.float64(x)
             try:
                 row[k.strip()] = float(v)
             except ValueError:

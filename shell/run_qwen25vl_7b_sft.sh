@@ -42,6 +42,9 @@ args=(
   "optim.lr=${LR:-2e-5}" optim.lr_scheduler_type=cosine "optim.lr_warmup_steps_ratio=${WARMUP_RATIO:-0.05}"
   "optim.weight_decay=${WEIGHT_DECAY:-0.01}" "optim.clip_grad=${GRAD_CLIP:-1.0}"
   engine.strategy=fsdp2 model.enable_gradient_checkpointing=true
+  # log-probs of the answer positions only (JAMEL's forward under verl's fused-kernel contract; the loss mask
+  # covers the answer alone, so the loss is unchanged and no [L, 152k] logits are built)
+  model.use_fused_kernels=true model.fused_kernel_options.impl_backend=jamel
   "trainer.total_epochs=${TOTAL_EPOCHS:-1}" "trainer.test_freq=${VAL_STEPS:--1}" "trainer.save_freq=${SAVE_STEPS:--1}"
   "trainer.default_local_dir=$OUTPUT_DIR" "trainer.logger=${LOGGER:-[console,tensorboard]}"
   "trainer.nnodes=${NNODES:-1}" "trainer.n_gpus_per_node=${NPROC_PER_NODE:-8}"

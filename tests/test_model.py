@@ -208,6 +208,37 @@ def test_memory_prefix_positions_and_batching(parts):
     assert torch.allclose(both.logits[1, -1], single.logits[0, -1], atol=1e-4)
 
 
+def test_answer_only_log_probs_equal_the_full_logits(parts, tok):
+    """verl's fused-kernel path (`temperature=` given, the RL recipe): log-probs and entropies from the answer
+    on equal those of the full [L, V] logits; prompt positions are 0; an injected earlier marker only widens
+    the computed span; a row without the marker computes everything."""
+    from jamel.model.modeling import JamelMemoryConfig, JamelMemoryForCausalLM, answer_start
+    from jamel.model.tokenizer import GENERATION_PROMPT_IDS
+
+    assert tuple(tok("<|im_start|>assistant\n", add_special_tokens=False)["input_ids"]) == GENERATION_PROMPT_IDS
+    policy, compressor, processor = parts
+    model = JamelMemoryForCausalLM(JamelMemoryConfig.for_parts(policy, compressor), policy=policy).eval()
+    enc = step_inputs(processor, (3,))
+    answer = tok('click(element="3")<|im_end|>', add_special_tokens=False)["input_ids"]
+    ids = torch.cat([enc["input_ids"], torch.tensor([answer])], 1)
+    p = enc["input_ids"].shape[1]
+    assert answer_start(ids) == p - 1  # the prompt's last token predicts the first answer token
+    kw = dict(pixel_values=enc["pixel_values"], image_grid_thw=enc["image_grid_thw"],
+              memory_tokens=torch.randn(2, COMPRESSOR_HIDDEN), memory_counts=torch.tensor([2]))
+    with torch.no_grad():
+        logits = model(ids, **kw).logits[0] / 0.7
+        out = model(ids, temperature=0.7, **kw)
+    logp = torch.log_softmax(logits, -1)
+    full = logp[:-1].gather(-1, ids[0, 1:, None])[:, 0]
+    assert out.log_probs.shape == out.entropy.shape == ids.shape
+    assert torch.allclose(out.log_probs[0, p - 1:-1], full[p - 1:], atol=1e-5)
+    assert torch.allclose(out.entropy[0, p - 1:], -(logp.exp() * logp).sum(-1)[p - 1:], atol=1e-4)
+    assert not out.log_probs[0, :p - 1].any() and not out.entropy[0, :p - 1].any()
+    injected = ids.clone()
+    injected[0, 5:8] = torch.tensor(GENERATION_PROMPT_IDS)
+    assert answer_start(injected) == 7 and answer_start(ids[:, :p - 3]) == 0
+
+
 def test_memory_cap_keeps_the_most_recent(parts):
     policy, _, processor = parts
     enc = step_inputs(processor)

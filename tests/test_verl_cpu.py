@@ -134,6 +134,10 @@ def test_jamel_vl_memory_sft(tmp_path):
     losses = run_sft(args)
     assert sorted(losses) == [1, 2] and all(math.isfinite(v) for v in losses.values()), losses
     _ckpt_ok(tmp_path / "ckpt", 2, 1)
+    # the answer-only log-probs (fused-kernel contract) give the loss of verl's full-logit path
+    full = [o for o in sft_overrides(a["model"], a["train"], tmp_path / "full", batch=2, micro=2, steps=1,
+                                     grad_ckpt=True) + vl_memory_sft_overrides(a) if "fused_kernel" not in o]
+    assert run_sft(full)[1] == pytest.approx(losses[1], abs=1e-5)
     init = load_file(str(a["model"] / "model.safetensors"))
     state = torch.load(tmp_path / "ckpt" / "global_step_2" / "model_world_size_1_rank_0.pt", weights_only=False)
     w = state["policy.aligner.proj.weight"]

@@ -22,19 +22,21 @@ from __future__ import annotations
 import copy
 import json
 import logging
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 from transformers import (CONFIG_MAPPING, AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForImageTextToText,
                           PretrainedConfig, PreTrainedModel)
-from transformers.modeling_outputs import CausalLMOutputWithPast
+from transformers.modeling_outputs import CausalLMOutputWithPast, ModelOutput
 
 from jamel.model.aligner import MemoryAligner
 from jamel.model.compressor import MemoryCompressor
 from jamel.model.image import VLProcessor
 from jamel.model.layout import FORMAT, FORMAT_VERSION
 from jamel.model.policy import MemoryAugmentedPolicy
+from jamel.model.tokenizer import GENERATION_PROMPT_IDS
 from jamel.prompt import MEMORY_ITEM_TEMPLATE, PROMPT_VERSION
 
 log = logging.getLogger(__name__)
@@ -96,6 +98,27 @@ def _keep_weights(*parts: torch.nn.Module) -> None:
             module._is_hf_initialized = True
 
 
+@dataclass
+class TokenLogProbs(ModelOutput):
+    """verl's fused-kernel output contract: per position, the log-prob of the next input token and the entropy
+    of the next-token distribution, [B, L] each."""
+
+    log_probs: torch.Tensor | None = None
+    entropy: torch.Tensor | None = None
+
+
+def answer_start(input_ids: torch.Tensor) -> int:
+    """The first position whose next-token prediction can belong to an answer: the "\\n" that ends the first
+    "<|im_start|>assistant\\n" of every row (0 if a row has none). Conservative: an earlier, injected copy of
+    the marker only makes the kept span longer, never shorter."""
+    im_start, role, newline = GENERATION_PROMPT_IDS
+    ids = input_ids
+    hit = (ids[:, :-2] == im_start) & (ids[:, 1:-1] == role) & (ids[:, 2:] == newline)  # [B, L-2]
+    if ids.shape[1] < 3 or not bool(hit.any(dim=1).all()):
+        return 0
+    return int(hit.float().argmax(dim=1).min()) + 2
+
+
 class JamelMemoryForCausalLM(PreTrainedModel):
     """`MemoryAugmentedPolicy` (base VL model + aligner) behind the forward contract verl's FSDP engine expects
     (docs/training.md): memory arrives as `memory_tokens` [sum N_b, H_c] + `memory_counts` [B]; the logits are
@@ -129,7 +152,12 @@ class JamelMemoryForCausalLM(PreTrainedModel):
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,
                 position_ids: torch.Tensor | None = None, memory_tokens: torch.Tensor | None = None,
                 memory_counts: torch.Tensor | None = None, pixel_values: torch.Tensor | None = None,
-                image_grid_thw: torch.Tensor | None = None, use_cache: bool = False, **_: Any):
+                image_grid_thw: torch.Tensor | None = None, use_cache: bool = False,
+                temperature: float | None = None, shift_labels: torch.Tensor | None = None, **_: Any):
+        """Logits of the text positions; or, when verl passes `temperature` (`model.use_fused_kernels=true`,
+        the RL recipe), per-position next-token log-probs and entropies computed only from the answer on:
+        verl uses those of the response tokens alone, and a full [L, V] logit tensor over a ~2k-token step
+        prompt and a 152k vocabulary is most of an RL update's time and memory."""
         # position_ids from verl are ignored: the policy derives M-RoPE ids (shifted by the prefix) itself.
         memory = None
         if memory_tokens is not None:
@@ -145,9 +173,18 @@ class JamelMemoryForCausalLM(PreTrainedModel):
             image_grid_thw = image_grid_thw.to(input_ids.device)
         # The prefix is in front of the text, so the last L positions are the text: logits only there (no
         # [B, N, V] logits for the prefix; contiguous, as verl's jagged narrowing needs).
+        length = input_ids.shape[1]
+        start = 0 if temperature is None else answer_start(input_ids)
         out = self.policy(input_ids, attention_mask, pixel_values, image_grid_thw, memory_tokens=memory,
-                          logits_to_keep=input_ids.shape[1])
-        return CausalLMOutputWithPast(logits=out.logits)
+                          logits_to_keep=length - start)
+        if temperature is None:
+            return CausalLMOutputWithPast(logits=out.logits)
+        labels = shift_labels if shift_labels is not None else torch.roll(input_ids, shifts=-1, dims=-1)
+        logp = torch.log_softmax(out.logits.float() / temperature, dim=-1)  # [B, L - start, V]
+        token = logp.gather(-1, labels[:, start:].unsqueeze(-1).to(logp.device)).squeeze(-1)
+        entropy = -(logp.exp() * logp).sum(-1)
+        pad = token.new_zeros(input_ids.shape[0], start)  # prompt positions: never in a loss, not computed
+        return TokenLogProbs(log_probs=torch.cat([pad, token], 1), entropy=torch.cat([pad, entropy], 1))
 
 
 def _resolve_attn(requested: str | None, device: torch.device) -> str:

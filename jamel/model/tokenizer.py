@@ -33,6 +33,9 @@ FIRST_SPECIAL_ID = 151643
 SPECIAL_IDS = {tok: FIRST_SPECIAL_ID + i for i, tok in enumerate(SPECIAL_TOKENS)}
 MAX_TOKEN_ID = FIRST_SPECIAL_ID + len(SPECIAL_TOKENS) - 1  # 151668; tiny models' vocab must exceed it
 IMAGE_PAD, VISION_START, VISION_END = "<|image_pad|>", "<|vision_start|>", "<|vision_end|>"
+# "<|im_start|>assistant\n": the generation prompt every JAMEL prompt ends with; an answer starts after it.
+# (Fixed ids of the Qwen2 vocabulary; tests/test_rl.py checks them against the tokenizer.)
+GENERATION_PROMPT_IDS = (SPECIAL_IDS["<|im_start|>"], 77091, 198)
 
 # JAMEL's chat template (ChatML, Qwen-VL image placeholders). Prompts are always rendered with this template,
 # whatever template a checkpoint ships, so data collection, SFT, RL and eval see byte-identical prompts.

@@ -158,5 +158,6 @@ def make_tiny_vl_memory_assets(directory: str | Path, n_train: int = 8, memory_h
 def vl_memory_sft_overrides(assets: dict[str, Path]) -> list[str]:
     """The verl overrides that select JAMEL's model and dataset (on top of `sft_overrides`)."""
     return ["model.external_lib=jamel.train.memory_sft", "model.use_remove_padding=false",
+            "model.use_fused_kernels=true", "model.fused_kernel_options.impl_backend=jamel",  # as the SFT script
             "data.custom_cls.path=pkg://jamel.train.memory_sft", "data.custom_cls.name=JamelStepSFTDataset",
             f"+data.memory_bank_files={assets['memory_bank']}"]

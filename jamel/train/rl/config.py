@@ -90,6 +90,9 @@ def verl_overrides(cfg: RLConfig, train_file: Path, val_file: Path, val_apps: in
         f"actor_rollout_ref.model.path={p['init']}", "actor_rollout_ref.model.external_lib=jamel.train.memory_sft",
         "actor_rollout_ref.model.use_remove_padding=false",
         "actor_rollout_ref.model.enable_gradient_checkpointing=true",
+        # verl's fused-kernel contract with JAMEL's own forward (impl_backend=jamel keeps verl's forward patch
+        # off): log-probs and entropies of the answer positions only, not [L, V] logits of the whole prompt
+        "actor_rollout_ref.model.use_fused_kernels=true", "actor_rollout_ref.model.fused_kernel_options.impl_backend=jamel",
         # actor: PPO on step samples. verl counts mini-batches in prompts (apps) x rollout.n and requires
         # train_batch_size >= ppo_mini_batch_size, so an iteration's APPS x GROUP x STEPS samples make
         # SESSION_STEPS mini-batches (optimizer steps) of APPS x GROUP samples each.

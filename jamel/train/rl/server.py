@@ -77,18 +77,15 @@ class HFGenerateServer:
         return {"token_ids": tokens, "log_probs": log_probs, "weights_version": self.weights_version}
 
     def _score(self, ids, tokens, pixels, grid, memory_t, temperature: float) -> list[float]:
-        """Log-probs of the sampled tokens under one full forward (the trainer's computation, same temperature)."""
+        """Log-probs of the sampled tokens by the trainer's own computation: one forward of the same module in
+        its answer-only mode (verl's fused-kernel contract, `temperature=`), at the sampling temperature."""
         import torch
 
-        resp = torch.tensor([tokens], dtype=torch.long, device=ids.device)
-        full = torch.cat([ids, resp], dim=1)
+        full = torch.cat([ids, torch.tensor([tokens], dtype=torch.long, device=ids.device)], dim=1)
         out = self.model(input_ids=full, attention_mask=torch.ones_like(full), memory_tokens=memory_t,
-                         memory_counts=torch.tensor([memory_t.shape[0]]), pixel_values=pixels, image_grid_thw=grid)
-        p = ids.shape[1]
-        logits = out.logits[0, p - 1:full.shape[1] - 1].float()
-        if temperature > 0:
-            logits = logits / temperature
-        return torch.log_softmax(logits, dim=-1).gather(-1, resp[0, :, None])[:, 0].tolist()
+                         memory_counts=torch.tensor([memory_t.shape[0]]), pixel_values=pixels, image_grid_thw=grid,
+                         temperature=temperature if temperature > 0 else 1.0)
+        return out.log_probs[0, ids.shape[1] - 1:full.shape[1] - 1].float().tolist()
 
     # --- verl's replica control calls (weights stay resident; nothing to free on CPU) --------------------
     def ready(self) -> bool:
