@@ -53,9 +53,18 @@ class MethodResult:
     def app_final(self, app: str, steps: int) -> float:
         return self.app_curve(app, steps)[-1]
 
-    def tokens(self) -> tuple[int, int]:
+    def band(self, steps: int) -> tuple[list[float], list[float]]:
+        """Per-step mean and std across apps of the apps' mean curves (the Figure 2 form)."""
+        return band([self.app_curve(a, steps) for a in sorted(self.apps)])
+
+    def stats(self, steps: int) -> dict[str, Any]:
+        """The method's row of every results table: finals at `steps`, mean and std across apps, tokens."""
+        finals = {app: self.app_final(app, steps) for app in sorted(self.apps)}
         sums = [s for ss in self.apps.values() for s in ss]
-        return sum(s.get("input_tokens", 0) for s in sums), sum(s["steps"] for s in sums)
+        tok, nsteps = sum(s.get("input_tokens", 0) for s in sums), sum(s["steps"] for s in sums)
+        mean, std = mean_std(finals.values())
+        return {"apps": len(finals), "sessions": len(sums), "mean": mean, "std": std, "input_tokens": tok,
+                "tokens_per_step": tok / nsteps if nsteps else 0.0, "per_app": finals}
 
 
 def session_dirs(folder: Path) -> list[Path]:
@@ -95,13 +104,8 @@ def build_report(run_dirs: list[Path], output: Path, max_steps: int | None = Non
     output.mkdir(parents=True, exist_ok=True)
     rows, table = [], {}
     for m in methods.values():
-        finals = {app: m.app_final(app, steps) for app in sorted(m.apps)}
-        tok, nsteps = m.tokens()
-        mean, std = mean_std(finals.values())
-        table[m.method] = {
-            "apps": len(finals), "sessions": sum(len(v) for v in m.apps.values()), "mean": mean, "std": std,
-            "input_tokens": tok, "tokens_per_step": tok / nsteps if nsteps else 0.0, "per_app": finals}
-        for app, v in finals.items():
+        table[m.method] = m.stats(steps)
+        for app, v in table[m.method]["per_app"].items():
             rows.append({"method": m.method, "app": app, "sessions": len(m.apps[app]),
                          f"cumulative_reward_at_{steps}": round(v, 3)})
     with open(output / "results.csv", "w", newline="") as fh:
@@ -151,9 +155,8 @@ def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output
     xs = list(range(1, steps + 1))
     fig, ax = plt.subplots(figsize=(6.4, 4), dpi=110)
     for m in methods.values():
-        curves = [m.app_curve(a, steps) for a in sorted(m.apps)]
-        mean, std = band(curves)
-        ax.plot(xs, mean, label=f"{m.method} (n={len(curves)} apps)")
+        mean, std = m.band(steps)
+        ax.plot(xs, mean, label=f"{m.method} (n={len(m.apps)} apps)")
         ax.fill_between(xs, [a - b for a, b in zip(mean, std)], [a + b for a, b in zip(mean, std)], alpha=0.2)
     ax.set(xlabel="step", ylabel="cumulative reward", title="Mean cumulative reward (band: std across apps)")
     _save(fig, ax, output / "fig_reward_curve.png")

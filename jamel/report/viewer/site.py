@@ -28,7 +28,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from jamel.env.browser import EnvConfig
-from jamel.report import band, mean_curve, mean_std, run_methods
+from jamel.report import MethodResult, run_methods
 from jamel.report.viewer.newcode import session_new_code, takes_file
 from jamel.report.viewer.screens import build_graph, render_svg
 from jamel.report.viewer.svgplot import Series, line_chart
@@ -180,7 +180,7 @@ def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str,
            "invalid": sum(not r["valid"] for r in rows), "browser_restarts": summary.get("browser_restarts", 0),
            "episodes": summary.get("episodes", 0), "screens": len(graph.screens),
            "input_tokens": summary.get("input_tokens", 0), "wall_s": summary.get("wall_s", 0),
-           "curve": summary["cumulative_reward_curve"],
+           "cumulative_reward_curve": summary["cumulative_reward_curve"],
            "coverage_report": str((ref.dir / report).resolve()) if report else ""}
     row_file.write_text(json.dumps(row))
     (out / ".stamp").write_text(stamp)
@@ -265,29 +265,24 @@ def _run_html(all_rows: list[dict[str, Any]], run_dirs: list[Path]) -> str:
     broken = [r for r in all_rows if "error" in r]
     if not rows:
         raise ValueError("no session could be read: " + "; ".join(f"{r['source']}: {r['error']}" for r in broken))
-    methods = list(dict.fromkeys(r["method"] for r in rows))
+    results: dict[str, MethodResult] = {}  # a row carries what `MethodResult` reads of a session summary
+    for r in rows:
+        results.setdefault(r["method"], MethodResult(r["method"])).apps.setdefault(r["app"], []).append(r)
+    methods = list(results)
     steps = max(r["steps"] for r in rows)
     series = []
     per_method: dict[str, dict[str, Any]] = {}
-    for m in methods:
+    for m, res in results.items():
         mine = [r for r in rows if r["method"] == m]
-        by_app: dict[str, list[list[int]]] = {}
-        for r in mine:
-            by_app.setdefault(r["app"], []).append(r["curve"])
-        app_curves = [mean_curve(cs, steps) for cs in by_app.values()]  # each app: mean over its sessions
-        mean, std = band(app_curves)
-        series.append(Series(f"{m} (n={len(app_curves)} apps)", mean, band=std))
-        final_mean, final_std = mean_std(c[-1] for c in app_curves)
-        tok, nsteps = sum(r["input_tokens"] for r in mine), sum(r["steps"] for r in mine)
-        per_method[m] = {"apps": len(by_app), "sessions": len(mine), "mean": final_mean, "std": final_std,
-                         "cov": statistics.fmean(r["coverage_final"] for r in mine),
-                         "failures": sum(r["failures"] for r in mine), "restarts": sum(r["browser_restarts"] for r in mine),
-                         "tps": tok / nsteps if nsteps else 0.0}
+        mean, std = res.band(steps)
+        series.append(Series(f"{m} (n={len(res.apps)} apps)", mean, band=std))
+        per_method[m] = {**res.stats(steps), "cov": statistics.fmean(r["coverage_final"] for r in mine),
+                         "failures": sum(r["failures"] for r in mine), "restarts": sum(r["browser_restarts"] for r in mine)}
     chart = line_chart(series, title="Mean cumulative reward (band: std across apps)", ylabel="cumulative reward",
                        width=720, height=340)
     mt = "".join(f'<tr><td>{escape(m)}</td><td>{t["apps"]}</td><td>{t["sessions"]}</td><td>{t["mean"]:.2f}</td>'
                  f'<td>{t["std"]:.2f}</td><td>{t["cov"]:.1f}</td><td>{t["failures"]}</td><td>{t["restarts"]}</td>'
-                 f'<td>{t["tps"]:,.0f}</td></tr>' for m, t in per_method.items())
+                 f'<td>{t["tokens_per_step"]:,.0f}</td></tr>' for m, t in per_method.items())
     keys = sorted({(r["app"], r["session"]) for r in rows})
     cell = {(r["method"], r["app"], r["session"]): r for r in rows}
     head1 = "".join(f'<th colspan="6" class="mhead">{escape(m)}</th>' for m in methods)
