@@ -146,20 +146,32 @@ def _markdown(table: dict[str, Any], apps: list[str], steps: int, published: dic
     return "\n".join(out) + "\n"
 
 
-def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output: Path) -> None:
+def reward_curve_figure(methods: dict[str, MethodResult], steps: int, dpi: int = 110):
+    """Figure 2 form: mean cumulative reward against step, band = std across apps (results' PNG, the viewer's
+    run page)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     xs = list(range(1, steps + 1))
-    fig, ax = plt.subplots(figsize=(6.4, 4), dpi=110)
+    fig, ax = plt.subplots(figsize=(6.4, 4), dpi=dpi)
     for m in methods.values():
         mean, std = m.band(steps)
         ax.plot(xs, mean, label=f"{m.method} (n={len(m.apps)} apps)")
         ax.fill_between(xs, [a - b for a, b in zip(mean, std)], [a + b for a, b in zip(mean, std)], alpha=0.2)
     ax.set(xlabel="step", ylabel="cumulative reward", title="Mean cumulative reward (band: std across apps)")
-    _save(fig, ax, output / "fig_reward_curve.png")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = reward_curve_figure(methods, steps)
+    fig.savefig(output / "fig_reward_curve.png")
+    plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(max(6.4, 0.6 * len(apps) * max(1, len(methods)) / 2), 4), dpi=110)
     width = 0.8 / max(1, len(methods))
@@ -168,15 +180,9 @@ def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output
         ax.bar([j + i * width for j in range(len(apps))], vals, width, label=m.method)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(apps))], apps, rotation=45, ha="right")
     ax.set(ylabel=f"cumulative reward at step {steps}", title="Per-app final cumulative reward")
-    _save(fig, ax, output / "fig_per_app.png")
-
-
-def _save(fig: Any, ax: Any, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(output / "fig_per_app.png")
     plt.close(fig)
 
 

@@ -193,9 +193,9 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
     ax2 = ax.twinx()
     ax2.plot(steps, [r.coverage for r in rows], color="tab:orange", alpha=0.7, label="C(t)")
     ax2.set_ylabel("C(t) covered entities", color="tab:orange")
-    for r in rows:
-        if r.action.startswith("reset"):
-            ax.axvline(r.step, color="grey", lw=0.5, ls=":")
+    for a, b in zip(rows, rows[1:]):  # episode starts: after a reset() or every --episode-steps
+        if b.episode != a.episode:
+            ax.axvline(b.step, color="grey", lw=0.5, ls=":")
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path)
