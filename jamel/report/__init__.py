@@ -35,12 +35,6 @@ def mean_std(values: Iterable[float]) -> tuple[float, float]:
     return statistics.fmean(values), statistics.pstdev(values) if len(values) > 1 else 0.0
 
 
-def band(curves: list[list[float]]) -> tuple[list[float], list[float]]:
-    """Per-step mean and std across curves of equal length."""
-    stats = [mean_std(col) for col in zip(*curves)]
-    return [m for m, _ in stats], [s for _, s in stats]
-
-
 @dataclass
 class MethodResult:
     method: str
@@ -55,7 +49,8 @@ class MethodResult:
 
     def band(self, steps: int) -> tuple[list[float], list[float]]:
         """Per-step mean and std across apps of the apps' mean curves (the Figure 2 form)."""
-        return band([self.app_curve(a, steps) for a in sorted(self.apps)])
+        stats = [mean_std(col) for col in zip(*(self.app_curve(a, steps) for a in sorted(self.apps)))]
+        return [m for m, _ in stats], [s for _, s in stats]
 
     def stats(self, steps: int) -> dict[str, Any]:
         """The method's row of every results table: finals at `steps`, mean and std across apps, tokens."""
