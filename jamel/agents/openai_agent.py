@@ -63,14 +63,13 @@ class OpenAIAgent:
         try:
             return self.client.chat.completions.create(model=self.model, messages=to_openai_messages(messages),
                                                        seed=seed, **self.sampling)
-        except openai.APIStatusError as exc:
-            if exc.status_code in (408, 409, 429) or exc.status_code >= 500:  # retried by the SDK, still failing
-                raise AgentUnavailable(f"the chat endpoint {self.base_url} did not answer after "
-                                       f"{self.max_retries + 1} attempts: {exc}") from exc
-            # our request is wrong (bad model name, context too long): retrying will not help
-            raise AgentUnavailable(f"{self.base_url} refused the request ({exc.status_code}): "
-                                   f"{exc.response.text[:500]}") from exc
-        except openai.APIError as exc:  # connection errors and timeouts, after the SDK's retries
+        except openai.APIError as exc:
+            status = exc.status_code if isinstance(exc, openai.APIStatusError) else None  # None: no answer
+            if status is not None and status not in (408, 409, 429) and status < 500:
+                # our request is wrong (bad model name, context too long): retrying will not help
+                raise AgentUnavailable(f"{self.base_url} refused the request ({status}): "
+                                       f"{exc.response.text[:500]}") from exc
+            # retried by the SDK (connection errors, timeouts, 408/409/429, 5xx) and still failing
             raise AgentUnavailable(f"the chat endpoint {self.base_url} did not answer after "
                                    f"{self.max_retries + 1} attempts: {exc}") from exc
 

@@ -74,10 +74,10 @@ def load_compressor(path: str, device: str, batch_size: int):
 
     from jamel.model.compressor import MemoryCompressor
     from jamel.model.image import VLProcessor
+    from jamel.model.policy import SUPPORTED_ACTORS as classes  # the same two Qwen-VL classes
 
     folder = compressor_folder(path)
     config = transformers.AutoConfig.from_pretrained(folder)
-    classes = {"qwen3_vl": "Qwen3VLForConditionalGeneration", "qwen2_5_vl": "Qwen2_5_VLForConditionalGeneration"}
     if config.model_type not in classes:
         raise ValueError(f"{folder}: compressor must be a Qwen3-VL or Qwen2.5-VL checkpoint, got {config.model_type}")
     dtype = torch.bfloat16 if device.startswith("cuda") else torch.float32

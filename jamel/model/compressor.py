@@ -124,9 +124,6 @@ class MemoryBank:
         session_id, step = key
         return step in self._sessions.get(session_id, {})
 
-    def pending(self) -> int:
-        return sum(item.token is None for items in self._sessions.values() for item in items.values())
-
     def flush(self) -> int:
         """Compress every item not compressed yet (all sessions, batched); returns how many."""
         todo = [(sid, step, item) for sid, items in self._sessions.items() for step, item in sorted(items.items())

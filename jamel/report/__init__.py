@@ -35,12 +35,6 @@ def mean_std(values: Iterable[float]) -> tuple[float, float]:
     return statistics.fmean(values), statistics.pstdev(values) if len(values) > 1 else 0.0
 
 
-def band(curves: list[list[float]]) -> tuple[list[float], list[float]]:
-    """Per-step mean and std across curves of equal length."""
-    stats = [mean_std(col) for col in zip(*curves)]
-    return [m for m, _ in stats], [s for _, s in stats]
-
-
 @dataclass
 class MethodResult:
     method: str
@@ -53,9 +47,19 @@ class MethodResult:
     def app_final(self, app: str, steps: int) -> float:
         return self.app_curve(app, steps)[-1]
 
-    def tokens(self) -> tuple[int, int]:
+    def band(self, steps: int) -> tuple[list[float], list[float]]:
+        """Per-step mean and std across apps of the apps' mean curves (the Figure 2 form)."""
+        stats = [mean_std(col) for col in zip(*(self.app_curve(a, steps) for a in sorted(self.apps)))]
+        return [m for m, _ in stats], [s for _, s in stats]
+
+    def stats(self, steps: int) -> dict[str, Any]:
+        """The method's row of every results table: finals at `steps`, mean and std across apps, tokens."""
+        finals = {app: self.app_final(app, steps) for app in sorted(self.apps)}
         sums = [s for ss in self.apps.values() for s in ss]
-        return sum(s.get("input_tokens", 0) for s in sums), sum(s["steps"] for s in sums)
+        tok, nsteps = sum(s.get("input_tokens", 0) for s in sums), sum(s["steps"] for s in sums)
+        mean, std = mean_std(finals.values())
+        return {"apps": len(finals), "sessions": len(sums), "mean": mean, "std": std, "input_tokens": tok,
+                "tokens_per_step": tok / nsteps if nsteps else 0.0, "per_app": finals}
 
 
 def session_dirs(folder: Path) -> list[Path]:
@@ -95,13 +99,8 @@ def build_report(run_dirs: list[Path], output: Path, max_steps: int | None = Non
     output.mkdir(parents=True, exist_ok=True)
     rows, table = [], {}
     for m in methods.values():
-        finals = {app: m.app_final(app, steps) for app in sorted(m.apps)}
-        tok, nsteps = m.tokens()
-        mean, std = mean_std(finals.values())
-        table[m.method] = {
-            "apps": len(finals), "sessions": sum(len(v) for v in m.apps.values()), "mean": mean, "std": std,
-            "input_tokens": tok, "tokens_per_step": tok / nsteps if nsteps else 0.0, "per_app": finals}
-        for app, v in finals.items():
+        table[m.method] = m.stats(steps)
+        for app, v in table[m.method]["per_app"].items():
             rows.append({"method": m.method, "app": app, "sessions": len(m.apps[app]),
                          f"cumulative_reward_at_{steps}": round(v, 3)})
     with open(output / "results.csv", "w", newline="") as fh:
@@ -142,21 +141,32 @@ def _markdown(table: dict[str, Any], apps: list[str], steps: int, published: dic
     return "\n".join(out) + "\n"
 
 
-def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output: Path) -> None:
+def reward_curve_figure(methods: dict[str, MethodResult], steps: int, dpi: int = 110):
+    """Figure 2 form: mean cumulative reward against step, band = std across apps (results' PNG, the viewer's
+    run page)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     xs = list(range(1, steps + 1))
-    fig, ax = plt.subplots(figsize=(6.4, 4), dpi=110)
+    fig, ax = plt.subplots(figsize=(6.4, 4), dpi=dpi)
     for m in methods.values():
-        curves = [m.app_curve(a, steps) for a in sorted(m.apps)]
-        mean, std = band(curves)
-        ax.plot(xs, mean, label=f"{m.method} (n={len(curves)} apps)")
+        mean, std = m.band(steps)
+        ax.plot(xs, mean, label=f"{m.method} (n={len(m.apps)} apps)")
         ax.fill_between(xs, [a - b for a, b in zip(mean, std)], [a + b for a, b in zip(mean, std)], alpha=0.2)
     ax.set(xlabel="step", ylabel="cumulative reward", title="Mean cumulative reward (band: std across apps)")
-    _save(fig, ax, output / "fig_reward_curve.png")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    fig = reward_curve_figure(methods, steps)
+    fig.savefig(output / "fig_reward_curve.png")
+    plt.close(fig)
 
     fig, ax = plt.subplots(figsize=(max(6.4, 0.6 * len(apps) * max(1, len(methods)) / 2), 4), dpi=110)
     width = 0.8 / max(1, len(methods))
@@ -165,15 +175,9 @@ def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output
         ax.bar([j + i * width for j in range(len(apps))], vals, width, label=m.method)
     ax.set_xticks([j + 0.4 - width / 2 for j in range(len(apps))], apps, rotation=45, ha="right")
     ax.set(ylabel=f"cumulative reward at step {steps}", title="Per-app final cumulative reward")
-    _save(fig, ax, output / "fig_per_app.png")
-
-
-def _save(fig: Any, ax: Any, path: Path) -> None:
-    import matplotlib.pyplot as plt
-
     ax.legend()
     fig.tight_layout()
-    fig.savefig(path)
+    fig.savefig(output / "fig_per_app.png")
     plt.close(fig)
 
 

@@ -92,6 +92,7 @@ def evaluate(cfg: EvalConfig, progress: bool = True) -> list[dict[str, Any]]:
     """Runs every unfinished session of the panel; returns the summaries of all finished ones."""
     import ray
 
+    from jamel.rollout.explore import run_tasks
     from jamel.rollout.pool import SessionPool
 
     cfg.validate()
@@ -115,26 +116,17 @@ def evaluate(cfg: EvalConfig, progress: bool = True) -> list[dict[str, Any]]:
             else:
                 init.update(num_cpus=slots, num_gpus=cfg.num_gpus)
             ray.init(**init)
-        bar = None
-        if progress:
-            from tqdm import tqdm
+        from tqdm import tqdm
 
-            bar = tqdm(total=len(todo), unit="session", desc=cfg.method)
-        failed = []
+        bar = tqdm(total=len(todo), unit="session", desc=cfg.method, disable=not progress)
+
+        def finished(res) -> None:
+            if res.error is None:
+                _finish(res.summary, cfg, res.task.app, res.task.index)
+            bar.update(1)
+
         with SessionPool(_spec(cfg), workers=min(slots, len(todo)), backend="ray", max_retries=cfg.max_retries,
                          ray_resources=resources) as pool:
-            for res in pool.run(_tasks(cfg, todo)):
-                unit = (res.task.app, res.task.index)
-                if res.error is None:
-                    _finish(res.summary, cfg, *unit)
-                else:  # a unit that failed for good: reported, the others go on
-                    failed.append((unit, f"{type(res.error).__name__}: {res.error}"))
-                    log.error("session %s failed: %s", unit, res.error)
-                if bar:
-                    bar.update(1)
-        if bar:
-            bar.close()
-        if failed:
-            (out / "failed.json").write_text(json.dumps([{"app": a, "session": k, "error": e} for (a, k), e in failed],
-                                                        indent=2))
+            run_tasks(pool, _tasks(cfg, todo), out, finished)
+        bar.close()
     return [json.loads(p.read_text()) for a, k in units if (p := session_dir(cfg, a, k) / "summary.json").exists()]

@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import hashlib
+import itertools
 import json
 import logging
 import shutil
@@ -158,10 +159,8 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
 
 def session_summary(rows: list[StepRecord], app: str, session_id: str, seed: int, c0: int, env: BrowserEnv,
                     wall_s: float) -> dict[str, Any]:
-    cum, curve = 0, []
-    for r in rows:
-        cum += r.reward
-        curve.append(cum)
+    curve = list(itertools.accumulate(r.reward for r in rows))
+    cum = curve[-1] if curve else 0
     mean = lambda xs: round(statistics.fmean(xs), 2) if xs else 0.0  # noqa: E731
     return {
         "session_id": session_id, "app": app, "seed": seed, "agent": rows[0].agent if rows else "",
@@ -194,9 +193,9 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
     ax2 = ax.twinx()
     ax2.plot(steps, [r.coverage for r in rows], color="tab:orange", alpha=0.7, label="C(t)")
     ax2.set_ylabel("C(t) covered entities", color="tab:orange")
-    for r in rows:
-        if r.action.startswith("reset"):
-            ax.axvline(r.step, color="grey", lw=0.5, ls=":")
+    for a, b in zip(rows, rows[1:]):  # episode starts: after a reset() or every --episode-steps
+        if b.episode != a.episode:
+            ax.axvline(b.step, color="grey", lw=0.5, ls=":")
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path)
@@ -227,38 +226,44 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
              for app, k in todo if (app, k) not in done]
     workers = cfg.workers or (1 if cfg.agent in MODEL_AGENTS else default_workers(len(tasks)))
     workers = max(1, min(workers, len(tasks) or 1))
-    bar = None
-    if progress:
-        from tqdm import tqdm
+    from tqdm import tqdm
 
-        bar = tqdm(total=len(tasks) * cfg.steps, unit="step", dynamic_ncols=True, desc=f"explore x{workers}")
+    bar = tqdm(total=len(tasks) * cfg.steps, unit="step", dynamic_ncols=True, desc=f"explore x{workers}",
+               disable=not progress)
     ticks: dict[str, int] = {}
 
     def tick(t) -> None:
         ticks[t.session_id] = ticks.get(t.session_id, 0) + 1
-        if bar:
-            bar.update(1)
-            bar.set_postfix(session=t.session_id, reward=t.reward, C=t.coverage)
+        bar.update(1)
+        bar.set_postfix(session=t.session_id, reward=t.reward, C=t.coverage)
 
-    failed: list[dict[str, Any]] = []
+    def finished(res) -> None:
+        # a session that ended early still completes its share of the bar
+        bar.update(max(0, cfg.steps - ticks.get(res.task.session_id, 0)) if res.summary else 0)
+        if isinstance(res.error, AgentUnavailable):
+            raise res.error  # every later session would fail the same way
+
     spec = WorkerSpec(corpus=cfg.corpus, agent=cfg.agent, agent_kwargs=cfg.agent_kwargs, env=env_settings(cfg))
     with SessionPool(spec, workers) as pool:
-        for res in pool.run(tasks, on_step=tick):
-            task = res.task
-            if bar:  # a session that ended early still completes its share of the bar
-                bar.update(max(0, cfg.steps - ticks.get(task.session_id, 0)) if res.summary else 0)
-            if isinstance(res.error, AgentUnavailable):
-                raise res.error  # every later session would fail the same way
-            if res.error is not None:  # this session stays unfinished (a rerun redoes it); go on
-                log.error("session %s/%d failed: %s", task.app, task.index, res.error)
-                failed.append({"app": task.app, "session": task.index,
-                               "error": f"{type(res.error).__name__}: {res.error}"})
-    if bar:
-        bar.close()
+        run_tasks(pool, tasks, out, finished, on_step=tick)
+    bar.close()
+    return write_run_summary(out, cfg.apps, cfg.sessions)
+
+
+def run_tasks(pool, tasks: list, out: Path, on_result: Callable[[Any], None], on_step=None) -> None:
+    """Runs `tasks` on a `SessionPool`, calling `on_result` with each result. A session that failed for good
+    is logged and listed in `out/failed.json` (rewritten by every run); it stays unfinished, so a rerun
+    redoes it, and the others go on."""
+    failed = []
+    for res in pool.run(tasks, on_step=on_step):
+        on_result(res)
+        if res.error is not None:
+            log.error("session %s failed: %s", res.task.session_id, res.error)
+            failed.append({"app": res.task.app, "session": res.task.index,
+                           "error": f"{type(res.error).__name__}: {res.error}"})
     (out / "failed.json").unlink(missing_ok=True)
     if failed:
         (out / "failed.json").write_text(json.dumps(failed, indent=2))
-    return write_run_summary(out, cfg.apps, cfg.sessions)
 
 
 def write_run_summary(out: Path, apps: list[str], sessions: int) -> dict[str, Any]:

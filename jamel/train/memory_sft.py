@@ -40,7 +40,7 @@ class JamelStepSFTDataset(torch.utils.data.Dataset):
         if max_samples is not None and 0 < max_samples < len(self.rows):
             self.rows = self.rows[:max_samples]
         path = config.get("processor_path") or tokenizer.name_or_path
-        self.vlp = VLProcessor.from_pretrained(path, model_type="qwen2_5_vl", use_auto_processor=False)
+        self.vlp = VLProcessor.from_pretrained(path, model_type="qwen2_5_vl")
         self.max_length = int(config.get("max_length", 8192))
         self.max_memory_items = int(config.get("max_memory_items", 512))
         bank_files = config.get("memory_bank_files")

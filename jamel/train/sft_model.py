@@ -27,10 +27,6 @@ from jamel.model.modeling import JamelMemoryConfig, JamelMemoryForCausalLM, Jame
 from jamel.model.policy import MemoryAugmentedPolicy
 
 
-def _processor_for(path: Path, model_type: str):
-    return VLProcessor.from_pretrained(path, model_type=model_type, use_auto_processor=False)
-
-
 def init_sft_model(output: str | Path, base_model: str | None = None, compressor_model: str | None = None,
                    package: str | None = None, max_memory_items: int = 512, rms_cap: bool = True,
                    seed: int = 0) -> Path:
@@ -55,7 +51,7 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
         torch.manual_seed(seed)
         aligner = MemoryAligner(comp_cfg.get_text_config().hidden_size, config.get_text_config().hidden_size,
                                 rms_cap=rms_cap)
-        processor = _processor_for(Path(base_model), config.model_type)
+        processor = VLProcessor.from_pretrained(base_model, model_type=config.model_type)
     policy = MemoryAugmentedPolicy(base, aligner, max_memory_items=max_memory_items)
     tok = processor.tokenizer
     config = JamelMemoryConfig.for_parts(policy, architectures=["JamelMemoryForCausalLM"],
@@ -89,7 +85,7 @@ def export_packaged(checkpoint: str | Path, compressor_model: str | Path, output
 
     hf = latest_hf_checkpoint(checkpoint)
     model = JamelMemoryForCausalLM.from_pretrained(hf, dtype=torch.float32)
-    processor = _processor_for(hf, model.config.base_config.model_type)
+    processor = VLProcessor.from_pretrained(hf, model_type=model.config.base_config.model_type)
     compressor = load_compressor(str(compressor_model), "cpu", compression_batch_size)
     return JamelModel.from_parts(model.policy, compressor, processor).save_pretrained(
         output, extra={"trained_from": str(hf)})

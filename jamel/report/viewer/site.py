@@ -1,8 +1,9 @@
 """Writes the static viewer site of one or more runs.
 
-    OUT/index.html                          run page: every app x method, Figure-2-style curve
+    OUT/index.html                          run page: every app x method, the Figure-2 chart (`jamel.report`)
     OUT/assets/viewer.css, session.js       written by this project, no third-party code
-    OUT/s/<method>/<app>/session_<k>/index.html   session page (map and charts as inline SVG)
+    OUT/s/<method>/<app>/session_<k>/index.html   session page (map as inline SVG)
+    OUT/s/<method>/<app>/session_<k>/reward_curve.png   the session's chart, as `jamel explore` drew it
     OUT/s/<method>/<app>/session_<k>/data.js      the session's steps (a script that sets a global:
                                                   file:// pages cannot fetch() JSON in Chromium)
     OUT/s/<method>/<app>/session_<k>/shots/NNNN.jpg, thumbs/NNNN.jpg
@@ -28,10 +29,9 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from jamel.env.browser import EnvConfig
-from jamel.report import band, mean_curve, mean_std, run_methods
+from jamel.report import MethodResult, reward_curve_figure, run_methods
 from jamel.report.viewer.newcode import session_new_code, takes_file
 from jamel.report.viewer.screens import build_graph, render_svg
-from jamel.report.viewer.svgplot import Series, line_chart
 
 ASSETS = Path(__file__).with_name("assets")
 # A session page is rebuilt when its inputs or the code that renders it change.
@@ -166,10 +166,10 @@ def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str,
                                  + ";\n", encoding="utf-8", errors="replace")
     failures = sum(_failed(r) for r in rows)
     resets = [r["step"] for r in rows if r["action"].startswith("reset")]
-    episode_starts = [b["step"] for a, b in zip(rows, rows[1:]) if b["episode"] != a["episode"]]
-    curve = line_chart([Series("cumulative reward", summary["cumulative_reward_curve"], step=True)],
-                       ylabel="cumulative reward", right=[Series("C(t)", summary["coverage_curve"], dashed=True)],
-                       right_label="C(t)", width=560, height=240, marks=episode_starts)
+    curve = '<p class="muted">no reward_curve.png in the session folder</p>'
+    if (ref.dir / "reward_curve.png").is_file():  # the session's own chart (`jamel.rollout.explore`)
+        shutil.copyfile(ref.dir / "reward_curve.png", out / "reward_curve.png")
+        curve = '<img class="curve" src="reward_curve.png" alt="cumulative reward and C(t) against step">'
     (out / "index.html").write_text(_session_html(ref, summary, depth, curve, render_svg(graph), failures,
                                                   len(resets), len(graph.screens)), encoding="utf-8")
     report = summary.get("coverage_report")
@@ -180,7 +180,7 @@ def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str,
            "invalid": sum(not r["valid"] for r in rows), "browser_restarts": summary.get("browser_restarts", 0),
            "episodes": summary.get("episodes", 0), "screens": len(graph.screens),
            "input_tokens": summary.get("input_tokens", 0), "wall_s": summary.get("wall_s", 0),
-           "curve": summary["cumulative_reward_curve"],
+           "cumulative_reward_curve": summary["cumulative_reward_curve"],
            "coverage_report": str((ref.dir / report).resolve()) if report else ""}
     row_file.write_text(json.dumps(row))
     (out / ".stamp").write_text(stamp)
@@ -265,29 +265,29 @@ def _run_html(all_rows: list[dict[str, Any]], run_dirs: list[Path]) -> str:
     broken = [r for r in all_rows if "error" in r]
     if not rows:
         raise ValueError("no session could be read: " + "; ".join(f"{r['source']}: {r['error']}" for r in broken))
-    methods = list(dict.fromkeys(r["method"] for r in rows))
+    results: dict[str, MethodResult] = {}  # a row carries what `MethodResult` reads of a session summary
+    for r in rows:
+        results.setdefault(r["method"], MethodResult(r["method"])).apps.setdefault(r["app"], []).append(r)
+    methods = list(results)
     steps = max(r["steps"] for r in rows)
-    series = []
     per_method: dict[str, dict[str, Any]] = {}
-    for m in methods:
+    for m, res in results.items():
         mine = [r for r in rows if r["method"] == m]
-        by_app: dict[str, list[list[int]]] = {}
-        for r in mine:
-            by_app.setdefault(r["app"], []).append(r["curve"])
-        app_curves = [mean_curve(cs, steps) for cs in by_app.values()]  # each app: mean over its sessions
-        mean, std = band(app_curves)
-        series.append(Series(f"{m} (n={len(app_curves)} apps)", mean, band=std))
-        final_mean, final_std = mean_std(c[-1] for c in app_curves)
-        tok, nsteps = sum(r["input_tokens"] for r in mine), sum(r["steps"] for r in mine)
-        per_method[m] = {"apps": len(by_app), "sessions": len(mine), "mean": final_mean, "std": final_std,
-                         "cov": statistics.fmean(r["coverage_final"] for r in mine),
-                         "failures": sum(r["failures"] for r in mine), "restarts": sum(r["browser_restarts"] for r in mine),
-                         "tps": tok / nsteps if nsteps else 0.0}
-    chart = line_chart(series, title="Mean cumulative reward (band: std across apps)", ylabel="cumulative reward",
-                       width=720, height=340)
+        per_method[m] = {**res.stats(steps), "cov": statistics.fmean(r["coverage_final"] for r in mine),
+                         "failures": sum(r["failures"] for r in mine), "restarts": sum(r["browser_restarts"] for r in mine)}
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    fig = reward_curve_figure(results, steps, dpi=100)
+    svg = io.StringIO()
+    with matplotlib.rc_context({"svg.fonttype": "none"}):  # text as text, not glyph paths
+        fig.savefig(svg, format="svg")
+    plt.close(fig)
+    chart = svg.getvalue()
+    chart = chart[chart.index("<svg"):].replace("<svg ", '<svg class="chart" ', 1)  # inline: no XML prolog
     mt = "".join(f'<tr><td>{escape(m)}</td><td>{t["apps"]}</td><td>{t["sessions"]}</td><td>{t["mean"]:.2f}</td>'
                  f'<td>{t["std"]:.2f}</td><td>{t["cov"]:.1f}</td><td>{t["failures"]}</td><td>{t["restarts"]}</td>'
-                 f'<td>{t["tps"]:,.0f}</td></tr>' for m, t in per_method.items())
+                 f'<td>{t["tokens_per_step"]:,.0f}</td></tr>' for m, t in per_method.items())
     keys = sorted({(r["app"], r["session"]) for r in rows})
     cell = {(r["method"], r["app"], r["session"]): r for r in rows}
     head1 = "".join(f'<th colspan="6" class="mhead">{escape(m)}</th>' for m in methods)

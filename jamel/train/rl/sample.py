@@ -49,7 +49,7 @@ def load_processor(model_path: str | Path):
     path = Path(model_path)
     cfg = json.loads((path / "config.json").read_text()) if (path / "config.json").exists() else {}
     model_type = (cfg.get("base_config") or {}).get("model_type") or cfg.get("model_type") or "qwen2_5_vl"
-    return VLProcessor.from_pretrained(path, model_type=model_type, use_auto_processor=False)
+    return VLProcessor.from_pretrained(path, model_type=model_type)
 
 
 def model_inputs(processor, screenshot: bytes | None, memory: np.ndarray) -> dict[str, Any]:
