@@ -159,7 +159,8 @@ def rl_arm(work: Path, estimator: str, start: Path, args, seed: int) -> dict[str
            "TOTAL_ITERS": str(args.iters + 1), "SAVE_EVERY": str(args.iters + 1), "NUM_GPUS": "0",
            "ENV_WORKERS": str(args.env_workers), "ROLLOUT": "hf", "CORPUS": str(load_corpus(None).root),
            "OUTPUT_DIR": str(out), "SEED": str(seed), "LOGGER": "[console]", "VAL_APPS": "",
-           "TEMPERATURE": str(TEMPERATURE), "MAX_RESPONSE_TOKENS": str(args.max_new_tokens)}
+           "TEMPERATURE": str(TEMPERATURE), "MAX_RESPONSE_TOKENS": str(args.max_new_tokens),
+           "FORMAT_PENALTY": str(args.format_penalty)}
     t0 = time.perf_counter()
     try:
         text = run_logged(["bash", str(RL_SCRIPT)], env, work / f"rl_{estimator}.log", timeout=7200)
@@ -284,6 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sft-batch", type=int, default=4)
     ap.add_argument("--sft-lr", type=float, default=2e-3)
     ap.add_argument("--rl-lr", type=float, default=2e-4)
+    ap.add_argument("--format-penalty", type=float, default=0.0,
+                    help="RL arms: subtracted from an invalid step's reward (0: the env's 0; the returns above are "
+                         "always the env's)")
     ap.add_argument("--baseline-group-size", type=int, default=0, help="crawler/random groups (0: --group-size)")
     ap.add_argument("--baseline-steps", type=int, default=0, help="their session length (0: --session-steps)")
     ap.add_argument("--only-groups", action="store_true", help="stop after the crawler/random groups")

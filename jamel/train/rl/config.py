@@ -89,7 +89,8 @@ def verl_overrides(cfg: RLConfig, train_file: Path, val_file: Path, val_apps: in
         # model: JamelMemoryForCausalLM (policy + aligner); padded micro-batches (the memory prefix needs them)
         f"actor_rollout_ref.model.path={p['init']}", "actor_rollout_ref.model.external_lib=jamel.train.memory_sft",
         "actor_rollout_ref.model.use_remove_padding=false",
-        "actor_rollout_ref.model.enable_gradient_checkpointing=true",
+        # recompute activations in backward on GPU (memory); on CPU (tiny models) memory is no issue: skip it
+        f"actor_rollout_ref.model.enable_gradient_checkpointing={str(not cfg.cpu).lower()}",
         # verl's fused-kernel contract with JAMEL's own forward (impl_backend=jamel keeps verl's forward patch
         # off): log-probs and entropies of the answer positions only, not [L, V] logits of the whole prompt
         "actor_rollout_ref.model.use_fused_kernels=true", "actor_rollout_ref.model.fused_kernel_options.impl_backend=jamel",
