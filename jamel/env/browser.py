@@ -377,8 +377,7 @@ class BrowserEnv(gymnasium.Env):
                     # it too (the same metrics as the context's own emulation).
                     w, h = self.cfg.viewport
                     cdp_send(collector.cdp, "Emulation.setDeviceMetricsOverride",
-                             {"width": w, "height": h, "deviceScaleFactor": self._render_scale(), "mobile": False,
-                              "screenWidth": w, "screenHeight": h})
+                             {"width": w, "height": h, "deviceScaleFactor": self._render_scale(), "mobile": False})
             except Exception as exc:
                 if self._browser_dead(exc):
                     raise
