@@ -255,6 +255,8 @@ def observation_part(corpus: Path, apps: list[str], repeats: int) -> dict:
                         "old_png_resize": None, "clip_png": "png", "clip_jpeg": "jpeg"}
                     for name, fmt in paths.items():
                         env.cfg.screenshot_format = fmt or "png"
+                        env._screenshot(page)  # warm-up; and let the page's own work after its load finish
+                        time.sleep(0.5)
                         before = CpuSampler().stop()  # CPU over all repeats (psutil counts in 10 ms ticks)
                         for _ in range(repeats):
                             t0 = time.perf_counter()
@@ -307,10 +309,11 @@ def cpu_child(corpus: Path, apps: list[str], steps: int, seed: int) -> dict:
         try:
             for app in apps:
                 env.retarget(server.url_for(app))
+                sampler = CpuSampler(0.05)  # running: the old context's renderer ends during the reset
+                sampler.start()
                 c0 = CpuSampler().stop()
                 obs, info = env.reset(seed=seed)
-                c1 = CpuSampler().stop()
-                add(overhead, c0, c1)
+                add(overhead, c0, sampler.stop())
                 agent = build_agent("crawler")
                 ctx = SessionContext(app=app, start_url=env.cfg.start_url, max_steps=steps)
                 agent.begin_session(ctx, session_seed(seed, app, 0))
