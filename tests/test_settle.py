@@ -152,6 +152,7 @@ def test_pages_render_at_the_model_image_scale(warm_env):
     assert np.abs(shots[True] - shots[False]).mean() < 0.5
 
 
+@pytest.mark.slow
 def test_same_session_same_coverage_at_either_render_scale(tmp_path):
     """A seeded crawler session on a demo app: the same actions, C(t) and rewards at devicePixelRatio
     0.5 (scaled_render) as at 1."""
