@@ -2,6 +2,8 @@
 
     python benchmarks/bench_throughput.py [--apps shop,video,...] [--steps 50] [--workers-list 1,2,4]
                                           [--settings fixed250,adaptive] [--output runs/bench_throughput]
+                                          [--baseline CHECKOUT] [--skip settle,workers,observation,scoring,cpu]
+    # a baseline for part 5, e.g.: mkdir -p /tmp/base && git archive main jamel | tar -x -C /tmp/base
 
 Three parts, each with its baseline in the same run:
   1. settle: for every app, crawler sessions with the same seed under each setting (fixed 250 ms sleep,
@@ -11,13 +13,18 @@ Three parts, each with its baseline in the same run:
   2. workers: `explore()` on the whole panel (apps x --sessions) with 1..2x cores workers: wall time
      (pool start-up included), steps/s, steps/s per core, speed-up over one worker.
   3. observation: the screenshot part of a step, the old way (1280x720 PNG + PIL bilinear resize + PNG
-     encode) vs Chromium's direct 640x360 capture (PNG and JPEG), and their pixel difference.
+     encode) vs Chromium's 640x360 capture (clipped at scale 0.5 at devicePixelRatio 1, or plain with the
+     page rendered at devicePixelRatio 0.5; PNG and JPEG): wall and CPU ms, size, pixel difference.
   4. scoring: a --scoring-steps crawler session on each of --scoring-apps (default backbone_todo, 300),
      replayed from its takes by the engine before plans (monocart converts every changed script, whole
      merges) and by the current one (plans, incremental merge), in fresh workers in the same run:
      p50/p90/p99/max of the worker's CPU ms and of the wall ms per step that ran app code, the C(t)
      sequences (must be identical to each other and to the live session), a replay with --verify
      (monocart's merge and conversion checked at every step) and monocart from scratch at probe steps.
+  5. CPU per step (with --baseline CHECKOUT): crawler sessions on --cpu-apps, same seeds, in child
+     processes that alternate between the baseline checkout's jamel and this one's: CPU ms per step by
+     process kind over the step loops, the session reset's CPU apart, and whether C(t) and the actions
+     are the same at every step.
 Part 2 also samples where the CPU goes (psutil CPU time per process kind over the run: Chromium's
 browser, renderer, GPU and utility processes, the Playwright driver, our Python, the Node scorer), per
 step; with --workers-settings adaptive,fixed250 it runs the worker counts under both settles.
@@ -27,12 +34,12 @@ Writes OUTPUT/bench_throughput.json and OUTPUT/bench_throughput.md.
 from __future__ import annotations
 
 import argparse
-import base64
 import io
 import json
 import os
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -40,8 +47,10 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+# The jamel code measured: this checkout, or (part 5's child processes) a baseline checkout.
+CODE = Path(os.environ.get("JAMEL_BENCH_CODE") or ROOT)
 sys.path.insert(0, str(ROOT / "benchmarks"))
+sys.path.insert(0, str(CODE))
 
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
@@ -226,45 +235,143 @@ def scoring_part(corpus: Path, apps: list[str], steps: int, seed: int, probes: l
 
 
 def observation_part(corpus: Path, apps: list[str], repeats: int) -> dict:
-    """Screenshot cost and pixel difference, old path vs the direct capture, on each app's start page."""
-    res: dict[str, list[float]] = {"old_png_resize_ms": [], "direct_png_ms": [], "direct_jpeg_ms": [],
-                                   "mean_abs_diff_png": [], "mean_abs_diff_jpeg": [], "png_kib": [], "jpeg_kib": [],
-                                   "old_png_kib": []}
+    """Screenshot cost and pixel difference on each app's start page: the old path (1280x720 PNG + PIL
+    resize), Chromium's clip-scaled capture at devicePixelRatio 1 (scaled_render=False) and the plain
+    capture of a page rendered at devicePixelRatio 0.5 (the default), PNG and JPEG. CPU ms are summed
+    over every process (Chromium's encoding and compositing, the driver, Python)."""
+    res: dict[str, list[float]] = {}
+    add = lambda k, v: res.setdefault(k, []).append(v)  # noqa: E731
     with CorpusServer(corpus) as server:
         env = RecordEnv(EnvConfig(start_url=server.url_for(apps[0])))
         try:
             for app in apps:
                 env.retarget(server.url_for(app))
-                env.reset()
-                page = env.page
-                cdp = env._collectors[page].cdp
-                for _ in range(repeats):
-                    t0 = time.perf_counter()
-                    raw = page.screenshot(type="png")
-                    img = Image.open(io.BytesIO(raw)).convert("RGB").resize((640, 360), Image.BILINEAR)
-                    buf = io.BytesIO()
-                    img.save(buf, format="PNG", optimize=False, compress_level=1)
-                    res["old_png_resize_ms"].append((time.perf_counter() - t0) * 1000)
-                    shots = {}
-                    for fmt in ("png", "jpeg"):
-                        t0 = time.perf_counter()
-                        vv = cdp.send("Page.getLayoutMetrics")["cssVisualViewport"]
-                        params = {"format": fmt, "optimizeForSpeed": True, "captureBeyondViewport": False,
-                                  "clip": {"x": vv["pageX"], "y": vv["pageY"], "width": 1280, "height": 720,
-                                           "scale": 0.5}}
-                        if fmt == "jpeg":
-                            params["quality"] = 90
-                        shots[fmt] = base64.b64decode(cdp.send("Page.captureScreenshot", params)["data"])
-                        res[f"direct_{fmt}_ms"].append((time.perf_counter() - t0) * 1000)
-                    ref = np.asarray(img, dtype=np.int16)
-                    for fmt, data in shots.items():
+                ref = None
+                for scaled in (False, True):
+                    env.cfg.scaled_render = scaled
+                    env.reset()
+                    page = env.page
+                    paths = {"scaled_png": "png", "scaled_jpeg": "jpeg"} if scaled else {
+                        "old_png_resize": None, "clip_png": "png", "clip_jpeg": "jpeg"}
+                    for name, fmt in paths.items():
+                        env.cfg.screenshot_format = fmt or "png"
+                        env._screenshot(page)  # warm-up; and let the page's own work after its load finish
+                        time.sleep(0.5)
+                        before = CpuSampler().stop()  # CPU over all repeats (psutil counts in 10 ms ticks)
+                        for _ in range(repeats):
+                            t0 = time.perf_counter()
+                            if fmt is None:
+                                raw = page.screenshot(type="png")
+                                img = Image.open(io.BytesIO(raw)).convert("RGB").resize((640, 360), Image.BILINEAR)
+                                buf = io.BytesIO()
+                                img.save(buf, format="PNG", optimize=False, compress_level=1)
+                                data = buf.getvalue()
+                            else:
+                                data = env._screenshot(page)[0]
+                            add(f"{name}_ms", (time.perf_counter() - t0) * 1000)
+                        time.sleep(0.05)  # the compositor's work after the last capture counts too
+                        after = CpuSampler().stop()
+                        add(f"{name}_cpu_ms", 1000 * sum(after[k] - before.get(k, 0) for k in after) / repeats)
+                        env.cfg.screenshot_format = "png"
                         px = np.asarray(Image.open(io.BytesIO(data)).convert("RGB"), dtype=np.int16)
-                        res[f"mean_abs_diff_{fmt}"].append(float(np.abs(px - ref).mean()))
-                        res[f"{fmt}_kib"].append(len(data) / 1024)
-                    res["old_png_kib"].append(len(buf.getvalue()) / 1024)
+                        ref = px if ref is None else ref
+                        add(f"{name}_kib", len(data) / 1024)
+                        add(f"{name}_diff", float(np.abs(px - ref).mean()))
         finally:
             env.close()
     return {k: round(statistics.median(v), 2) for k, v in res.items()}
+
+
+CAPTURE_PATHS = {"old_png_resize": "old: 1280x720 PNG + PIL bilinear + PNG (DPR 1)",
+                 "clip_png": "clip at scale 0.5, PNG (DPR 1, scaled_render=False)",
+                 "clip_jpeg": "clip at scale 0.5, JPEG q90 (DPR 1)",
+                 "scaled_png": "plain capture at DPR 0.5, PNG (default)",
+                 "scaled_jpeg": "plain capture at DPR 0.5, JPEG q90"}
+
+
+def cpu_child(corpus: Path, apps: list[str], steps: int, seed: int) -> dict:
+    """Part 5, in a child process whose jamel is JAMEL_BENCH_CODE: crawler sessions (same seeds as
+    part 1), CPU by process kind over the step loops only (agent + env.step), and apart from it the
+    session overhead (reset, one per session)."""
+    from jamel.agents.base import PastStep, SessionContext
+
+    loop: dict[str, float] = {}
+    overhead: dict[str, float] = {}
+    out: dict = {"code": str(CODE), "apps": {}, "wall_s": 0.0, "steps": 0}
+
+    def add(into: dict, before: dict, after: dict) -> None:
+        for k, v in after.items():
+            into[k] = into.get(k, 0.0) + v - before.get(k, 0.0)
+
+    with CorpusServer(corpus) as server:
+        env = RecordEnv(EnvConfig(start_url=server.url_for(apps[0])))
+        env.reset()  # browser and scorer started: not part of either measure
+        try:
+            for app in apps:
+                env.retarget(server.url_for(app))
+                sampler = CpuSampler(0.05)  # running: the old context's renderer ends during the reset
+                sampler.start()
+                c0 = CpuSampler().stop()
+                obs, info = env.reset(seed=seed)
+                add(overhead, c0, sampler.stop())
+                agent = build_agent("crawler")
+                ctx = SessionContext(app=app, start_url=env.cfg.start_url, max_steps=steps)
+                agent.begin_session(ctx, session_seed(seed, app, 0))
+                curve, actions, rewards = [info["coverage"]], [], []
+                sampler = CpuSampler()
+                sampler.start()
+                base = CpuSampler().stop()
+                t0 = time.perf_counter()
+                for t in range(1, steps + 1):
+                    ctx.step = t
+                    action = agent.act(obs, ctx).action
+                    before = obs
+                    obs, reward, _, _, info = env.step(action)
+                    before.text()  # what the step record stores
+                    ctx.history.append(PastStep(t, 0, before.url, action, info["valid"], info["error"], reward))
+                    curve.append(info["coverage"])
+                    actions.append(action)
+                    rewards.append(reward)
+                out["wall_s"] += time.perf_counter() - t0
+                out["steps"] += steps
+                add(loop, base, sampler.stop())
+                out["apps"][app] = {"C": curve, "actions": actions, "rewards": rewards}
+        finally:
+            env.close()
+    out["loop_cpu_s"], out["reset_cpu_s"] = loop, overhead
+    return out
+
+
+def cpu_part(corpus: Path, apps: list[str], steps: int, seed: int, baseline: str, repeats: int) -> dict:
+    """Per-step CPU by process kind, the baseline checkout vs this one, alternating, same seeds."""
+    runs: dict[str, list[dict]] = {"baseline": [], "current": []}
+    for _ in range(repeats):
+        for name, code in (("baseline", baseline), ("current", str(CODE))):
+            with tempfile.NamedTemporaryFile(suffix=".json") as f:
+                cmd = [sys.executable, __file__, "--cpu-child", f.name, "--apps", ",".join(apps), "--steps",
+                       str(steps), "--seed", str(seed), "--child-corpus", str(corpus)]
+                subprocess.run(cmd, check=True, env={**os.environ, "JAMEL_BENCH_CODE": code})
+                runs[name].append(json.loads(Path(f.name).read_text()))
+            r = runs[name][-1]
+            print(f"  cpu {name:<8} {1000 * sum(r['loop_cpu_s'].values()) / r['steps']:.0f} ms CPU/step, "
+                  f"{1000 * r['wall_s'] / r['steps']:.0f} ms wall/step", flush=True)
+    res: dict = {"baseline_code": baseline, "current_code": str(CODE), "repeats": repeats, "apps": apps,
+                 "steps": steps}
+    for name, rs in runs.items():
+        kinds = sorted({k for r in rs for k in r["loop_cpu_s"]})
+        per = lambda r, k, key="loop_cpu_s": 1000 * r[key].get(k, 0.0) / r["steps"]  # noqa: E731
+        res[name] = {
+            "cpu_ms_per_step": round(statistics.median(sum(per(r, k) for k in kinds) for r in rs), 1),
+            "wall_ms_per_step": round(statistics.median(1000 * r["wall_s"] / r["steps"] for r in rs), 1),
+            "by_kind": {k: round(statistics.median(per(r, k) for r in rs), 1) for k in kinds},
+            "reset_cpu_ms": round(statistics.median(1000 * sum(r["reset_cpu_s"].values()) / len(apps) for r in rs)),
+            "C_T": {a: rs[0]["apps"][a]["C"][-1] for a in apps}}
+    first = {n: rs[0]["apps"] for n, rs in runs.items()}
+    res["same_c_t"] = {a: all(r["apps"][a]["C"] == first["baseline"][a]["C"] for rs in runs.values() for r in rs)
+                       for a in apps}
+    res["same_actions"] = {a: all(r["apps"][a]["actions"] == first["baseline"][a]["actions"]
+                                  for rs in runs.values() for r in rs) for a in apps}
+    return res
 
 
 def markdown(result: dict) -> str:
@@ -311,11 +418,22 @@ def markdown(result: dict) -> str:
                          f"{r['monocart_from_scratch_at']} |")
     if result.get("observation"):
         o = result["observation"]
-        lines += ["", "## Observation screenshot (median per capture)", "",
-                  "| path | ms | KiB | mean abs pixel diff vs old (0-255) |", "|---|---|---|---|",
-                  f"| old: 1280x720 PNG + PIL bilinear + PNG | {o['old_png_resize_ms']} | {o['old_png_kib']} | 0 |",
-                  f"| direct 640x360 PNG (default) | {o['direct_png_ms']} | {o['png_kib']} | {o['mean_abs_diff_png']} |",
-                  f"| direct 640x360 JPEG q90 | {o['direct_jpeg_ms']} | {o['jpeg_kib']} | {o['mean_abs_diff_jpeg']} |"]
+        lines += ["", "## Observation screenshot (median per capture, CPU summed over all processes)", "",
+                  "| path | wall ms | CPU ms | KiB | mean abs pixel diff vs old (0-255) |", "|---|---|---|---|---|"]
+        for key, label in CAPTURE_PATHS.items():
+            lines.append(f"| {label} | {o[key + '_ms']} | {o[key + '_cpu_ms']} | {o[key + '_kib']} | {o[key + '_diff']} |")
+    if result.get("cpu"):
+        c = result["cpu"]
+        b, n = c["baseline"], c["current"]
+        kinds = sorted(set(b["by_kind"]) | set(n["by_kind"]), key=lambda k: -b["by_kind"].get(k, 0))
+        lines += ["", f"## CPU per step (crawler, {c['steps']} steps on {', '.join(c['apps'])}, step loops only; baseline "
+                  f"{c['baseline_code']} vs {c['current_code']}, alternating, median of {c['repeats']})", "",
+                  "| | " + " | ".join(["CPU ms/step", "wall ms/step", *kinds, "reset CPU ms"]) + " |",
+                  "|" + "---|" * (4 + len(kinds))]
+        for name, r in (("baseline", b), ("current", n)):
+            lines.append(f"| {name} | {r['cpu_ms_per_step']} | {r['wall_ms_per_step']} | "
+                         + " | ".join(str(r["by_kind"].get(k, 0)) for k in kinds) + f" | {r['reset_cpu_ms']} |")
+        lines += ["", f"Same C(t) at every step: {c['same_c_t']}; same actions: {c['same_actions']}"]
     lines += ["", "## Targets", ""] + [f"- {t}" for t in result["targets"]]
     return "\n".join(lines) + "\n"
 
@@ -339,11 +457,22 @@ def main() -> None:
     ap.add_argument("--scoring-apps", default="backbone_todo", help="part 4")
     ap.add_argument("--scoring-steps", type=int, default=300)
     ap.add_argument("--probes", default="1,150,300", help="part 4: steps checked against monocart from scratch")
-    ap.add_argument("--shot-repeats", type=int, default=5)
-    ap.add_argument("--skip", default="", help="comma list of parts to skip: settle,workers,observation,scoring")
+    ap.add_argument("--shot-repeats", type=int, default=10)
+    ap.add_argument("--skip", default="", help="comma list of parts to skip: settle,workers,observation,scoring,cpu")
     ap.add_argument("--extra-corpus", default=None, help="another corpus folder whose apps join the demo corpus")
+    ap.add_argument("--baseline", default=None, help="part 5: a checkout (e.g. a `git worktree` of main) whose "
+                    "per-step CPU is measured next to this one's (part 5 is skipped without it)")
+    ap.add_argument("--cpu-apps", default="shop,messenger,settings,travel")
+    ap.add_argument("--cpu-steps", type=int, default=30)
+    ap.add_argument("--cpu-repeats", type=int, default=2)
+    ap.add_argument("--cpu-child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--child-corpus", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--output", default="runs/bench_throughput")
     args = ap.parse_args()
+    if args.cpu_child:  # part 5's child process
+        res = cpu_child(Path(args.child_corpus), args.apps.split(","), args.steps, args.seed)
+        Path(args.cpu_child).write_text(json.dumps(res))
+        return
     skip = set(filter(None, args.skip.split(",")))
     out = Path(args.output).resolve()
     out.mkdir(parents=True, exist_ok=True)
@@ -395,6 +524,14 @@ def main() -> None:
         if "observation" not in skip:
             print("part 3: observation", flush=True)
             result["observation"] = observation_part(corpus, apps, args.shot_repeats)
+        if args.baseline and "cpu" not in skip:
+            print("part 5: CPU per step, baseline vs current", flush=True)
+            result["cpu"] = cpu_part(corpus, [a for a in args.cpu_apps.split(",") if a], args.cpu_steps, args.seed,
+                                     args.baseline, args.cpu_repeats)
+            b, n = result["cpu"]["baseline"], result["cpu"]["current"]
+            result["targets"].append(f"CPU per step {b['cpu_ms_per_step']} -> {n['cpu_ms_per_step']} ms "
+                                     f"({round(n['cpu_ms_per_step'] / b['cpu_ms_per_step'], 2)}x); same C(t): "
+                                     f"{all(result['cpu']['same_c_t'].values())}")
         if "scoring" not in skip:
             print("part 4: scoring", flush=True)
             sapps = [a for a in args.scoring_apps.split(",") if a]

@@ -1,4 +1,4 @@
-"""Adaptive settle, no settle after refused actions, the direct 640x360 capture, warm sessions."""
+"""Adaptive settle, no settle after refused actions, the direct 640x360 capture, page functions, warm sessions."""
 from __future__ import annotations
 
 import io
@@ -8,6 +8,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from PIL import Image
 
@@ -55,7 +56,8 @@ def warm_env(fixture_server, slow_port):
 
 
 def configured(env: BrowserEnv, **kw) -> BrowserEnv:
-    defaults = {"settle": "adaptive", "settle_ms": 250, "settle_quiet_ms": 50, "raw_screenshot": False}
+    defaults = {"settle": "adaptive", "settle_ms": 250, "settle_quiet_ms": 50, "raw_screenshot": False,
+                "scaled_render": True}
     for k, v in {**defaults, **kw}.items():
         setattr(env.cfg, k, v)
     return env
@@ -125,6 +127,70 @@ def test_direct_capture_matches_resized_viewport(warm_env):
     env = configured(warm_env)
     obs, _ = env.reset()
     assert obs.screenshot_raw is None and _pixels(obs.screenshot).shape == (360, 640, 3)
+
+
+PAGE_METRICS = """() => ({dpr: devicePixelRatio, inner: [innerWidth, innerHeight], outer: [outerWidth, outerHeight],
+    screen: [screen.width, screen.height, screen.availWidth, screen.availHeight, screen.orientation.type],
+    client: [document.documentElement.clientWidth, document.documentElement.clientHeight],
+    vv: [visualViewport.width, visualViewport.height, visualViewport.scale],
+    media: ['(max-width: 1280px)', '(min-width: 1281px)', '(orientation: landscape)', '(hover: hover)',
+            '(pointer: fine)'].map((q) => matchMedia(q).matches)})"""
+
+
+def test_pages_render_at_the_model_image_scale(warm_env):
+    """devicePixelRatio 0.5 with the same 1280x720 CSS layout: the plain capture is the 640x360 model
+    image, with the pixels of the clip-scaled capture at devicePixelRatio 1 (scaled_render=False)."""
+    shots, seen = {}, {}
+    for scaled in (True, False):
+        env = configured(warm_env, scaled_render=scaled)
+        obs, _ = env.reset()
+        seen[scaled] = env.page.evaluate(PAGE_METRICS)
+        shots[scaled] = _pixels(obs.screenshot)
+    assert seen[True].pop("dpr") == 0.5 and seen[False].pop("dpr") == 1
+    assert seen[True] == seen[False] and seen[True]["inner"] == [1280, 720]  # all else the page can see
+    assert shots[True].shape == shots[False].shape == (360, 640, 3)
+    assert np.abs(shots[True] - shots[False]).mean() < 0.5
+
+
+@pytest.mark.slow
+def test_same_session_same_coverage_at_either_render_scale(tmp_path):
+    """A seeded crawler session on a demo app: the same actions, C(t) and rewards at devicePixelRatio
+    0.5 (scaled_render) as at 1."""
+    from jamel.agents import build_agent
+    from jamel.corpus import load_corpus
+    from jamel.env.server import CorpusServer
+    from jamel.rollout.explore import run_session
+
+    runs = {}
+    with CorpusServer(load_corpus().root) as server:
+        for scaled in (True, False):
+            with RecordEnv(EnvConfig(start_url=server.url_for("messenger"), scaled_render=scaled)) as env:
+                summary = run_session(env, build_agent("crawler"), "messenger", tmp_path / str(scaled), 7, 12,
+                                      session_id="s", record_takes=False, html_report=False)
+            rows = pq.read_table(tmp_path / str(scaled) / "trajectory.parquet").to_pylist()
+            runs[scaled] = [(r["action"], r["coverage"], r["reward"]) for r in rows]
+            assert summary["coverage_final"] > summary["coverage_initial"]
+    assert runs[True] == runs[False]
+
+
+def test_page_functions_are_installed_once_and_have_a_fallback(warm_env, monkeypatch):
+    """observe.js and target.js are installed in every document (not sent per step); a document without
+    them gets the source, with the same observation and the same element lookups."""
+    import jamel.env.browser as browser
+
+    env = configured(warm_env)
+    obs, _ = env.reset()
+    assert env.page.evaluate("Object.isFrozen(window.__jamelPage) && Object.keys(window.__jamelPage)") == [
+        "observe", "target"]
+    installed = env._observe()
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Quick')}')")
+    assert r == 1 and info["target_box"] and info["error"] == ""
+    monkeypatch.setattr(browser, "PAGE_JS", "/* not installed */")
+    obs, _ = env.reset()
+    assert env.page.evaluate("window.__jamelPage") is None
+    assert env._observe().text() == installed.text()
+    obs, r2, *_, info2 = env.step(f"click('{bid_of(obs, 'Quick')}')")
+    assert r2 == 1 and info2["target_box"] == info["target_box"] and info2["error"] == ""
 
 
 def _png(img: Image.Image) -> bytes:

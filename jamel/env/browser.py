@@ -39,7 +39,7 @@ import psutil
 from PIL import Image
 
 from jamel.env.actions import ACTION_SPECS, Action, ActionParseError, check_navigation, origin_of, parse_action
-from jamel.env.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake
+from jamel.env.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake, cdp_send
 from jamel.env.coverage.scorer import NoveltyScorer, novelty_reward
 from jamel.env.spaces import action_space, observation_dict, observation_space, screenshot_array
 from jamel.schemas import InteractiveElement, Observation, StepTimings
@@ -51,61 +51,12 @@ LISTENERS_JS = (Path(__file__).with_name("listeners.js")).read_text(encoding="ut
 # A bid is an opaque id handed out by observe.js: digits only. Anything else is refused before it
 # could reach a selector, and only bids of the last observation are accepted (BrowserEnv._check_bids).
 BID_RE = re.compile(r"[0-9]{1,9}")
-# Is the element the one a click at its centre would hit? Checked in the element's own frame through
-# open shadow roots (document.elementFromPoint stops at the host), then at the point in each parent
-# frame up to the top, so a modal of the top page covering an iframe counts too.
-COVER_CHECK_JS = """(el) => {
-    el.scrollIntoView({block: 'center', inline: 'center'});
-    const r = el.getBoundingClientRect();
-    if (!r.width || !r.height) return 'it has no size (hidden)';
-    const up = (n) => n.assignedSlot || n.parentNode || n.host || null;  // flat-tree parent
-    const within = (n, anc) => { for (let c = n; c; c = up(c)) if (c === anc) return true; return false; };
-    const hit = (doc, x, y) => {
-        let top = doc.elementFromPoint(x, y);
-        while (top && top.shadowRoot) {
-            const inner = top.shadowRoot.elementFromPoint(x, y);
-            if (!inner || inner === top) break;
-            top = inner;
-        }
-        return top;
-    };
-    const describe = (top) => {
-        const box = top.closest('[role=dialog],[role=alertdialog],dialog,[aria-modal=true]') || top;
-        const name = box.getAttribute('aria-label') || (box.id ? '#' + box.id : box.className || box.tagName);
-        const bid = box.getAttribute('data-jamel-bid');
-        return `covered by ${bid ? '[' + bid + '] ' : ''}${box.tagName.toLowerCase()} ${JSON.stringify(String(name).slice(0, 60))} (close or answer it first)`;
-    };
-    let x = r.left + r.width / 2, y = r.top + r.height / 2;
-    const top = hit(el.ownerDocument, x, y);
-    if (top && !within(top, el) && !within(el, top)
-        && !(el.labels && Array.from(el.labels).some((l) => within(top, l)))) return describe(top);
-    for (let win = el.ownerDocument.defaultView; win && win.frameElement; win = win.parent) {
-        const frame = win.frameElement;  // null when the parent is cross-origin
-        const fr = frame.getBoundingClientRect();
-        x += fr.left + frame.clientLeft;
-        y += fr.top + frame.clientTop;
-        const outer = hit(frame.ownerDocument, x, y);
-        if (outer && outer !== frame && !within(frame, outer)) return describe(outer);
-    }
-    return '';
-}"""
-# The target's box as the agent saw it (before any scrolling), [x, y, w, h] in viewport CSS px; open
-# shadow roots are searched too, as observe.js numbers elements inside them.
-TARGET_BOX_JS = """(bid) => {
-    const sel = `[data-jamel-bid="${CSS.escape(bid)}"]`;
-    const find = (root) => {
-        const hit = root.querySelector(sel);
-        if (hit) return hit;
-        for (const el of root.querySelectorAll('*')) {
-            if (el.shadowRoot) { const h = find(el.shadowRoot); if (h) return h; }
-        }
-        return null;
-    };
-    const el = find(document);
-    if (!el) return [];
-    const r = el.getBoundingClientRect();
-    return [r.left, r.top, r.width, r.height];
-}"""
+TARGET_JS = (Path(__file__).with_name("target.js")).read_text(encoding="utf-8")
+# observe.js and target.js are installed once per document (an init script, top frame only) and
+# called by name: a step no longer sends and compiles their source (18 KB) on every call. A document
+# the init script did not reach (none in practice) gets the source as before.
+PAGE_JS = ("if (window === window.top && !window.__jamelPage) Object.defineProperty(window, '__jamelPage', "
+           f"{{value: Object.freeze({{observe: {OBSERVE_JS.strip()},\ntarget: {TARGET_JS.strip()}}})}});")
 CLOSE_TIMEOUT_S = 10.0  # closing a browser that does not answer: then it is killed
 # Requests whose completion can run app code (a loaded script, an onload handler, a response, a new
 # document). Media streams, event sources and web sockets may stay open for good: not awaited.
@@ -164,6 +115,10 @@ class EnvConfig:
     settle_quiet_ms: int = 50
     settle_cap_ms: int = 1500
     screenshot_format: str = "png"  # "png" (lossless) | "jpeg" (quality 90, smaller and faster)
+    # Render pages at the model image's resolution (devicePixelRatio = screenshot width / viewport
+    # width, 0.5; the CSS layout stays viewport-sized): the screenshot is the compositor's frame as is.
+    # False: devicePixelRatio 1 and a capture scaled down by Chromium (docs/environment.md, Screenshot).
+    scaled_render: bool = True
     raw_screenshot: bool = False  # also keep a full-viewport PNG (Observation.screenshot_raw)
     overlap_scoring: bool = True  # score the step's takes while the observation is captured (same C(t))
     block_external: bool = True  # offline: requests to other hosts are aborted (and recorded)
@@ -324,6 +279,7 @@ class BrowserEnv(gymnasium.Env):
         # The bids of the last observation (bid -> bids of the iframes around it) and its page.
         self._bids: dict[str, list[str]] = {}
         self._bids_page: Any = None
+        self._found: set[str] = set()  # bids of the observation found in the page during this step (target.js)
         origin = urlsplit(config.start_url)
         self._local_hosts = {origin.hostname, "127.0.0.1", "localhost"}
         self._origin = origin_of(config.start_url)  # the corpus server: goto and navigation stay here
@@ -354,9 +310,11 @@ class BrowserEnv(gymnasium.Env):
             if self._browser_proc is None:
                 log.warning("browser process not found: the step deadline cannot kill a hung browser")
         w, h = self.cfg.viewport
-        self._context = self._browser.new_context(viewport={"width": w, "height": h}, device_scale_factor=1,
+        self._context = self._browser.new_context(viewport={"width": w, "height": h},
+                                                  device_scale_factor=self._render_scale(),
                                                   service_workers="block", accept_downloads=False)
         self._context.add_init_script(LISTENERS_JS)  # records addEventListener targets for observe.js
+        self._context.add_init_script(PAGE_JS)
         self._context.set_default_timeout(self.cfg.action_timeout_ms)
         self._context.set_default_navigation_timeout(self.cfg.navigation_timeout_ms)
         self._context.route("**/*", self._route)
@@ -414,6 +372,12 @@ class BrowserEnv(gymnasium.Env):
                 live = [c for c in self._collectors.values() if c is not None and c.profiling]
                 shared = bool(live) and collector.isolate_id() in {c.isolate_id() for c in live}
                 collector.start(profile=not shared)
+                if self._render_scale() != 1:
+                    # The screenshot is taken on this CDP session, which sees the scale only if it sets
+                    # it too (the same metrics as the context's own emulation).
+                    w, h = self.cfg.viewport
+                    cdp_send(collector.cdp, "Emulation.setDeviceMetricsOverride",
+                             {"width": w, "height": h, "deviceScaleFactor": self._render_scale(), "mobile": False})
             except Exception as exc:
                 if self._browser_dead(exc):
                     raise
@@ -759,9 +723,8 @@ class BrowserEnv(gymnasium.Env):
         while (left := deadline - time.perf_counter()) > 0:
             page = self.page
             try:  # resolves in the page once it has been quiet for the window (events are handled meanwhile)
-                page_quiet = page.evaluate(
-                    "([q, t, m]) => window.__jamelSettle ? window.__jamelSettle.quiet(q, t, m) : true",
-                    [quiet * 1000, left * 1000, mark])
+                page_quiet = self._page_eval(page, f"window.__jamelSettle ? window.__jamelSettle.quiet("
+                                                   f"{quiet * 1000}, {left * 1000}, {str(mark).lower()}) : true")
                 mark = False
             except Exception as exc:  # the document navigated away mid-wait: wait on the new one
                 if self._browser_dead(exc) or page.is_closed():
@@ -790,16 +753,13 @@ class BrowserEnv(gymnasium.Env):
     # -- actions: the interface ACTION_SPECS' executors use (jamel/env/actions.py) ------------------
     def element(self, bid: str):
         """The Playwright locator of an element of the last observation."""
-        # Checked again here: the selector below is only safe for a bid of the strict form.
-        if not BID_RE.fullmatch(bid) or bid not in self._bids or self._bids_page is not self.page:
-            raise LookupError(f"no element with bid {bid!r} in the current observation")
+        self._addressable(bid)
+        if bid not in self._found and not self._lookup(bid, check=False)["found"]:
+            raise LookupError(f"no element with bid {bid!r} on the current page (it is gone since the observation)")
         scope = self.page
         for frame_bid in self._bids[bid]:  # same-origin iframes around the element, outermost first
             scope = scope.frame_locator(f'[data-jamel-bid="{frame_bid}"]')
-        loc = scope.locator(f'[data-jamel-bid="{bid}"]')  # CSS locators pierce open shadow roots
-        if loc.count() == 0:
-            raise LookupError(f"no element with bid {bid!r} on the current page (it is gone since the observation)")
-        return loc.first
+        return scope.locator(f'[data-jamel-bid="{bid}"]').first  # CSS locators pierce open shadow roots
 
     def reachable(self, bid: str):
         """The element, scrolled into view, or a fast, explicit failure if something covers it.
@@ -807,21 +767,64 @@ class BrowserEnv(gymnasium.Env):
         Playwright would wait the full action timeout for a covered element (a modal, a cookie
         banner); checking the hit target first turns a 3 s timeout into an immediate, readable error.
         """
-        el = self.element(bid)
-        blocker = el.evaluate(COVER_CHECK_JS)
-        if blocker:
-            raise RuntimeError(f"element {bid} is not clickable: {blocker}")
-        return el
+        self._addressable(bid)
+        found = self._lookup(bid, check=True)
+        if not found["found"]:
+            raise LookupError(f"no element with bid {bid!r} on the current page (it is gone since the observation)")
+        if found["blocker"]:
+            raise RuntimeError(f"element {bid} is not clickable: {found['blocker']}")
+        self._found.add(bid)
+        return self.element(bid)
+
+    def _addressable(self, bid: str) -> None:
+        # Checked again here: the selectors built from it are only safe for a bid of the strict form.
+        if not BID_RE.fullmatch(bid) or bid not in self._bids or self._bids_page is not self.page:
+            raise LookupError(f"no element with bid {bid!r} in the current observation")
+
+    def _lookup(self, bid: str, check: bool) -> dict[str, Any]:
+        """target.js on the element of a bid: whether it is still there, its box, what covers it (check)."""
+        return self._page_call(self.page, "target", {"bid": bid, "frames": self._bids.get(bid, []), "check": check},
+                               TARGET_JS)
+
+    def _page_call(self, page, name: str, args: Any, source: str) -> Any:
+        """A function installed in the document by PAGE_JS, called by name (its source if it is missing)."""
+        try:
+            out = self._page_eval(page, f"window.__jamelPage ? window.__jamelPage.{name}({json.dumps(args)}) : undefined")
+        except Exception as exc:  # e.g. a document being replaced: Playwright's evaluate waits for the new one
+            if self._browser_dead(exc):
+                raise
+            out = None
+        return page.evaluate(source, args) if out is None else out
+
+    def _page_eval(self, page, expression: str) -> Any:
+        """An expression in the page's main world, its (awaited) value returned as JSON. Sent on our own
+        CDP session of the page when it has one: half the CPU of `page.evaluate`, which wraps every call
+        in Playwright's serializer (one more script compiled, more driver work)."""
+        collector = self._collectors.get(page)
+        if collector is None:
+            return page.evaluate(expression)
+        reply = cdp_send(collector.cdp, "Runtime.evaluate",
+                         {"expression": expression, "returnByValue": True, "awaitPromise": True})
+        if "exceptionDetails" in reply:
+            from playwright.sync_api import Error as PlaywrightError
+
+            details = reply["exceptionDetails"]
+            raise PlaywrightError((details.get("exception") or {}).get("description") or details.get("text", "error"))
+        return reply["result"].get("value")
 
     def _target_box(self, a: Action) -> list[float]:
-        """Where the action's element was on the screenshot the agent acted on ([] if none or not found)."""
+        """Where the action's element was on the screenshot the agent acted on ([] if none or not found).
+        The same round trip tells `element()` that the element is still there."""
         bid = a.args.get("bid") or a.args.get("from_bid")
         if not bid:
             return []
         try:
-            return [round(float(v), 1) for v in self.page.evaluate(TARGET_BOX_JS, str(bid))]
+            found = self._lookup(str(bid), check=False)
         except Exception:  # a record field only: the action itself reports what went wrong
             return []
+        if found["found"]:
+            self._found.add(str(bid))
+        return [round(float(v), 1) for v in found["box"]]
 
     def close_tab(self) -> None:
         if len(self.pages) == 1:
@@ -875,9 +878,9 @@ class BrowserEnv(gymnasium.Env):
     # -- observation ------------------------------------------------------------------------------
     def _observe(self) -> Observation:
         page = self.page
-        self._bids, self._bids_page = {}, None  # nothing is addressable if the walk fails
-        data = json.loads(page.evaluate(OBSERVE_JS, {"maxNodes": self.cfg.max_dom_nodes,
-                                                     "scanLimit": self.cfg.max_scan_nodes}))
+        self._bids, self._bids_page, self._found = {}, None, set()  # nothing is addressable if the walk fails
+        data = json.loads(self._page_call(page, "observe", {"maxNodes": self.cfg.max_dom_nodes,
+                                                            "scanLimit": self.cfg.max_scan_nodes}, OBSERVE_JS))
         self._bids, self._bids_page = data["bids"], page
         tree = prune_tree(data["tree"], data["offscreen"], self.cfg.max_tree_chars)
         interactive = [InteractiveElement(e["bid"], e["role"], e["name"], e.get("options", []),
@@ -888,32 +891,41 @@ class BrowserEnv(gymnasium.Env):
                            open_urls=[p.url for p in self.pages], active_tab=self.active,
                            screenshot=shot, screenshot_raw=raw)
 
-    def _screenshot(self, page) -> tuple[bytes, bytes | None]:
-        """The model image: the 1280x720 viewport rendered by Chromium straight at 640x360.
+    def _render_scale(self) -> float:
+        """The page's devicePixelRatio: the model image's scale when `scaled_render` (and the image
+        has the viewport's aspect ratio and is not larger), else 1."""
+        (w, h), (sw, sh) = self.cfg.viewport, self.cfg.screenshot_size
+        return sw / w if self.cfg.scaled_render and sw * h == sh * w and sw < w else 1.0
 
-        CDP's captureScreenshot with a clip at scale 0.5 keeps the page's layout (and
-        devicePixelRatio 1) and skips the full-size PNG and the resize (docs/environment.md)."""
+    def _screenshot(self, page) -> tuple[bytes, bytes | None]:
+        """The model image (the 1280x720 viewport at 640x360), rendered by Chromium at that size.
+
+        With `scaled_render` the page is drawn at devicePixelRatio 0.5, so a plain capture of the
+        viewport is the image. Otherwise CDP's captureScreenshot with a clip at scale 0.5 re-renders the
+        viewport at that scale for each capture (docs/environment.md)."""
         (w, h), (sw, sh) = self.cfg.viewport, self.cfg.screenshot_size
         collector = self._collectors.get(page)
         fmt = self.cfg.screenshot_format
-        raw = page.screenshot(type="png", timeout=self.cfg.action_timeout_ms) if self.cfg.raw_screenshot else None
+        raw = None
+        if self.cfg.raw_screenshot:  # CSS pixels: 1280x720 at any devicePixelRatio
+            raw = page.screenshot(type="png", scale="css", timeout=self.cfg.action_timeout_ms)
         if collector is None or sw * h != sh * w:  # no CDP session on this page, or another aspect ratio
-            raw = raw or page.screenshot(type="png", timeout=self.cfg.action_timeout_ms)
-            img = Image.open(io.BytesIO(raw)).convert("RGB").resize((sw, sh), Image.BILINEAR)
+            full = raw or page.screenshot(type="png", scale="css", timeout=self.cfg.action_timeout_ms)
+            img = Image.open(io.BytesIO(full)).convert("RGB").resize((sw, sh), Image.BILINEAR)
             buf = io.BytesIO()
             if fmt == "jpeg":
                 img.save(buf, format="JPEG", quality=90)
             else:
                 img.save(buf, format="PNG", optimize=False, compress_level=1)
-            return buf.getvalue(), raw if self.cfg.raw_screenshot else None
-        # The clip is in document coordinates: offset it by the scroll position to get the viewport.
-        vv = collector.cdp.send("Page.getLayoutMetrics")["cssVisualViewport"]
-        params: dict[str, Any] = {"format": fmt, "optimizeForSpeed": True, "captureBeyondViewport": False,
-                                  "clip": {"x": vv["pageX"], "y": vv["pageY"], "width": w, "height": h,
-                                           "scale": sw / w}}
+            return buf.getvalue(), raw
+        params: dict[str, Any] = {"format": fmt, "optimizeForSpeed": True, "captureBeyondViewport": False}
         if fmt == "jpeg":
             params["quality"] = 90
-        return base64.b64decode(collector.cdp.send("Page.captureScreenshot", params)["data"]), raw
+        if self._render_scale() == 1 and sw != w:
+            # The clip is in document coordinates: offset it by the scroll position to get the viewport.
+            vv = cdp_send(collector.cdp, "Page.getLayoutMetrics")["cssVisualViewport"]
+            params["clip"] = {"x": vv["pageX"], "y": vv["pageY"], "width": w, "height": h, "scale": sw / w}
+        return base64.b64decode(cdp_send(collector.cdp, "Page.captureScreenshot", params)["data"]), raw
 
 
 class RecordEnv(BrowserEnv):
