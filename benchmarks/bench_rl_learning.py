@@ -255,9 +255,10 @@ def summary_table(results: list[dict[str, Any]]) -> str:
                 if "mean_return" in s:
                     lines.append(f"{res['seed']:>4} {arm:<6} {it:>4} {s['mean_return']:>12.2f} {s['valid_rate']:>11.2f} "
                                  f"{s['gigpo']['step_group_singleton_share']:>16.2f}")
-                else:  # verl metrics of the RL trainer
-                    keys = {k: v for k, v in s.items() if any(w in k for w in ("return", "valid", "singleton"))}
-                    lines.append(f"{res['seed']:>4} {arm:<6} {int(s['step']):>4} {json.dumps(keys)}")
+                else:  # verl metrics of the RL trainer: step k's rollouts come from the policy after k-1 updates
+                    lines.append(f"{res['seed']:>4} {arm:<6} {int(s['step']) - 1:>4} "
+                                 f"{s['jamel/session_return/mean']:>12.2f} {s['jamel/valid_action_rate']:>11.2f} "
+                                 f"{s['jamel/adv/step_group_singleton_share']:>16.2f}")
         for agent in ("crawler", "random"):
             g = res[f"groups_{agent}"]
             lines.append(f"{res['seed']:>4} {agent:<8} {g['group_size']}x{g['session_steps']} groups: return "
