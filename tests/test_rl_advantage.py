@@ -168,3 +168,15 @@ def test_gigpo_anchor_state_step():
     assert stats["step_groups"] == 4 and stats["step_group_singleton_share"] == 0.75
     with pytest.raises(ValueError, match="anchor"):
         run("gigpo", rows, anchor="url")
+
+
+def test_rl_overrides_keep_hydra_out_of_the_working_directory(tmp_path):
+    """verl's main_ppo is a Hydra app: without hydra.run.dir it writes ./outputs into the caller's folder."""
+    from jamel.train.rl.config import RLConfig, verl_overrides
+
+    cfg = RLConfig(model_path="m", output_dir=str(tmp_path / "run"), num_gpus=0)
+    o = verl_overrides(cfg, tmp_path / "t.parquet", tmp_path / "v.parquet", 1, "c", "corpus")
+    assert f"hydra.run.dir={(tmp_path / 'run').resolve() / 'hydra'}" in o
+    cfg.overrides = ["hydra.run.dir=/elsewhere"]
+    assert [x for x in verl_overrides(cfg, tmp_path / "t", tmp_path / "v", 1, "c", "corpus")
+            if x.startswith("hydra.run.dir")] == ["hydra.run.dir=/elsewhere"]

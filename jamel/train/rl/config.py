@@ -139,6 +139,8 @@ def verl_overrides(cfg: RLConfig, train_file: Path, val_file: Path, val_apps: in
         o += cpu_overrides()
     if cfg.ray_address:
         o.append(f"+ray_kwargs.ray_init.address={cfg.ray_address}")
+    if not any(x.lstrip("+").startswith("hydra.run.dir=") for x in cfg.overrides):
+        o.append(f"hydra.run.dir={p['out'] / 'hydra'}")  # Hydra's run folder beside the run, not ./outputs
     for key, value in worker_env(cfg).items():  # every Ray worker, also on a cluster started elsewhere
         o.append(f"++ray_kwargs.ray_init.runtime_env.env_vars.{key}='{value}'")  # quoted: strings, not bools
     return o + list(cfg.overrides)
