@@ -155,9 +155,9 @@ class JamelMemoryForCausalLM(PreTrainedModel):
                 image_grid_thw: torch.Tensor | None = None, use_cache: bool = False,
                 temperature: float | None = None, shift_labels: torch.Tensor | None = None, **_: Any):
         """Logits of the text positions; or, when verl passes `temperature` (`model.use_fused_kernels=true`,
-        the RL recipe), per-position next-token log-probs and entropies computed only from the answer on:
+        the SFT and RL recipes), per-position next-token log-probs and entropies computed only from the answer on:
         verl uses those of the response tokens alone, and a full [L, V] logit tensor over a ~2k-token step
-        prompt and a 152k vocabulary is most of an RL update's time and memory."""
+        prompt and a 152k vocabulary is most of an update's time and memory."""
         # position_ids from verl are ignored: the policy derives M-RoPE ids (shifted by the prefix) itself.
         memory = None
         if memory_tokens is not None:
