@@ -9,7 +9,8 @@
     OUT/s/<method>/<app>/session_<k>/shots/NNNN.jpg, thumbs/NNNN.jpg
 
 Sessions are built in parallel worker processes; a session whose inputs have not changed since the
-last build is reused (its `.stamp` matches), so re-viewing a growing run only builds the new sessions.
+last build is reused (its `.stamp` matches and its row.json is a `SessionRow`), so re-viewing a growing
+run only builds the new sessions.
 """
 from __future__ import annotations
 
