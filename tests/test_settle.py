@@ -193,6 +193,95 @@ def test_page_functions_are_installed_once_and_have_a_fallback(warm_env, monkeyp
     assert r2 == 1 and info2["target_box"] == info["target_box"] and info2["error"] == ""
 
 
+def _count_lookups(env, monkeypatch) -> list[bool]:
+    calls, lookup = [], env._lookup
+
+    def counted(bid, check):
+        calls.append(check)
+        return lookup(bid, check)
+
+    monkeypatch.setattr(env, "_lookup", counted)
+    return calls
+
+
+@pytest.mark.parametrize("verb", ["click", "dblclick", "hover"])
+def test_a_hit_checked_action_looks_its_element_up_once(warm_env, monkeypatch, verb):
+    """One target.js round trip gives the hit check and the step's target_box (as seen before the action)."""
+    env = configured(warm_env)
+    obs, _ = env.reset()
+    bid = bid_of(obs, "Quick")
+    seen = env.page.locator(f'[data-jamel-bid="{bid}"]').bounding_box()
+    calls = _count_lookups(env, monkeypatch)
+    obs, r, *_, info = env.step(f"{verb}('{bid}')")
+    assert info["error"] == "" and info["executed"] and calls == [True]
+    assert info["target_box"] == pytest.approx([seen[k] for k in ("x", "y", "width", "height")], abs=0.1)
+    # covered: the same single lookup refuses it at once, with the box still recorded
+    obs, _ = env.reset()
+    bid = bid_of(obs, "Quick")
+    env.page.evaluate("document.body.insertAdjacentHTML('beforeend', '<div id=\"veil\" style=\"position:fixed;"
+                      "inset:0;background:#fff8\"></div>')")
+    calls.clear()
+    obs, r, *_, info = env.step(f"{verb}('{bid}')")
+    assert r == 0 and calls == [True] and "not clickable: covered by div \"#veil\"" in info["error"]
+    assert info["target_box"] == pytest.approx([seen[k] for k in ("x", "y", "width", "height")], abs=0.1)
+
+
+def test_an_element_gone_before_the_action_fails_at_once(warm_env, monkeypatch):
+    """Removed after the step began (its target lookup) but before the action: a LookupError at once, not
+    Playwright's wait of the whole action timeout; a failed step, reward 0."""
+    from dataclasses import replace
+
+    from jamel.env.actions import ACTION_SPECS
+
+    env = configured(warm_env)
+    obs, _ = env.reset()
+    bid = bid_of(obs, "Quick")
+    spec = ACTION_SPECS["focus"]
+
+    def remove_then_focus(env, bid):
+        env.page.evaluate(f"document.querySelector('[data-jamel-bid=\"{bid}\"]').remove()")
+        spec.run(env, bid=bid)
+
+    monkeypatch.setitem(ACTION_SPECS, "focus", replace(spec, run=remove_then_focus))
+    t0 = time.perf_counter()
+    obs, r, *_, info = env.step(f"focus('{bid}')")
+    took = time.perf_counter() - t0
+    assert r == 0 and not info["executed"] and info["error"].startswith("LookupError") and "is gone" in info["error"]
+    assert took < env.cfg.action_timeout_ms / 1000 / 2, took
+
+
+def _count_source_evaluations(env, monkeypatch) -> list[str]:
+    from jamel.env.browser import TARGET_JS
+
+    calls, evaluate = [], env.page.evaluate
+
+    def counted(expression, *args):
+        if expression == TARGET_JS:
+            calls.append(expression)
+        return evaluate(expression, *args)
+
+    monkeypatch.setattr(env.page, "evaluate", counted)
+    return calls
+
+
+def test_page_functions_fall_back_only_where_missing(warm_env, monkeypatch):
+    """An error the installed function throws is the step's error, evaluated once (not re-run from its
+    source); a document without the functions gets the source."""
+    import jamel.env.browser as browser
+
+    env = configured(warm_env)
+    obs, _ = env.reset()
+    env.page.evaluate("void (CSS.escape = () => { throw new Error('the page broke CSS.escape'); })")
+    sources = _count_source_evaluations(env, monkeypatch)
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Quick')}')")
+    assert r == 0 and "the page broke CSS.escape" in info["error"] and sources == []
+    monkeypatch.setattr(browser, "PAGE_JS", "/* not installed */")
+    obs, _ = env.reset()
+    sources = _count_source_evaluations(env, monkeypatch)
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Quick')}')")
+    assert r == 1 and info["error"] == "" and len(sources) == 1
+
+
 def _png(img: Image.Image) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG")

@@ -60,6 +60,36 @@ def test_pip_constraints_are_exported_from_the_lock():
         "--no-emit-project --no-annotate --output-file shell/constraints.txt`")
 
 
+# Modules a library imports on our behalf only when we use a feature of it that it makes optional.
+IMPORTED_FOR_US = {"tiktoken": "transformers' TikTokenConverter (jamel/model/tokenizer.py reads the Qwen ranks)"}
+
+
+def test_every_third_party_import_is_declared():
+    """What jamel imports is declared in pyproject.toml itself, not left to arrive with another package."""
+    import ast
+    import importlib.metadata as md
+    import tomllib
+
+    modules = set(IMPORTED_FOR_US)
+    for path in (ROOT / "jamel").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                modules.add(node.module.split(".")[0])
+    modules -= set(sys.stdlib_module_names) | {"jamel"}
+
+    def norm(name: str) -> str:
+        return re.sub(r"[-_.]+", "-", name).lower()
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    requirements = project["dependencies"] + [r for extra in project["optional-dependencies"].values() for r in extra]
+    declared = {norm(re.match(r"[A-Za-z0-9_.-]+", r).group()) for r in requirements}
+    dists = md.packages_distributions()
+    missing = sorted(m for m in modules if not {norm(d) for d in dists.get(m, [m])} & declared)
+    assert not missing, f"imported but not declared in pyproject.toml: {missing}"
+
+
 def test_one_python_range_everywhere():
     pyproject = (ROOT / "pyproject.toml").read_text()
     (spec,) = re.findall(r'^requires-python = "([^"]+)"', pyproject, re.M)

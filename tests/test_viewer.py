@@ -223,6 +223,27 @@ def test_several_runs_side_by_side(run_and_site, tmp_path):
     assert "unreadable session" in html and html.count('class="session-link"') == 2
 
 
+@pytest.mark.parametrize("older_code_stamp", [True, False])
+def test_a_site_cached_by_older_code_is_rebuilt(run_and_site, tmp_path, older_code_stamp):
+    """A session cached by older code (its row keyed `curve` rather than `cumulative_reward_curve`) is rebuilt,
+    whether its stamp tells (another VERSION) or not (same viewer code, another reader of the row)."""
+    out, site = run_and_site
+    shutil.copytree(site, tmp_path / "site")
+    cached = tmp_path / "site" / "s" / "crawler" / "shop" / "session_0"
+    row = json.loads((cached / "row.json").read_text())
+    row["curve"] = row.pop("cumulative_reward_curve")
+    (cached / "row.json").write_text(json.dumps(row))
+    if older_code_stamp:
+        stamp = (cached / ".stamp").read_text()
+        (cached / ".stamp").write_text("0" * 12 + stamp[12:])
+    html = build_site([out], tmp_path / "site", jobs=1).read_text()
+    summary = json.loads((out / "shop" / "session_0" / "summary.json").read_text())
+    assert html.count('class="session-link"') == 1 and "unreadable session" not in html
+    assert f'<td class="num">{summary["cumulative_reward"]}</td>' in html
+    rebuilt = json.loads((cached / "row.json").read_text())
+    assert rebuilt["cumulative_reward_curve"] == summary["cumulative_reward_curve"] and "curve" not in rebuilt
+
+
 def test_serve_on_loopback(run_and_site):
     import threading
     import urllib.request

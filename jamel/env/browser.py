@@ -279,7 +279,7 @@ class BrowserEnv(gymnasium.Env):
         # The bids of the last observation (bid -> bids of the iframes around it) and its page.
         self._bids: dict[str, list[str]] = {}
         self._bids_page: Any = None
-        self._found: set[str] = set()  # bids of the observation found in the page during this step (target.js)
+        self._boxes: dict[str, list[float]] = {}  # bid -> its box at the step's first lookup (target_box)
         origin = urlsplit(config.start_url)
         self._local_hosts = {origin.hostname, "127.0.0.1", "localhost"}
         self._origin = origin_of(config.start_url)  # the corpus server: goto and navigation stay here
@@ -587,7 +587,6 @@ class BrowserEnv(gymnasium.Env):
                     t0 = time.perf_counter()
                     takes.extend(self._take_coverage())
                     timings.coverage_ms += (time.perf_counter() - t0) * 1000
-                info["target_box"] = self._target_box(action)
                 self._phase = "action"
                 t0 = time.perf_counter()
                 try:
@@ -600,6 +599,7 @@ class BrowserEnv(gymnasium.Env):
                         raise BrowserCrash(str(exc)) from exc
                     info["error"] = f"{type(exc).__name__}: {_short(exc)}"
                     dispatched = _reached_page(exc)
+                info["target_box"] = self._target_box(action)
                 timings.action_ms = (time.perf_counter() - t0) * 1000
                 if dispatched:  # nothing to wait for after an action refused before it reached the page
                     self._phase = "settle"
@@ -752,49 +752,67 @@ class BrowserEnv(gymnasium.Env):
 
     # -- actions: the interface ACTION_SPECS' executors use (jamel/env/actions.py) ------------------
     def element(self, bid: str):
-        """The Playwright locator of an element of the last observation."""
-        self._addressable(bid)
-        if bid not in self._found and not self._lookup(bid, check=False)["found"]:
-            raise LookupError(f"no element with bid {bid!r} on the current page (it is gone since the observation)")
-        scope = self.page
-        for frame_bid in self._bids[bid]:  # same-origin iframes around the element, outermost first
-            scope = scope.frame_locator(f'[data-jamel-bid="{frame_bid}"]')
-        return scope.locator(f'[data-jamel-bid="{bid}"]').first  # CSS locators pierce open shadow roots
+        """The Playwright locator of an element of the last observation, looked up in the page right
+        before the action: one that is gone fails at once (LookupError), not after Playwright's whole
+        action timeout, even when an earlier lookup of the step found it."""
+        self._lookup_present(bid, check=False)
+        return self._locator(bid)
 
     def reachable(self, bid: str):
         """The element, scrolled into view, or a fast, explicit failure if something covers it.
 
         Playwright would wait the full action timeout for a covered element (a modal, a cookie
         banner); checking the hit target first turns a 3 s timeout into an immediate, readable error.
+        The same lookup gives the step its target_box (read before the scroll).
         """
-        self._addressable(bid)
-        found = self._lookup(bid, check=True)
-        if not found["found"]:
-            raise LookupError(f"no element with bid {bid!r} on the current page (it is gone since the observation)")
+        found = self._lookup_present(bid, check=True)
         if found["blocker"]:
             raise RuntimeError(f"element {bid} is not clickable: {found['blocker']}")
-        self._found.add(bid)
-        return self.element(bid)
+        return self._locator(bid)
 
-    def _addressable(self, bid: str) -> None:
+    def _locator(self, bid: str):
+        scope = self.page
+        for frame_bid in self._bids[bid]:  # same-origin iframes around the element, outermost first
+            scope = scope.frame_locator(f'[data-jamel-bid="{frame_bid}"]')
+        return scope.locator(f'[data-jamel-bid="{bid}"]').first  # CSS locators pierce open shadow roots
+
+    def _lookup_present(self, bid: str, check: bool) -> dict[str, Any]:
         # Checked again here: the selectors built from it are only safe for a bid of the strict form.
         if not BID_RE.fullmatch(bid) or bid not in self._bids or self._bids_page is not self.page:
             raise LookupError(f"no element with bid {bid!r} in the current observation")
+        found = self._lookup(bid, check)
+        if not found["found"]:
+            raise LookupError(f"no element with bid {bid!r} on the current page (it is gone since the observation)")
+        return found
 
     def _lookup(self, bid: str, check: bool) -> dict[str, Any]:
-        """target.js on the element of a bid: whether it is still there, its box, what covers it (check)."""
-        return self._page_call(self.page, "target", {"bid": bid, "frames": self._bids.get(bid, []), "check": check},
-                               TARGET_JS)
+        """target.js on the element of a bid: whether it is still there, its box, what covers it (check).
+        The box of the step's first lookup of a bid is the one the agent saw (before the action)."""
+        found = self._page_call(self.page, "target", {"bid": bid, "frames": self._bids.get(bid, []), "check": check},
+                                TARGET_JS)
+        self._boxes.setdefault(bid, found["box"])
+        return found
 
     def _page_call(self, page, name: str, args: Any, source: str) -> Any:
-        """A function installed in the document by PAGE_JS, called by name (its source if it is missing)."""
+        """A function installed in the document by PAGE_JS, called by name; its source only where it is not
+        installed (a document the init script has not reached, or one being replaced: Playwright's evaluate
+        waits for the new one). An error the function throws is raised as such, not retried from source."""
+        call = (f"(() => {{ const fns = window.__jamelPage; if (!fns) return null; "
+                f"try {{ return {{value: fns.{name}({json.dumps(args)})}}; }} "
+                "catch (e) { return {error: String(e && e.stack || e)}; } })()")
         try:
-            out = self._page_eval(page, f"window.__jamelPage ? window.__jamelPage.{name}({json.dumps(args)}) : undefined")
-        except Exception as exc:  # e.g. a document being replaced: Playwright's evaluate waits for the new one
+            out = self._page_eval(page, call)
+        except Exception as exc:  # no document to evaluate in (being replaced): the source, in the next one
             if self._browser_dead(exc):
                 raise
             out = None
-        return page.evaluate(source, args) if out is None else out
+        if out is None:
+            return page.evaluate(source, args)
+        if "error" in out:
+            from playwright.sync_api import Error as PlaywrightError
+
+            raise PlaywrightError(f"{name}.js failed in the page: {out['error']}")
+        return out["value"]
 
     def _page_eval(self, page, expression: str) -> Any:
         """An expression in the page's main world, its (awaited) value returned as JSON. Sent on our own
@@ -813,18 +831,10 @@ class BrowserEnv(gymnasium.Env):
         return reply["result"].get("value")
 
     def _target_box(self, a: Action) -> list[float]:
-        """Where the action's element was on the screenshot the agent acted on ([] if none or not found).
-        The same round trip tells `element()` that the element is still there."""
+        """Where the action's element was on the screenshot the agent acted on ([] if none or not found),
+        from the lookup the action made of it before acting (element(), reachable())."""
         bid = a.args.get("bid") or a.args.get("from_bid")
-        if not bid:
-            return []
-        try:
-            found = self._lookup(str(bid), check=False)
-        except Exception:  # a record field only: the action itself reports what went wrong
-            return []
-        if found["found"]:
-            self._found.add(str(bid))
-        return [round(float(v), 1) for v in found["box"]]
+        return [round(float(v), 1) for v in self._boxes.get(str(bid), [])] if bid else []
 
     def close_tab(self) -> None:
         if len(self.pages) == 1:
@@ -878,7 +888,7 @@ class BrowserEnv(gymnasium.Env):
     # -- observation ------------------------------------------------------------------------------
     def _observe(self) -> Observation:
         page = self.page
-        self._bids, self._bids_page, self._found = {}, None, set()  # nothing is addressable if the walk fails
+        self._bids, self._bids_page, self._boxes = {}, None, {}  # nothing is addressable if the walk fails
         data = json.loads(self._page_call(page, "observe", {"maxNodes": self.cfg.max_dom_nodes,
                                                             "scanLimit": self.cfg.max_scan_nodes}, OBSERVE_JS))
         self._bids, self._bids_page = data["bids"], page

@@ -9,7 +9,8 @@
     OUT/s/<method>/<app>/session_<k>/shots/NNNN.jpg, thumbs/NNNN.jpg
 
 Sessions are built in parallel worker processes; a session whose inputs have not changed since the
-last build is reused (its `.stamp` matches), so re-viewing a growing run only builds the new sessions.
+last build is reused (its `.stamp` matches and its row.json is a `SessionRow`), so re-viewing a growing
+run only builds the new sessions.
 """
 from __future__ import annotations
 
@@ -52,6 +53,42 @@ class SessionRef:
     @property
     def rel(self) -> str:
         return f"s/{_slug(self.method)}/{_slug(self.app)}/session_{self.index}"
+
+
+@dataclass
+class SessionRow:
+    """A built session's line on the run page, cached in its row.json (and what `MethodResult` reads of a
+    session summary). A cached row with other fields (older code's, e.g. `curve` for
+    `cumulative_reward_curve`) does not load: the session is rebuilt."""
+    method: str
+    app: str
+    session: int
+    href: str
+    run: str
+    source: str
+    steps: int
+    cumulative_reward: int
+    coverage_final: float
+    coverage_initial: float
+    failures: int
+    invalid: int
+    browser_restarts: int
+    episodes: int
+    screens: int
+    input_tokens: int
+    wall_s: float
+    cumulative_reward_curve: list[int]
+    coverage_report: str
+
+
+def _cached_row(out: Path, stamp: str) -> dict[str, Any] | None:
+    """The row of the last build of these inputs by this code, if it is there and is a `SessionRow`."""
+    try:
+        if (out / ".stamp").read_text() == stamp:
+            return asdict(SessionRow(**json.loads((out / "row.json").read_text())))
+    except (OSError, ValueError, TypeError):  # missing, unreadable, or another code's fields: rebuilt
+        pass
+    return None
 
 
 def _slug(s: str) -> str:
@@ -137,9 +174,9 @@ def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str,
     """Writes one session's page, data and images; returns its row for the run page."""
     out = site / ref.rel
     stamp = _stamp(ref)
-    row_file = out / "row.json"
-    if not force and (out / ".stamp").is_file() and (out / ".stamp").read_text() == stamp and row_file.is_file():
-        return json.loads(row_file.read_text())
+    cached = None if force else _cached_row(out, stamp)
+    if cached is not None:
+        return cached
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
     summary = json.loads((ref.dir / "summary.json").read_text())
@@ -173,16 +210,16 @@ def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str,
     (out / "index.html").write_text(_session_html(ref, summary, depth, curve, render_svg(graph), failures,
                                                   len(resets), len(graph.screens)), encoding="utf-8")
     report = summary.get("coverage_report")
-    row = {"method": ref.method, "app": ref.app, "session": ref.index, "href": ref.rel + "/index.html",
-           "run": str(ref.run), "source": str(ref.dir.resolve()), "steps": len(rows),
-           "cumulative_reward": summary["cumulative_reward"], "coverage_final": summary["coverage_final"],
-           "coverage_initial": summary.get("coverage_initial", 0), "failures": failures,
-           "invalid": sum(not r["valid"] for r in rows), "browser_restarts": summary.get("browser_restarts", 0),
-           "episodes": summary.get("episodes", 0), "screens": len(graph.screens),
-           "input_tokens": summary.get("input_tokens", 0), "wall_s": summary.get("wall_s", 0),
-           "cumulative_reward_curve": summary["cumulative_reward_curve"],
-           "coverage_report": str((ref.dir / report).resolve()) if report else ""}
-    row_file.write_text(json.dumps(row))
+    row = asdict(SessionRow(
+        method=ref.method, app=ref.app, session=ref.index, href=ref.rel + "/index.html", run=str(ref.run),
+        source=str(ref.dir.resolve()), steps=len(rows), cumulative_reward=summary["cumulative_reward"],
+        coverage_final=summary["coverage_final"], coverage_initial=summary.get("coverage_initial", 0),
+        failures=failures, invalid=sum(not r["valid"] for r in rows),
+        browser_restarts=summary.get("browser_restarts", 0), episodes=summary.get("episodes", 0),
+        screens=len(graph.screens), input_tokens=summary.get("input_tokens", 0), wall_s=summary.get("wall_s", 0),
+        cumulative_reward_curve=summary["cumulative_reward_curve"],
+        coverage_report=str((ref.dir / report).resolve()) if report else ""))
+    (out / "row.json").write_text(json.dumps(row))
     (out / ".stamp").write_text(stamp)
     return row
 
