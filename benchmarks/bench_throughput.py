@@ -11,7 +11,8 @@ Three parts, each with its baseline in the same run:
      (action, settle, coverage take, scoring, observation), C(T), cumulative reward and the steps whose
      reward differs between settings.
   2. workers: `explore()` on the whole panel (apps x --sessions) with 1..2x cores workers: wall time
-     (pool start-up included), steps/s, steps/s per core, speed-up over one worker.
+     (pool start-up included), steps/s, steps/s per core, speed-up over one worker; each count in a fresh
+     child process (one `jamel explore` invocation), with JAMEL_BENCH_CODE's jamel (a baseline checkout).
   3. observation: the screenshot part of a step, the old way (1280x720 PNG + PIL bilinear resize + PNG
      encode) vs Chromium's 640x360 capture (clipped at scale 0.5 at devicePixelRatio 1, or plain with the
      page rendered at devicePixelRatio 0.5; PNG and JPEG): wall and CPU ms, size, pixel difference.
@@ -162,37 +163,51 @@ class CpuSampler(threading.Thread):
 
 def workers_part(corpus: Path, apps: list[str], workers_list: list[int], steps: int, sessions: int, seed: int,
                  settings: list[str], out: Path) -> list[dict]:
+    """Each worker count in a fresh child process (as one `jamel explore` invocation: nothing warm, e.g.
+    the pool's forkserver, carries over from the previous count), with JAMEL_BENCH_CODE's jamel."""
     rows = []
     for setting in settings:
         first = len(rows)
         for n in workers_list:
-            run = out / "workers" / setting / f"w{n}"
-            shutil.rmtree(run, ignore_errors=True)
-            cfg = ExploreConfig(corpus=str(corpus), apps=apps, agent="crawler", steps=steps, sessions=sessions,
-                                seed=seed, output=str(run), workers=n, html_report=False, record_takes=False,
-                                **SETTINGS[setting])
-            base_cpu = CpuSampler().stop()  # this process's CPU so far
-            sampler = CpuSampler()
-            sampler.start()
-            t0 = time.perf_counter()
-            summary = explore(cfg, load_corpus(corpus), progress=False)
-            wall = time.perf_counter() - t0
-            cpu = sampler.stop()
-            cpu["python"] = cpu.get("python", 0.0) - base_cpu.get("python", 0.0)
-            total_steps = sum(a["steps"] * a["sessions"] for a in summary["apps"])
-            per_step = {k: round(1000 * v / total_steps, 1) for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])}
-            rows.append({"setting": setting, "workers": n, "wall_s": round(wall, 1), "steps": total_steps,
-                         "steps_per_s": round(total_steps / wall, 2),
-                         "steps_per_s_per_core": round(total_steps / wall / cores(), 2),
-                         "cpu_ms_per_step": round(sum(per_step.values()), 1), "cpu_ms_per_step_by_kind": per_step,
-                         "cores_busy": round(sum(cpu.values()) / wall, 2),
-                         "C_T": {a["app"]: a["coverage_final"] for a in summary["apps"]},
-                         "cumulative_reward": {a["app"]: a["cumulative_reward"] for a in summary["apps"]}})
-            print(f"  workers {n} ({setting}): {wall:.1f} s, {total_steps / wall:.2f} steps/s, "
-                  f"CPU {rows[-1]['cpu_ms_per_step']} ms/step, {rows[-1]['cores_busy']} cores busy", flush=True)
+            with tempfile.NamedTemporaryFile(suffix=".json") as f:
+                cmd = [sys.executable, __file__, "--workers-child", f.name, "--child-corpus", str(corpus),
+                       "--workers-apps", ",".join(apps), "--workers-list", str(n), "--workers-steps", str(steps),
+                       "--sessions", str(sessions), "--seed", str(seed), "--workers-settings", setting,
+                       "--output", str(out)]
+                subprocess.run(cmd, check=True)
+                rows.append(json.loads(Path(f.name).read_text()))
+            print(f"  workers {n} ({setting}): {rows[-1]['wall_s']} s, {rows[-1]['steps_per_s']} steps/s, "
+                  f"CPU {rows[-1]['cpu_ms_per_step']} ms/step, {rows[-1]['cores_busy']} cores busy, "
+                  f"load {rows[-1]['loadavg']}", flush=True)
         for r in rows[first:]:
             r["speedup_vs_first"] = round(rows[first]["wall_s"] / r["wall_s"], 2)
     return rows
+
+
+def workers_child(corpus: Path, apps: list[str], n: int, steps: int, sessions: int, seed: int, setting: str,
+                  out: Path) -> dict:
+    run = out / "workers" / setting / f"w{n}"
+    shutil.rmtree(run, ignore_errors=True)
+    cfg = ExploreConfig(corpus=str(corpus), apps=apps, agent="crawler", steps=steps, sessions=sessions,
+                        seed=seed, output=str(run), workers=n, html_report=False, record_takes=False,
+                        **SETTINGS[setting])
+    base_cpu = CpuSampler().stop()  # this process's CPU so far
+    sampler = CpuSampler()
+    sampler.start()
+    load = round(os.getloadavg()[0], 1)
+    t0 = time.perf_counter()
+    summary = explore(cfg, load_corpus(corpus), progress=False)
+    wall = time.perf_counter() - t0
+    cpu = sampler.stop()
+    cpu["python"] = cpu.get("python", 0.0) - base_cpu.get("python", 0.0)
+    total_steps = sum(a["steps"] * a["sessions"] for a in summary["apps"])
+    per_step = {k: round(1000 * v / total_steps, 1) for k, v in sorted(cpu.items(), key=lambda kv: -kv[1])}
+    return {"setting": setting, "workers": n, "wall_s": round(wall, 1), "steps": total_steps, "loadavg": load,
+            "steps_per_s": round(total_steps / wall, 2), "steps_per_s_per_core": round(total_steps / wall / cores(), 2),
+            "cpu_ms_per_step": round(sum(per_step.values()), 1), "cpu_ms_per_step_by_kind": per_step,
+            "cores_busy": round(sum(cpu.values()) / wall, 2),
+            "C_T": {a["app"]: a["coverage_final"] for a in summary["apps"]},
+            "cumulative_reward": {a["app"]: a["cumulative_reward"] for a in summary["apps"]}}
 
 
 def scoring_part(corpus: Path, apps: list[str], steps: int, seed: int, probes: list[int], out: Path) -> dict:
@@ -393,12 +408,12 @@ def markdown(result: dict) -> str:
         lines.append(f"| {s} | {b['step_ms']} | " + " | ".join(str(b[p]) for p in PARTS) + " |")
     if result.get("workers"):
         lines += ["", "## Parallel sessions (explore, whole panel, pool start-up included)", "",
-                  "| settle | workers | wall s | steps/s | steps/s per core | speed-up | CPU ms/step | cores busy | C(T) |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+                  "| settle | workers | wall s | steps/s | steps/s per core | speed-up | CPU ms/step | cores busy | C(T) | "
+                  "load avg at start |", "|---|---|---|---|---|---|---|---|---|---|"]
         for r in result["workers"]:
             lines.append(f"| {r['setting']} | {r['workers']} | {r['wall_s']} | {r['steps_per_s']} | "
                          f"{r['steps_per_s_per_core']} | {r['speedup_vs_first']} | {r['cpu_ms_per_step']} | "
-                         f"{r['cores_busy']} | {sum(r['C_T'].values())} |")
+                         f"{r['cores_busy']} | {sum(r['C_T'].values())} | {r.get('loadavg', '')} |")
         lines += ["", "CPU ms per step by process kind:", ""]
         for r in result["workers"]:
             lines.append(f"- {r['setting']}, {r['workers']} worker(s): " + ", ".join(
@@ -467,8 +482,14 @@ def main() -> None:
     ap.add_argument("--cpu-repeats", type=int, default=2)
     ap.add_argument("--cpu-child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--child-corpus", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--workers-child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--output", default="runs/bench_throughput")
     args = ap.parse_args()
+    if args.workers_child:  # part 2's child process: one worker count
+        res = workers_child(Path(args.child_corpus), args.workers_apps.split(","), int(args.workers_list),
+                            args.workers_steps, args.sessions, args.seed, args.workers_settings, Path(args.output))
+        Path(args.workers_child).write_text(json.dumps(res))
+        return
     if args.cpu_child:  # part 5's child process
         res = cpu_child(Path(args.child_corpus), args.apps.split(","), args.steps, args.seed)
         Path(args.cpu_child).write_text(json.dumps(res))

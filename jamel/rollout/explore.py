@@ -180,13 +180,14 @@ def session_summary(rows: list[StepRecord], app: str, session_id: str, seed: int
 
 
 def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    # matplotlib's object API with the Agg canvas: no pyplot (global figure state, backend selection)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
 
     steps = [r.step for r in rows]
-    fig, ax = plt.subplots(figsize=(6, 3.4), dpi=100)
+    fig = Figure(figsize=(6, 3.4), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
     ax.step(steps, cum, where="post", color="tab:blue", label="cumulative reward")
     ax.set_xlabel("step")
     ax.set_ylabel("cumulative reward", color="tab:blue")
@@ -199,7 +200,6 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path)
-    plt.close(fig)
 
 
 # Agents that load a model: each worker would hold its own copy, so they default to one worker.

@@ -6,7 +6,8 @@ gets a fresh browser context (`BrowserEnv.retarget` + `reset`), so sessions shar
 A `SessionPool` spreads `SessionTask`s over N such workers and yields each task's summary (or its
 error) as it finishes. Backends:
 
-- "local": N spawned processes (concurrent.futures); with N = 1 the worker runs in this process.
+- "local": N processes (concurrent.futures) forked from a forkserver that imported what a worker needs
+  once (`worker_context`); with N = 1 the worker runs in this process.
   A worker process that dies takes its session with it: the pool is rebuilt and unfinished sessions
   are redone from their first step (at most `max_retries` times each).
 - "ray": N Ray actors (GPU fractions, multi-node clusters); Ray restarts a dead actor and retries
@@ -139,6 +140,26 @@ def _run_in_process(task: SessionTask) -> dict[str, Any]:
     return _WORKER.run(task, on_step=_TICKS.put if _TICKS is not None else None)
 
 
+# What a worker process imports before it runs a session. Worker processes are forked from a forkserver
+# that has imported these once (a fresh process that has started no driver, browser or thread), so N
+# workers share one ~2.5 s CPU import instead of each paying it: jamel and gymnasium, Playwright's API
+# (0.5 s), pyarrow and pandas (pyarrow imports pandas on its first array), matplotlib (reward_curve.png)
+# and the launching script (what spawn re-runs in every child). A module that is not installed is skipped.
+WORKER_PRELOAD = ["__main__", "jamel.rollout.pool", "jamel.rollout.explore", "jamel.env.browser", "jamel.env.server",
+                  "jamel.agents.baselines", "playwright.sync_api", "pyarrow.parquet", "pandas", "matplotlib.figure",
+                  "matplotlib.backends.backend_agg"]
+
+
+def worker_context():
+    """The multiprocessing context of local worker processes: forkserver with WORKER_PRELOAD (spawn
+    where there is no forkserver). Neither copies this process's Playwright driver or threads."""
+    if "forkserver" not in mp.get_all_start_methods():
+        return mp.get_context("spawn")
+    ctx = mp.get_context("forkserver")
+    ctx.set_forkserver_preload(WORKER_PRELOAD)
+    return ctx
+
+
 def default_workers(n_tasks: int) -> int:
     """One worker per core the process may use, no more than there are sessions."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -181,7 +202,7 @@ class SessionPool:
                 yield SessionResult(task, error=exc)
 
     def _start_processes(self) -> None:
-        ctx = mp.get_context("spawn")  # no forked Playwright/driver state in the children
+        ctx = worker_context()
         self._ticks = ctx.Queue()
         self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_process,
                                              initargs=(self.spec, self._ticks, logging.getLogger().level))
