@@ -53,6 +53,9 @@ CODE = Path(os.environ.get("JAMEL_BENCH_CODE") or ROOT)
 sys.path.insert(0, str(ROOT / "benchmarks"))
 sys.path.insert(0, str(CODE))
 
+import jamel  # noqa: E402  # first: bench_scoring puts ROOT ahead of CODE, and its jamel imports must be CODE's
+
+assert Path(jamel.__file__).resolve().is_relative_to(CODE.resolve()), f"measuring {jamel.__file__}, not {CODE}"
 import numpy as np  # noqa: E402
 import psutil  # noqa: E402
 import pyarrow.parquet as pq  # noqa: E402
