@@ -81,3 +81,28 @@ def test_worker_processes_start_with_the_worker_imports_done():
     names = ["playwright.sync_api", "matplotlib.figure"]
     with ProcessPoolExecutor(1, mp_context=worker_context()) as ex:
         assert ex.submit(_loaded, names).result() == {n: True for n in names}
+
+
+def test_worker_processes_run_this_processs_jamel(tmp_path):
+    """The forkserver preloads jamel from this process's sys.path (Python 3.11's forkserver ignores it:
+    started from another folder it imported the installed jamel, not the checkout the caller runs)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import jamel
+
+    here = str(Path(jamel.__file__).resolve().parents[1])
+    code = (f"import sys; sys.path.insert(0, {here!r})\n"
+            "from concurrent.futures import ProcessPoolExecutor\n"
+            "import jamel.rollout.pool as p\n"
+            "def where():\n"
+            "    return sys.modules['jamel.rollout.pool'].__file__  # preloaded by the forkserver\n"
+            "if __name__ == '__main__':\n"
+            "    with ProcessPoolExecutor(1, mp_context=p.worker_context()) as ex:\n"
+            "        print(ex.submit(where).result())\n")
+    (tmp_path / "main.py").write_text(code)
+    out = subprocess.run([sys.executable, "main.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split()[-1] == str(Path(here) / "jamel" / "rollout" / "pool.py"), out.stdout

@@ -22,6 +22,7 @@ import logging
 import multiprocessing as mp
 import os
 import queue
+import sys
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -155,8 +156,22 @@ def worker_context():
     where there is no forkserver). Neither copies this process's Playwright driver or threads."""
     if "forkserver" not in mp.get_all_start_methods():
         return mp.get_context("spawn")
+    from multiprocessing import forkserver
+
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(WORKER_PRELOAD)
+    # Python 3.11's forkserver is handed this process's sys.path but does not apply it before the preload:
+    # it would import jamel from its default path (an installed copy, not this checkout). Start it with our
+    # sys.path as PYTHONPATH (the workers fork from it; this process's environment is left as it was).
+    old = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    try:
+        forkserver.ensure_running()
+    finally:
+        if old is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = old
     return ctx
 
 
