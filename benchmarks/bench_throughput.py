@@ -64,7 +64,7 @@ from PIL import Image  # noqa: E402
 from bench_scoring import build_corpus  # noqa: E402
 from jamel.agents import build_agent  # noqa: E402
 from jamel.env.browser import RecordEnv, EnvConfig  # noqa: E402
-from jamel.corpus import load_corpus  # noqa: E402
+from jamel.corpus import ensure_demo_vendor, load_corpus  # noqa: E402
 from jamel.rollout.explore import ExploreConfig, explore, run_session, session_seed  # noqa: E402
 from jamel.env.server import CorpusServer  # noqa: E402
 from jamel.env.coverage.scorer import find_takes, iter_takes, replay_fast, replay_reference  # noqa: E402
@@ -511,6 +511,7 @@ def main() -> None:
                     "cores": cores(), "settle": {}, "breakdown": {}, "targets": []}
     with tempfile.TemporaryDirectory() as tmp:
         corpus = build_corpus(Path(tmp) / "corpus")
+        ensure_demo_vendor(corpus)  # the framework apps' React/Vue/Preact builds (else they load no app code)
         if args.extra_corpus:
             shutil.copytree(args.extra_corpus, corpus, dirs_exist_ok=True)
         if "settle" not in skip:
