@@ -102,7 +102,33 @@ def test_worker_processes_run_this_processs_jamel(tmp_path):
             "    with ProcessPoolExecutor(1, mp_context=p.worker_context()) as ex:\n"
             "        print(ex.submit(where).result())\n")
     (tmp_path / "main.py").write_text(code)
+    # "the installed jamel": a decoy on PYTHONPATH, which every fresh interpreter sees (an editable install
+    # maps jamel to this checkout anyway, so without a decoy the test could not tell the copies apart)
+    decoy = tmp_path / "site"
+    (decoy / "jamel" / "rollout").mkdir(parents=True)
+    for f in ("jamel/__init__.py", "jamel/rollout/__init__.py", "jamel/rollout/pool.py"):
+        (decoy / f).write_text("")
     out = subprocess.run([sys.executable, "main.py"], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                         env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+                         env={**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, "PYTHONPATH": str(decoy)})
     assert out.returncode == 0, out.stderr
     assert out.stdout.split()[-1] == str(Path(here) / "jamel" / "rollout" / "pool.py"), out.stdout
+
+
+def _environ(name):
+    return os.environ.get(name)
+
+
+def test_worker_processes_get_the_environment_of_their_pool_start(monkeypatch):
+    """Forked from a forkserver started earlier, a worker still sees the caller's environment as it is when
+    the pool starts (e.g. JAMEL_CHROMIUM set by the CLI), not the forkserver's."""
+    from jamel.rollout.pool import SessionPool, WorkerSpec, worker_context
+
+    worker_context()  # the forkserver is running before the variable is set
+    monkeypatch.setenv("JAMEL_POOL_ENV_CHECK", "set-after-the-forkserver")
+    pool = SessionPool(WorkerSpec(corpus=str(load_corpus(None).root), agent="random"), workers=2)
+    try:
+        pool._start_processes()
+        assert pool._executor.submit(_environ, "JAMEL_POOL_ENV_CHECK").result(timeout=60) == "set-after-the-forkserver"
+        assert pool._executor.submit(_environ, "PYTHONPATH").result(timeout=60) == os.environ.get("PYTHONPATH")
+    finally:
+        pool.close()

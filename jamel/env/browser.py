@@ -612,6 +612,8 @@ class BrowserEnv(gymnasium.Env):
             timings.coverage_ms += (time.perf_counter() - t0) * 1000
         except Exception as exc:  # crashed or hung browser: restart, keep the session going
             fired = wd.cancel()
+            if action is not None:  # the box the action's lookup found, before the restart clears it
+                info.setdefault("target_box", self._target_box(action))
             info["error"] = self._failure_text(fired, exc)
             info["browser_restarted"] = True
             executed_ok = False

@@ -23,6 +23,7 @@ import multiprocessing as mp
 import os
 import queue
 import sys
+import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -126,8 +127,11 @@ _WORKER: SessionWorker | None = None
 _TICKS: Any = None
 
 
-def _init_process(spec: WorkerSpec, ticks: Any, log_level: int) -> None:
+def _init_process(spec: WorkerSpec, ticks: Any, log_level: int, environ: dict[str, str] | None = None) -> None:
     global _WORKER, _TICKS
+    if environ is not None:  # the caller's environment now, not the forkserver's from when it started
+        os.environ.clear()
+        os.environ.update(environ)
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from multiprocessing.util import Finalize
 
@@ -151,6 +155,9 @@ WORKER_PRELOAD = ["__main__", "jamel.rollout.pool", "jamel.rollout.explore", "ja
                   "matplotlib.backends.backend_agg"]
 
 
+_FORKSERVER_LOCK = threading.Lock()
+
+
 def worker_context():
     """The multiprocessing context of local worker processes: forkserver with WORKER_PRELOAD (spawn
     where there is no forkserver). Neither copies this process's Playwright driver or threads."""
@@ -163,15 +170,17 @@ def worker_context():
     # Python 3.11's forkserver is handed this process's sys.path but does not apply it before the preload:
     # it would import jamel from its default path (an installed copy, not this checkout). Start it with our
     # sys.path as PYTHONPATH (the workers fork from it; this process's environment is left as it was).
-    old = os.environ.get("PYTHONPATH")
-    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
-    try:
-        forkserver.ensure_running()
-    finally:
-        if old is None:
-            del os.environ["PYTHONPATH"]
-        else:
-            os.environ["PYTHONPATH"] = old
+    # Workers forked from it get this process's environment at pool start (_init_process), not this one.
+    with _FORKSERVER_LOCK:  # os.environ is process-wide: one start at a time
+        old = os.environ.get("PYTHONPATH")
+        os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+        try:
+            forkserver.ensure_running()
+        finally:
+            if old is None:
+                del os.environ["PYTHONPATH"]
+            else:
+                os.environ["PYTHONPATH"] = old
     return ctx
 
 
@@ -220,7 +229,8 @@ class SessionPool:
         ctx = worker_context()
         self._ticks = ctx.Queue()
         self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_process,
-                                             initargs=(self.spec, self._ticks, logging.getLogger().level))
+                                             initargs=(self.spec, self._ticks, logging.getLogger().level,
+                                                       dict(os.environ)))
 
     def _run_processes(self, tasks, on_step) -> Iterator[SessionResult]:
         attempts = {id(t): 0 for t in tasks}
