@@ -70,6 +70,7 @@ def _loaded(names):
     return {n: n in sys.modules for n in names}
 
 
+@pytest.mark.slow  # starts a forkserver that imports Playwright, pandas, matplotlib (~5 s)
 def test_worker_processes_start_with_the_worker_imports_done():
     """Workers are forked from a forkserver that imported Playwright, matplotlib, ... once, instead of each
     spawned worker importing them again (~2.5 s CPU per worker)."""
@@ -83,6 +84,7 @@ def test_worker_processes_start_with_the_worker_imports_done():
         assert ex.submit(_loaded, names).result() == {n: True for n in names}
 
 
+@pytest.mark.slow  # starts a forkserver that imports Playwright, pandas, matplotlib (~5 s)
 def test_worker_processes_run_this_processs_jamel(tmp_path):
     """The forkserver preloads jamel from this process's sys.path (Python 3.11's forkserver ignores it:
     started from another folder it imported the installed jamel, not the checkout the caller runs)."""
@@ -118,6 +120,7 @@ def _environ(name):
     return os.environ.get(name)
 
 
+@pytest.mark.slow  # starts a forkserver that imports Playwright, pandas, matplotlib (~5 s)
 def test_worker_processes_get_the_environment_of_their_pool_start(monkeypatch):
     """Forked from a forkserver started earlier, a worker still sees the caller's environment as it is when
     the pool starts (e.g. JAMEL_CHROMIUM set by the CLI), not the forkserver's."""
