@@ -267,11 +267,14 @@ def cpu_mode_requested() -> bool:
     return os.environ.get(ENV_DEVICE, "").lower() == "cpu"
 
 
+# FSDP2 mixed precision all in fp32 (SFT and RL on CPU): also turns verl's bf16 autocast off.
+FP32_MIXED_PRECISION = "{param_dtype:fp32,reduce_dtype:fp32,buffer_dtype:fp32}"
+
 # Hydra overrides CPU mode needs, as (key, value, why). `sft_entry` adds those the user did not set.
 CPU_OVERRIDES: tuple[tuple[str, str, str], ...] = (
     ("trainer.device", "cpu", "sft_trainer puts per-step tensors on config.trainer.device (default cuda)"),
     ("engine.strategy", "fsdp2", "FSDP2 (fully_shard) runs on a gloo CPU mesh; the yaml default is FSDP1"),
-    ("++engine.mixed_precision", "{param_dtype:fp32,reduce_dtype:fp32,buffer_dtype:fp32}",
+    ("++engine.mixed_precision", FP32_MIXED_PRECISION,
      "default param dtype is bf16 (CPU autocast, slow and lossy); fp32 also disables autocast"),
     ("++model.override_config.attn_implementation", "sdpa", "HFModelConfig defaults to flash_attention_2 (no CPU build)"),
     ("model.use_remove_padding", "false",

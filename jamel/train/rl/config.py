@@ -162,13 +162,15 @@ def worker_env(cfg: RLConfig) -> dict[str, str]:
 
 def cpu_overrides() -> list[str]:
     """CPU mode for the RL trainer (see jamel.train.verl_cpu): fp32, sdpa, no compile, one TransferQueue unit."""
+    from jamel.train.verl_cpu import FP32_MIXED_PRECISION
+
     o = ["transfer_queue.backend.SimpleStorage.num_data_storage_units=1", "ray_kwargs.ray_init.num_cpus=8",
          "++ray_kwargs.ray_init.include_dashboard=false",  # ~10 dashboard processes to start: seconds of CPU
-                  "++actor_rollout_ref.model.override_config.attn_implementation=sdpa"]
+         "++actor_rollout_ref.model.override_config.attn_implementation=sdpa"]
     for role in ("actor", "ref"):
         # FSDP2's mixed-precision default is bf16 params under CPU autocast: 5-10x slower on CPU than fp32 and off
         # the fp32 rollout server by bf16 rounding (verl's rollout-vs-trainer check would measure that, not memory)
-        o += [f"++actor_rollout_ref.{role}.fsdp_config.mixed_precision={{param_dtype:fp32,reduce_dtype:fp32,buffer_dtype:fp32}}",
+        o += [f"++actor_rollout_ref.{role}.fsdp_config.mixed_precision={FP32_MIXED_PRECISION}",
               f"actor_rollout_ref.{role}.fsdp_config.dtype=float32", f"actor_rollout_ref.{role}.fsdp_config.model_dtype=fp32",
               f"actor_rollout_ref.{role}.fsdp_config.use_torch_compile=false",
               f"actor_rollout_ref.{role}.use_torch_compile=false"]
