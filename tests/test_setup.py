@@ -134,6 +134,21 @@ def test_find_chromium_order(tmp_path, monkeypatch):
     assert find_chromium() == system
 
 
+def test_headless_sessions_prefer_the_headless_shell(tmp_path, monkeypatch):
+    """The headless shell comes after an explicit path, JAMEL_CHROMIUM and Playwright's own Chromium, before
+    the system's full chromium; a headed session never gets it (it has no window)."""
+    system = fake_exe(tmp_path / "bin", "chromium")
+    shell = fake_exe(tmp_path / "bin", "chromium-headless-shell")
+    bundled = fake_exe(tmp_path / "ms-playwright" / "chromium-1" / "chrome-linux64", "chrome")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.delenv("JAMEL_CHROMIUM", raising=False)
+    assert find_chromium() == shell
+    assert find_chromium(headless=False) == system
+    assert find_chromium(None, FakePlaywright(bundled)) == bundled
+    monkeypatch.setenv("JAMEL_CHROMIUM", system)
+    assert find_chromium() == system
+
+
 def test_find_chromium_errors_name_every_way(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("JAMEL_CHROMIUM", raising=False)
@@ -153,7 +168,7 @@ def test_real_playwright_driver_is_asked_and_system_chromium_is_the_fallback(mon
     from playwright.sync_api import sync_playwright
 
     monkeypatch.delenv("JAMEL_CHROMIUM", raising=False)
-    system = shutil.which("chromium")
+    system = shutil.which("chromium-headless-shell") or shutil.which("chromium")
     if system is None:
         pytest.skip("no system chromium")
     with sync_playwright() as pw:
