@@ -25,12 +25,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Sequence
 
-from jamel.env.actions import action_space_doc, extract_action
+from jamel.env.actions import ActionParseError, action_space_doc, extract_action, parse_action
 
 __all__ = [
     "PROMPT_VERSION", "MEMORY_ITEM_TEMPLATE", "system_text", "react_system_text", "observation_text",
     "build_messages", "build_react_messages", "memory_item_text", "memory_item_messages", "parse_answer",
-    "message_images", "history_line",
+    "message_images", "history_line", "neutralize_special_tokens", "memory_action",
 ]
 
 PROMPT_VERSION = "jamel-prompt-v1"
@@ -107,6 +107,22 @@ def build_messages(obs: Any, image: bool = True, max_tree_chars: int | None = No
     user.append({"type": "text", "text": text})
     return [{"role": "system", "content": [{"type": "text", "text": system_text()}]},
             {"role": "user", "content": user}]
+
+
+def neutralize_special_tokens(text: str) -> str:
+    """Page text, typed values and actions are untrusted: a literal ``<|im_end|>`` or ``<|image_pad|>`` in them
+    would tokenize as the control token (a forged chat turn, an image placeholder without an image). A space
+    after ``<`` breaks every ``<|...|>`` token and changes nothing else (applied when a prompt is rendered)."""
+    return text.replace("<|", "< |")
+
+
+def memory_action(action: str) -> str:
+    """The action text of a memory item: its canonical form if it parses (whether or not it was valid on its
+    page), else the raw text. The one rule for SFT data (`jamel prepare-sft`) and the agent at run time."""
+    try:
+        return parse_action(action).to_string()
+    except ActionParseError:
+        return action
 
 
 def memory_item_text(action: str) -> str:

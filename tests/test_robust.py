@@ -141,6 +141,18 @@ def test_popups_join_the_session_without_a_restart(hostile_env, tmp_path):
     assert env.restarts == 0
 
 
+def test_tojson_on_builtins_does_not_break_the_observation(hostile_env):
+    """A library's toJSON on Array/String/Object prototypes (Prototype.js 1.6) is set aside while the walk's
+    result is serialized: the session starts, names are the page's text, and the page keeps its toJSON."""
+    env = hostile_env("tojson")
+    obs, _ = env.reset(seed=0)
+    assert [(e.role, e.name) for e in obs.interactive] == [("button", 'Go "fast"')]  # not re-quoted
+    bid = bid_of(obs, 'Go "fast"')
+    _, r, _, _, info = env.step(f"click('{bid}')")
+    assert info["valid"] and not info["error"], info
+    assert env.page.evaluate("() => JSON.stringify([1])") == '"[array 1]"'  # the page's own toJSON is back
+
+
 def test_navigation_stays_in_the_apps_origin(hostile_env):
     env = hostile_env("popups")
     obs, _ = env.reset()
@@ -228,7 +240,7 @@ def test_hostile_pages_random_agent(hostile_server, tmp_path):
 
     steps = int(os.environ.get("JAMEL_HOSTILE_STEPS", "6"))
     apps = Corpus(HOSTILE).apps()
-    assert apps == ["beforeunload", "dialogs", "frozen", "jsloop", "popups"]
+    assert apps == ["beforeunload", "dialogs", "frozen", "jsloop", "popups", "tojson"]
     t0 = time.perf_counter()
     cfg = ExploreConfig(corpus=str(HOSTILE), apps=apps, agent="random", steps=steps, output=str(tmp_path),
                         settle_ms=100, html_report=False, step_timeout_s=DEADLINE_S)

@@ -18,9 +18,9 @@ from __future__ import annotations
 import itertools
 import logging
 
-from jamel.env.actions import ActionParseError, parse_action
+from jamel.env.actions import ActionParseError
 from jamel.agents.base import AgentOutput, SessionContext
-from jamel.prompt import build_messages, memory_item_text, parse_answer
+from jamel.prompt import build_messages, memory_action, memory_item_text, parse_answer
 from jamel.schemas import Observation
 
 log = logging.getLogger(__name__)
@@ -104,12 +104,7 @@ class JamelAgent:
             if screen is None:
                 log.debug("no screenshot for past step %d (the agent did not act on it); not in memory", past.step)
                 continue
-            # the canonical form, as in the SFT data's memory (prepare_sft_dataset)
-            try:
-                action = parse_action(past.action).to_string()
-            except ActionParseError:
-                action = past.action
-            self.bank.add(self._session_id, past.step, screen, action)
+            self.bank.add(self._session_id, past.step, screen, memory_action(past.action))  # as the SFT data
 
     def prepare(self, obs: Observation, n_memory: int, text_memory: list[str] | None = None):
         """Model inputs for the step (on the device) and the token counts {text, image, memory}."""

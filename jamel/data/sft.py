@@ -31,6 +31,7 @@ from typing import Any
 
 from jamel.config import opt
 from jamel.data.rejection import DataFiles, RejectionConfig, RejectionStats, expand_inputs, select_prefixes
+from jamel.prompt import memory_action, neutralize_special_tokens
 from jamel.schemas import ChatMessage, ChatPart, MemoryBankRow, RejectionRow, SftRow, StepRecord
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,7 @@ VAL_FILE = "jamel_memory_sft_val.parquet"
 
 def target_text(row: dict[str, Any]) -> str:
     """The supervised answer: the action only, in the answer format (loss is on these tokens)."""
-    return f"<action>{row['action_canonical'] or row['action']}</action>"
+    return f"<action>{neutralize_special_tokens(row['action_canonical'] or row['action'])}</action>"
 
 
 def is_val_session(session_id: str, seed: int, val_ratio: float) -> bool:
@@ -121,8 +122,8 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     with torch.no_grad():
         for i in range(0, len(real), compression_batch_size):
             batch = real[i:i + compression_batch_size]
-            # the canonical action: the form the policy is trained to emit, so the form its own memory holds
-            vectors.append(compressor.compress([(r["screenshot"], r["action_canonical"] or r["action"] or "")
+            # the canonical action (the form the policy is trained to emit), as the agent's memory at run time
+            vectors.append(compressor.compress([(r["screenshot"], memory_action(r["action"] or ""))
                                                 for r in batch]).float().cpu())
     bank = torch.cat(vectors) if vectors else torch.zeros(0, compressor.hidden_size)
     hidden = int(bank.shape[1])
@@ -138,7 +139,8 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     val_sessions = split_sessions(sorted(steps_by_session), seed, val_ratio)
     train, val, too_long = [], [], 0
     for r in sorted(samples, key=lambda r: (r["session_id"], r["step"], r["synthetic"])):
-        memory_steps = [s for s in steps_by_session[r["session_id"]] if s < r["step"]][-max_memory_items:]
+        past = [s for s in steps_by_session[r["session_id"]] if s < r["step"]]
+        memory_steps = past[-max_memory_items:] if max_memory_items > 0 else []  # [-0:] would keep them all
         memory_ids = [bank_row[(r["session_id"], s)] for s in memory_steps]
         # the prompt exactly as the agent saw it at this step (observation + the error shown with it)
         obs = _StoredObservation(r["observation"], r["screenshot"], r["last_action_error"])

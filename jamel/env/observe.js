@@ -20,6 +20,19 @@
 // on-screen first, then off-screen (each in document order), so a cap on its length keeps what the
 // user sees. Tree lines of off-screen elements are flagged so the text pruning drops them first.
 (args) => {
+    // A library may put toJSON on built-in prototypes (Prototype.js 1.6 does, on Array) and
+    // JSON.stringify obeys it: the result and every quoted name would be mangled. Set such methods aside
+    // for the walk and put them back.
+    const protos = [Object.prototype, Array.prototype, String.prototype, Number.prototype, Boolean.prototype];
+    const saved = protos.map((p) => Object.getOwnPropertyDescriptor(p, 'toJSON'));
+    protos.forEach((p, i) => { if (saved[i] && saved[i].configurable) delete p.toJSON; });
+    try {
+        return walk(args);
+    } finally {
+        protos.forEach((p, i) => { if (saved[i] && saved[i].configurable) Object.defineProperty(p, 'toJSON', saved[i]); });
+    }
+
+function walk(args) {
     const BID = 'data-jamel-bid';
     const topWin = window;
     if (topWin.__jamelNextBid === undefined) topWin.__jamelNextBid = 1;
@@ -333,4 +346,5 @@
         focused: active && active.getAttribute ? active.getAttribute(BID) : null,
         scanned, truncated_scan: truncatedScan
     });
+}
 }

@@ -141,8 +141,14 @@ class VLProcessor:
 
     # rendering
     def apply_chat_template(self, messages: Sequence[dict[str, Any]], add_generation_prompt: bool = True) -> str:
-        """Render with JAMEL's own template (never the checkpoint's), so every stage sees the same prompt."""
-        return self.tokenizer.apply_chat_template(list(messages), chat_template=CHAT_TEMPLATE, tokenize=False,
+        """Render with JAMEL's own template (never the checkpoint's), so every stage sees the same prompt.
+        Text parts go through `neutralize_special_tokens`: page text cannot forge a turn or an image."""
+        from jamel.prompt import neutralize_special_tokens
+
+        safe = [{**m, "content": [{**p, "text": neutralize_special_tokens(p["text"])} if p.get("type") == "text"
+                                  else p for p in m["content"]]} if isinstance(m.get("content"), list)
+                else {**m, "content": neutralize_special_tokens(str(m.get("content", "")))} for m in messages]
+        return self.tokenizer.apply_chat_template(safe, chat_template=CHAT_TEMPLATE, tokenize=False,
                                                   add_generation_prompt=add_generation_prompt)
 
     def image_tokens(self, grid_thw) -> int:
