@@ -74,3 +74,9 @@ def test_files_have_their_declared_schemas(sft_data, tmp_path):
         assert len(ds) == pq.read_metadata(path).num_rows
     row = SftRow.read(out / prep.TRAIN_FILE)[0]
     assert [m.role for m in row.messages] == ["system", "user"] and row.messages[1].content[0] == ChatPart("image")
+
+
+def test_recent_steps_cap():
+    """--max-memory-items 0 is the no-memory setting: it used to keep every earlier step."""
+    assert prep.recent_steps([1, 2, 3], 0) == [] and prep.recent_steps([1, 2, 3], 2) == [2, 3]
+    assert prep.recent_steps([1, 2, 3], 512) == [1, 2, 3] and prep.recent_steps([], 5) == []

@@ -40,6 +40,11 @@ TRAIN_FILE = "jamel_memory_sft_train.parquet"
 VAL_FILE = "jamel_memory_sft_val.parquet"
 
 
+def recent_steps(past: list[int], max_items: int) -> list[int]:
+    """The last `max_items` of `past` (none for 0: a plain `past[-0:]` would keep them all)."""
+    return past[-max_items:] if max_items > 0 else []
+
+
 def target_text(row: dict[str, Any]) -> str:
     """The supervised answer: the action only, in the answer format (loss is on these tokens)."""
     return f"<action>{neutralize_special_tokens(row['action_canonical'] or row['action'])}</action>"
@@ -139,8 +144,7 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     val_sessions = split_sessions(sorted(steps_by_session), seed, val_ratio)
     train, val, too_long = [], [], 0
     for r in sorted(samples, key=lambda r: (r["session_id"], r["step"], r["synthetic"])):
-        past = [s for s in steps_by_session[r["session_id"]] if s < r["step"]]
-        memory_steps = past[-max_memory_items:] if max_memory_items > 0 else []  # [-0:] would keep them all
+        memory_steps = recent_steps([s for s in steps_by_session[r["session_id"]] if s < r["step"]], max_memory_items)
         memory_ids = [bank_row[(r["session_id"], s)] for s in memory_steps]
         # the prompt exactly as the agent saw it at this step (observation + the error shown with it)
         obs = _StoredObservation(r["observation"], r["screenshot"], r["last_action_error"])
