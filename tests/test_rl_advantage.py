@@ -180,3 +180,13 @@ def test_rl_overrides_keep_hydra_out_of_the_working_directory(tmp_path):
     cfg.overrides = ["hydra.run.dir=/elsewhere"]
     assert [x for x in verl_overrides(cfg, tmp_path / "t", tmp_path / "v", 1, "c", "corpus")
             if x.startswith("hydra.run.dir")] == ["hydra.run.dir=/elsewhere"]
+
+
+@pytest.mark.parametrize("override", ["algorithm.rollout_correction.rollout_is=token", "algorithm.use_kl_in_reward=true",
+                                      "++algorithm.norm_adv_by_std_in_grpo=false", "algorithm.adv_estimator=rloo"])
+def test_rl_refuses_verl_settings_its_advantage_step_ignores(override):
+    from jamel.train.rl.config import RLConfig
+
+    with pytest.raises(ValueError, match="does not read"):
+        RLConfig(model_path="m", output_dir="o", overrides=[override]).validate()
+    RLConfig(model_path="m", output_dir="o", overrides=["+jamel.adv_knobs.norm_by_std=false"]).validate()

@@ -9,6 +9,16 @@ from pathlib import Path
 ROLLOUTS = ("hf", "vllm")
 
 
+# verl settings that JAMEL's advantage step (jamel/train/rl/trainer.py) replaces: set through the overrides they
+# would change nothing, silently. Refused, with what to set instead.
+IGNORED_VERL_KEYS = {
+    "algorithm.rollout_correction": "it computes no rollout-correction weights or masks",
+    "algorithm.norm_adv_by_std_in_grpo": "set +jamel.adv_knobs.norm_by_std=true|false",
+    "algorithm.use_kl_in_reward": "KL is a loss term: kl_coef",
+    "algorithm.adv_estimator": "choose it with the adv_estimator option (ADV_ESTIMATOR)",
+}
+
+
 @dataclass
 class RLConfig:
     model_path: str  # a packaged JAMEL model (SFT output), or a base Qwen-VL policy (then compressor_model)
@@ -52,6 +62,11 @@ class RLConfig:
     overrides: list[str] = field(default_factory=list)  # verl dotted overrides (--overrides k=v ...), last
 
     def validate(self) -> None:
+        for x in self.overrides:
+            key = x.lstrip("+").split("=", 1)[0]
+            for ignored, why in IGNORED_VERL_KEYS.items():
+                if key == ignored or key.startswith(ignored + "."):
+                    raise ValueError(f"override {x!r}: JAMEL's advantage step does not read {ignored} ({why})")
         if self.rollout not in ROLLOUTS:
             raise ValueError(f"rollout must be one of {ROLLOUTS}, got {self.rollout!r}")
         if self.rollout == "vllm":
