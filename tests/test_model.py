@@ -403,6 +403,21 @@ def test_from_pretrained_auto_classes_and_the_older_layout(package, tmp_path):
 
 
 @pytest.mark.slow
+def test_init_from_a_package_applies_or_refuses_options(package, tmp_path):
+    """--max-memory-items is applied to a package's policy (it was ignored); --no-rms-cap is refused for a
+    package whose aligner has the cap (it was ignored)."""
+    import json
+
+    from jamel.train.sft_model import init_sft_model
+
+    init = init_sft_model(tmp_path / "init", package=str(package), max_memory_items=7)
+    assert json.loads((init / "config.json").read_text())["max_memory_items"] == 7
+    assert json.loads((init / "jamel_sft_init.json").read_text())["max_memory_items"] == 7
+    with pytest.raises(ValueError, match="RMS cap"):
+        init_sft_model(tmp_path / "init2", package=str(package), rms_cap=False)
+
+
+@pytest.mark.slow
 def test_loading_and_exporting_models_imports_neither_verl_nor_ray(package, tmp_path):
     import subprocess
     import sys

@@ -190,3 +190,23 @@ def test_rl_refuses_verl_settings_its_advantage_step_ignores(override):
     with pytest.raises(ValueError, match="does not read"):
         RLConfig(model_path="m", output_dir="o", overrides=[override]).validate()
     RLConfig(model_path="m", output_dir="o", overrides=["+jamel.adv_knobs.norm_by_std=false"]).validate()
+
+
+def test_rl_refuses_an_init_folder_made_from_another_model(tmp_path):
+    """A rerun in the same OUTPUT_DIR with another MODEL_PATH used to train the old init model silently."""
+    import json
+
+    from jamel.train.rl.config import RLConfig
+    from jamel.train.rl.entry import prepare
+    from jamel.train.sft_model import init_record
+
+    old, new = tmp_path / "old_pkg", tmp_path / "new_pkg"
+    for pkg in (old, new):
+        pkg.mkdir()
+        (pkg / "model.json").write_text("{}")  # looks packaged; the check runs before anything is loaded
+    cfg = RLConfig(model_path=str(new), output_dir=str(tmp_path / "run"), num_gpus=0, apps_per_batch=1, apps="shop")
+    init = cfg.paths()["init"]
+    init.mkdir(parents=True)
+    (init / "jamel_sft_init.json").write_text(json.dumps(init_record(None, None, str(old), 512)))
+    with pytest.raises(ValueError, match="was made from"):
+        prepare(cfg)

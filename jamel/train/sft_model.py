@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -28,10 +29,12 @@ from jamel.model.policy import MemoryAugmentedPolicy
 
 
 def init_sft_model(output: str | Path, base_model: str | None = None, compressor_model: str | None = None,
-                   package: str | None = None, max_memory_items: int = 512, rms_cap: bool = True,
+                   package: str | None = None, max_memory_items: int | None = None, rms_cap: bool = True,
                    seed: int = 0) -> Path:
     """Write the folder verl starts from: from a packaged model (actor + its aligner), or from a base
-    Qwen2.5-VL checkpoint + a fresh aligner sized by the compressor."""
+    Qwen2.5-VL checkpoint + a fresh aligner sized by the compressor. `max_memory_items` defaults to the
+    package's cap (512 from a base model); a package's aligner keeps its RMS cap (rms_cap=False refuses
+    a package whose aligner has one). `jamel_sft_init.json`, written last, records what it was made from."""
     import transformers
 
     from jamel.model.aligner import MemoryAligner
@@ -41,13 +44,16 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
     if package:
         pkg = JamelModel.from_pretrained(package, device="cpu", dtype=torch.float32)
         base, aligner, processor = pkg.policy.base, pkg.policy.aligner, pkg.processor
-        max_memory_items = pkg.policy.max_memory_items
+        if not rms_cap and aligner.rms_cap:
+            raise ValueError(f"{package}: its aligner was trained with the RMS cap; --no-rms-cap needs a base model")
+        max_memory_items = pkg.policy.max_memory_items if max_memory_items is None else max_memory_items
     else:
         if not (base_model and compressor_model):
             raise ValueError("give --package, or both --base-model and --compressor-model")
         config = transformers.AutoConfig.from_pretrained(base_model)
         base = transformers.AutoModelForImageTextToText.from_pretrained(base_model, dtype=torch.float32)
         comp_cfg = transformers.AutoConfig.from_pretrained(compressor_folder(compressor_model))
+        max_memory_items = 512 if max_memory_items is None else max_memory_items
         torch.manual_seed(seed)
         aligner = MemoryAligner(comp_cfg.get_text_config().hidden_size, config.get_text_config().hidden_size,
                                 rms_cap=rms_cap)
@@ -58,10 +64,17 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
                                          eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
     JamelMemoryForCausalLM(config, policy).save_pretrained(output)
     processor.save_pretrained(output)
-    (output / "jamel_sft_init.json").write_text(json.dumps(
-        {"base_model": base_model, "compressor_model": compressor_model, "package": package,
-         "max_memory_items": max_memory_items}, indent=2))
+    (output / "jamel_sft_init.json").write_text(json.dumps(init_record(base_model, compressor_model, package,
+                                                                        max_memory_items), indent=2))
     return output
+
+
+def init_record(base_model: str | None, compressor_model: str | None, package: str | None,
+                max_memory_items: int) -> dict[str, Any]:
+    """What an init folder was made from (absolute paths), to tell a reusable one from a stale one."""
+    where = lambda p: str(Path(p).resolve()) if p else None  # noqa: E731
+    return {"base_model": where(base_model), "compressor_model": where(compressor_model), "package": where(package),
+            "max_memory_items": max_memory_items}
 
 
 def latest_hf_checkpoint(checkpoint_dir: str | Path) -> Path:
@@ -97,7 +110,7 @@ class SftInitConfig:  # init_sft_model()'s arguments, by the same names
     base_model: str | None = opt(None, "base Qwen2.5-VL checkpoint (with --compressor-model)")
     compressor_model: str | None = opt(None, "the compressor (Qwen3-VL) whose hidden size the aligner takes")
     package: str | None = opt(None, "start from a packaged JAMEL model (actor + aligner) instead")
-    max_memory_items: int = opt(512, "memory vectors per sample")
+    max_memory_items: int | None = opt(None, "memory vectors per sample (default: the package's, else 512)")
     rms_cap: bool = opt(True, "no RMS cap on the aligner's output")
     seed: int = opt(0, "seed of the fresh aligner")
 

@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -37,14 +38,22 @@ def prepare(cfg: RLConfig) -> list[str]:
     p = cfg.paths()
     for key in ("out", "ckpt", "data", "rollouts"):
         p[key].mkdir(parents=True, exist_ok=True)
-    if not (p["init"] / "jamel_sft_init.json").exists():  # written last: an interrupted init is redone
-        from jamel.train.sft_model import init_sft_model
+    from jamel.train.sft_model import init_record, init_sft_model
 
-        if _packaged(cfg.model_path):
-            init_sft_model(p["init"], package=cfg.model_path)
-        else:
-            init_sft_model(p["init"], base_model=cfg.model_path, compressor_model=compressor,
-                           max_memory_items=cfg.max_memory_items, seed=cfg.seed)
+    packaged = _packaged(cfg.model_path)
+    made_from = init_record(None if packaged else cfg.model_path, None if packaged else compressor,
+                            cfg.model_path if packaged else None, cfg.max_memory_items)
+    record = p["init"] / "jamel_sft_init.json"  # written last: an interrupted init is redone
+    if record.exists():
+        found = json.loads(record.read_text())
+        if found != made_from:  # a rerun in the same OUTPUT_DIR with another model would train the old one
+            raise ValueError(f"{p['init']} was made from {found}, this run asks for {made_from}: use another "
+                             f"OUTPUT_DIR (or delete {p['init']} if no checkpoint of it should be resumed)")
+    elif packaged:
+        init_sft_model(p["init"], package=cfg.model_path, max_memory_items=cfg.max_memory_items)
+    else:
+        init_sft_model(p["init"], base_model=cfg.model_path, compressor_model=compressor,
+                       max_memory_items=cfg.max_memory_items, seed=cfg.seed)
     train = write_app_rows(p["data"] / "train.parquet", apps, "train")
     val = write_app_rows(p["data"] / "val.parquet", val_apps or apps[:1], "val")
     (p["out"] / "rl_config.json").write_text(dump(cfg))
