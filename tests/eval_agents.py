@@ -20,6 +20,18 @@ class CrashOnceAgent(CrawlerAgent):
         return super().act(obs, ctx)
 
 
+class CrashOnAppAgent(CrawlerAgent):
+    """Kills its worker process on every session of one app (a page that always crashes the worker)."""
+
+    def __init__(self, app: str):
+        self.app = app
+
+    def act(self, obs, ctx):
+        if f"/{self.app}/" in obs.url:
+            os._exit(17)
+        return super().act(obs, ctx)
+
+
 class CountingAgent(CrawlerAgent):
     """Appends its process id to a file when it is built, and the session to another when one begins: a test
     counts agent constructions (model loads) per worker process."""

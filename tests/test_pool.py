@@ -35,6 +35,28 @@ def test_parallel_workers_match_a_sequential_run(tmp_path):
 
 @pytest.mark.slow
 @pytest.mark.browser
+def test_a_session_that_always_kills_its_worker_fails_alone(tmp_path):
+    """Every death of the pool fails all unfinished sessions with it; only the one whose process died uses a
+    retry. With no retries at all, the others used to fail at the first death; now they are redone."""
+    from jamel.rollout.pool import SessionPool, SessionTask, WorkerSpec
+
+    corpus = load_corpus(None)
+    apps = ["shop", "settings", "messenger", "travel"]
+    spec = WorkerSpec(corpus=str(corpus.root), agent="eval_agents:CrashOnAppAgent", agent_kwargs={"app": "shop"},
+                      env={"settle_ms": 100})
+    tasks = [SessionTask(app=a, index=0, seed=i, steps=2, session_dir=str(tmp_path / a), session_id=f"{a}/session_0",
+                         record_takes=False, html_report=False) for i, a in enumerate(apps)]
+    with SessionPool(spec, workers=2, max_retries=0) as pool:
+        results = {r.task.app: r for r in pool.run(tasks)}
+    assert sorted(results) == sorted(apps)
+    assert results["shop"].error is not None and results["shop"].summary is None
+    for app in apps[1:]:
+        assert results[app].error is None, (app, results[app].error)
+        assert results[app].summary["steps"] == 2
+
+
+@pytest.mark.slow
+@pytest.mark.browser
 def test_a_dead_worker_process_is_replaced_and_its_session_redone(tmp_path):
     marker = tmp_path / "crashed_once"
     corpus = load_corpus(None)

@@ -8,8 +8,8 @@ error) as it finishes. Backends:
 
 - "local": N processes (concurrent.futures) forked from a forkserver that imported what a worker needs
   once (`worker_context`); with N = 1 the worker runs in this process.
-  A worker process that dies takes its session with it: the pool is rebuilt and unfinished sessions
-  are redone from their first step (at most `max_retries` times each).
+  A worker process that dies takes the pool with it: the pool is rebuilt and unfinished sessions are
+  redone from their first step; only the session whose process died uses one of its `max_retries`.
 - "ray": N Ray actors (GPU fractions, multi-node clusters); Ray restarts a dead actor and retries
   its session (`max_retries`).
 
@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
-import queue
+import signal
 import sys
 import threading
 import time
@@ -66,6 +66,14 @@ class StepTick:
     step: int
     reward: int
     coverage: int
+
+
+@dataclass
+class SessionStart:
+    """A worker process began a session (so a dead process is charged only with its own session)."""
+
+    session_id: str
+    pid: int
 
 
 @dataclass
@@ -142,6 +150,8 @@ def _init_process(spec: WorkerSpec, ticks: Any, log_level: int, environ: dict[st
 
 def _run_in_process(task: SessionTask) -> dict[str, Any]:
     assert _WORKER is not None
+    if _TICKS is not None:
+        _TICKS.put(SessionStart(task.session_id, os.getpid()))
     return _WORKER.run(task, on_step=_TICKS.put if _TICKS is not None else None)
 
 
@@ -202,6 +212,7 @@ class SessionPool:
         self._inline: SessionWorker | None = None
         self._executor: ProcessPoolExecutor | None = None
         self._ticks: Any = None
+        self._started: dict[str, int] = {}  # session id -> the worker process that began it (this round)
         self._actors: list[Any] = []
         self._idle: Any = None  # asyncio.Queue of idle actors (run_async)
 
@@ -227,7 +238,9 @@ class SessionPool:
 
     def _start_processes(self) -> None:
         ctx = worker_context()
-        self._ticks = ctx.Queue()
+        # SimpleQueue: a put is written before the worker goes on (a Queue's feeder thread could still hold
+        # a SessionStart when the process dies, and the dead session would not be charged)
+        self._ticks = ctx.SimpleQueue()
         self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_process,
                                              initargs=(self.spec, self._ticks, logging.getLogger().level,
                                                        dict(os.environ)))
@@ -238,19 +251,29 @@ class SessionPool:
         while todo:
             if self._executor is None:
                 self._start_processes()
+            self._started = {}
             futures: dict[Future, SessionTask] = {self._executor.submit(_run_in_process, t): t for t in todo}
             todo = []
             pending = set(futures)
             broken = False
+            crashed: set[int] | None = None
+            charged = False
             while pending:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 self._drain_ticks(on_step)
                 for fut in done:
                     task = futures[fut]
                     exc = fut.exception()
-                    if isinstance(exc, BrokenProcessPool):  # a worker process died: redo its sessions
+                    if isinstance(exc, BrokenProcessPool):  # a worker process died: redo the sessions
                         broken = True
-                        attempts[id(task)] += 1
+                        if crashed is None:
+                            crashed = self._crashed_pids()
+                        # Every unfinished session fails with the pool, but only the one whose process died
+                        # used an attempt (when that process is known; else every session that had begun).
+                        pid = self._started.get(task.session_id)
+                        if pid is not None and (not crashed or pid in crashed):
+                            attempts[id(task)] += 1
+                            charged = True
                         if attempts[id(task)] <= self.max_retries:
                             todo.append(task)
                             continue
@@ -259,6 +282,13 @@ class SessionPool:
                     else:
                         yield SessionResult(task, summary=fut.result())
             self._drain_ticks(on_step)
+            if broken and not charged:  # no session known to have died: charge every redone one (progress)
+                for task in todo:
+                    attempts[id(task)] += 1
+                failed = [t for t in todo if attempts[id(t)] > self.max_retries]
+                todo = [t for t in todo if attempts[id(t)] <= self.max_retries]
+                for task in failed:
+                    yield SessionResult(task, error=BrokenProcessPool("its worker process died, every retry"))
             if broken:
                 log.warning("a worker process died; restarting the pool for %d session(s)", len(todo))
                 self._stop_processes()
@@ -266,11 +296,20 @@ class SessionPool:
     def _drain_ticks(self, on_step) -> None:
         while True:
             try:
-                tick = self._ticks.get_nowait()
-            except (queue.Empty, OSError, ValueError):
+                if self._ticks.empty():
+                    return
+                tick = self._ticks.get()
+            except (OSError, ValueError, EOFError):
                 return
-            if on_step is not None:
+            if isinstance(tick, SessionStart):
+                self._started[tick.session_id] = tick.pid
+            elif on_step is not None:
                 on_step(tick)
+
+    def _crashed_pids(self) -> set[int]:
+        """Worker processes that died by themselves: the pool terminates the others (SIGTERM) when one dies."""
+        procs = getattr(self._executor, "_processes", None) or {}
+        return {pid for pid, p in list(procs.items()) if p.exitcode not in (None, -signal.SIGTERM)}
 
     def _stop_processes(self) -> None:
         if self._executor is not None:
