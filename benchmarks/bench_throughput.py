@@ -132,7 +132,8 @@ def process_kind(p: psutil.Process) -> str:
 
 class CpuSampler(threading.Thread):
     """CPU seconds of this process and all its descendants (by kind), sampled until stopped; a process
-    that ends between samples keeps its last reading. Chromium's launcher script execs the browser, so a
+    that ends between samples keeps its last reading. Debian's `chromium` launcher execs the browser (its
+    `chromium-headless-shell` launcher stays as a parent `sh`, ~0 CPU, listed as "sh"), so a
     process's kind is read again when its command line changes."""
 
     def __init__(self, period_s: float = 0.25):
