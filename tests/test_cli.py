@@ -124,4 +124,4 @@ def test_test_sh_forwards_marker_expressions():
     assert "tests/test_pool.py::test_cli_settle_and_workers_flags" in collected, res.stdout
     # the slow-marked tests of the file (those that start worker processes) are deselected, the rest is kept
     assert not [c for c in collected if "sequential_run" in c or "worker_process" in c], res.stdout
-    assert "5 deselected" in res.stdout, res.stdout
+    assert "6 deselected" in res.stdout, res.stdout
