@@ -23,9 +23,11 @@ Render them with `jamel.model.tokenizer.CHAT_TEMPLATE` (`jamel.model.image.VLPro
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, Sequence
 
 from jamel.env.actions import ActionParseError, action_space_doc, extract_action, parse_action
+from jamel.schemas import display_urls
 
 __all__ = [
     "PROMPT_VERSION", "MEMORY_ITEM_TEMPLATE", "system_text", "react_system_text", "observation_text",
@@ -33,7 +35,7 @@ __all__ = [
     "message_images", "history_line", "neutralize_special_tokens", "memory_action",
 ]
 
-PROMPT_VERSION = "jamel-prompt-v1"
+PROMPT_VERSION = "jamel-prompt-v2"  # v2: app URLs under DISPLAY_ORIGIN, `<|` neutralized
 MEMORY_ITEM_TEMPLATE = "Previous action: {action}"
 
 _TASK = (
@@ -85,7 +87,7 @@ def observation_text(obs: Any, max_tree_chars: int | None = None) -> str:
     `Observation`)."""
     if max_tree_chars is not None and hasattr(obs, "axtree"):
         obs = dataclasses.replace(obs, axtree=_truncate(obs.axtree, max_tree_chars))
-    error = (getattr(obs, "last_action_error", "") or "").strip()
+    error = display_urls((getattr(obs, "last_action_error", "") or "").strip(), getattr(obs, "origin", ""))
     return f"{obs.text()}\n\n# Last action error\n{error or 'none'}"
 
 
@@ -164,11 +166,12 @@ def build_react_messages(obs: Any, history: Sequence[Any], image: bool = True,
     for name, seq in (("past screenshots", past_screenshots), ("past observations", past_observations)):
         if seq is not None and len(seq) != len(history):
             raise ValueError(f"{len(seq)} {name} for {len(history)} history steps")
+    shown = functools.partial(display_urls, origin=getattr(obs, "origin", ""))  # the URLs as obs.text() shows them
     parts: list[dict[str, Any]] = []
     if not history:
         parts.append({"type": "text", "text": "# History\nnone (this is the first step of the session)\n\n"})
     elif past_screenshots is None and past_observations is None:
-        lines = "\n".join(history_line(p) for p in history)
+        lines = "\n".join(shown(history_line(p)) for p in history)
         parts.append({"type": "text", "text": f"# History\n{lines}\n\n"})
     else:
         parts.append({"type": "text", "text": "# History\n"})
@@ -176,7 +179,7 @@ def build_react_messages(obs: Any, history: Sequence[Any], image: bool = True,
             if past_screenshots is not None:
                 parts.append(_image_part(past_screenshots[i]))
             page = f"## Page at step {past.step}\n{past_observations[i]}\n" if past_observations is not None else ""
-            parts.append({"type": "text", "text": page + history_line(past) + "\n"})
+            parts.append({"type": "text", "text": shown(page + history_line(past)) + "\n"})
         parts.append({"type": "text", "text": "\n"})
     parts.append({"type": "text", "text": f"# Current step {len(history) + 1}\n"})
     if image:

@@ -199,9 +199,23 @@ class InteractiveElement:
         return f"- {self.bid}: {self.role} {self.name!r}"
 
 
+# The origin every app is shown under to agents. The corpus server's real one (127.0.0.1 and a free port, one
+# per worker) would make the same page read differently in every run and worker, and put ports in SFT data;
+# the env maps a goto() to it back to the real origin.
+DISPLAY_ORIGIN = "http://app.local"
+
+
+def display_urls(text: str, origin: str) -> str:
+    """`text` with the app's real `origin` (scheme://host:port) written as DISPLAY_ORIGIN."""
+    if not origin:
+        return text
+    return re.sub(re.escape(origin) + r"(?![0-9A-Za-z.\-])", DISPLAY_ORIGIN, text)
+
+
 @dataclass
 class Observation:
-    """What the agent sees before a step (docs/method.md, Observation)."""
+    """What the agent sees before a step (docs/method.md, Observation). `url` and `open_urls` are real
+    URLs; `text()` shows them (and any other mention of the app's `origin`) under DISPLAY_ORIGIN."""
 
     url: str
     title: str
@@ -212,6 +226,7 @@ class Observation:
     screenshot: bytes  # PNG, resized for the model (640x360)
     screenshot_raw: bytes | None = None  # 1280x720 PNG, only with EnvConfig.raw_screenshot; never stored
     last_action_error: str = ""
+    origin: str = ""  # the app's real origin, shown as DISPLAY_ORIGIN ("" shows URLs as they are)
 
     def interactive_text(self) -> str:
         """One line per listed element (the gymnasium observation's `interactive` field)."""
@@ -220,8 +235,8 @@ class Observation:
     def text(self) -> str:
         """The observation as it is stored in the step record (and rendered into prompts)."""
         tabs = "\n".join(f"{'*' if i == self.active_tab else ' '} [{i}] {u}" for i, u in enumerate(self.open_urls))
-        return (f"# Open pages\n{tabs}\n\n# Page: {self.title}\n{self.url}\n\n# Accessibility tree\n{self.axtree}\n\n"
-                f"# Interactive elements\n{self.interactive_text()}")
+        return display_urls(f"# Open pages\n{tabs}\n\n# Page: {self.title}\n{self.url}\n\n# Accessibility tree\n"
+                            f"{self.axtree}\n\n# Interactive elements\n{self.interactive_text()}", self.origin)
 
 
 @dataclass

@@ -153,6 +153,25 @@ def test_tojson_on_builtins_does_not_break_the_observation(hostile_env):
     assert env.page.evaluate("() => JSON.stringify([1])") == '"[array 1]"'  # the page's own toJSON is back
 
 
+def test_agents_see_the_app_under_one_origin_whatever_the_port(hostile_env):
+    """The corpus server's port (a free one per worker) is nowhere in what an agent reads; a goto() to the
+    display origin opens the app's own page, and the recorded canonical action keeps the display form."""
+    from jamel.prompt import observation_text
+    from jamel.schemas import DISPLAY_ORIGIN
+
+    env = hostile_env("popups")
+    obs, _ = env.reset()
+    port = env.cfg.start_url.split(":")[2].split("/")[0]
+    assert port not in observation_text(obs) and f"{DISPLAY_ORIGIN}/popups/index.html" in obs.text()
+    obs, r, *_, info = env.step(f"goto('{DISPLAY_ORIGIN}/popups/popup.html')")
+    assert info["valid"] and info["error"] == "" and obs.url == env.cfg.start_url.replace("index.html", "popup.html")
+    assert info["action_canonical"] == f"goto('{DISPLAY_ORIGIN}/popups/popup.html')"
+    obs, r, *_, info = env.step(f"goto('{env.cfg.start_url}')")  # the real URL still works, shown as displayed
+    assert info["valid"] and info["action_canonical"] == f"goto('{DISPLAY_ORIGIN}/popups/index.html')"
+    obs, r, *_, info = env.step("goto('https://app.local/popups/index.html')")
+    assert not info["valid"] and port not in observation_text(obs)  # the error names the display origin only
+
+
 def test_navigation_stays_in_the_apps_origin(hostile_env):
     env = hostile_env("popups")
     obs, _ = env.reset()

@@ -126,3 +126,15 @@ def test_an_undeclared_type_is_refused():
 
     with pytest.raises(TypeError, match="no Arrow type declared"):
         Loose.schema()
+
+
+def test_observation_text_shows_the_display_origin():
+    from jamel.schemas import DISPLAY_ORIGIN, Observation, display_urls
+
+    obs = Observation(url="http://127.0.0.1:4000/a/index.html#/x", title="A", axtree="link 'http://127.0.0.1:4000/b'",
+                      interactive=[], open_urls=["http://127.0.0.1:4000/a/index.html#/x", "http://127.0.0.1:40001/c"],
+                      active_tab=0, screenshot=b"", origin="http://127.0.0.1:4000")
+    text = obs.text()
+    assert f"{DISPLAY_ORIGIN}/a/index.html#/x" in text and f"'{DISPLAY_ORIGIN}/b'" in text
+    assert "http://127.0.0.1:40001/c" in text and ":4000/" not in text  # another port is another site
+    assert display_urls("x http://127.0.0.1:4000", "") == "x http://127.0.0.1:4000"

@@ -54,7 +54,7 @@ def test_memory_vectors_match_the_compressor(sft_data):
     bank = {(b["session_id"], b["step"]): b["vector"] for b in pq.read_table(out / prep.BANK_FILE).to_pylist()}
     row = pq.read_table(runs / "shop" / "session_0" / "trajectory.parquet").to_pylist()[2]
     comp = load_compressor(str(out.parent / "pkg"), "cpu", 1)
-    vec = comp.compress([(row["screenshot"], memory_action(row["action"]))])[0]
+    vec = comp.compress([(row["screenshot"], memory_action(row["action_canonical"] or row["action"]))])[0]
     assert torch.allclose(vec, torch.tensor(bank[(row["session_id"], row["step"])]), atol=1e-5)
 
 

@@ -32,7 +32,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import gymnasium
 import psutil
@@ -42,7 +42,7 @@ from jamel.env.actions import ACTION_SPECS, Action, ActionParseError, check_navi
 from jamel.env.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake, cdp_send
 from jamel.env.coverage.scorer import NoveltyScorer, novelty_reward
 from jamel.env.spaces import action_space, observation_dict, observation_space, screenshot_array
-from jamel.schemas import InteractiveElement, Observation, StepTimings
+from jamel.schemas import DISPLAY_ORIGIN, InteractiveElement, Observation, StepTimings, display_urls
 
 log = logging.getLogger(__name__)
 OBSERVE_JS = (Path(__file__).with_name("observe.js")).read_text(encoding="utf-8")
@@ -572,8 +572,12 @@ class BrowserEnv(gymnasium.Env):
         action: Action | None = None
         try:
             action = self._check_bids(parse_action(action_str))
+            canonical = display_urls(action.to_string(), self._origin)  # as agents see the app: no port
+            if action.name == "goto" and origin_of(action.args["url"]) == origin_of(DISPLAY_ORIGIN):
+                parts = urlsplit(action.args["url"])
+                action.args["url"] = self._origin + urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment))
             check_navigation(action, self._origin)  # goto stays in the app's origin
-            info["action_canonical"] = action.to_string()
+            info["action_canonical"] = canonical
         except ActionParseError as exc:
             action = None
             info["valid"], info["error"] = False, f"invalid action: {exc}"
@@ -906,7 +910,7 @@ class BrowserEnv(gymnasium.Env):
         return Observation(url=data["url"], title=data["title"], axtree=tree,
                            interactive=interactive[: self.cfg.max_interactive],
                            open_urls=[p.url for p in self.pages], active_tab=self.active,
-                           screenshot=shot, screenshot_raw=raw)
+                           screenshot=shot, screenshot_raw=raw, origin=self._origin)
 
     def _render_scale(self) -> float:
         """The page's devicePixelRatio: the model image's scale when `scaled_render` (and the image
