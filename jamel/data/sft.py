@@ -129,8 +129,8 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
             batch = real[i:i + compression_batch_size]
             # the canonical action (the form the policy is trained to emit, app URLs under DISPLAY_ORIGIN); an
             # action that did not run (canonical '') as the agent's memory holds it: memory_action of the raw text
-            vectors.append(compressor.compress([(r["screenshot"], memory_action(r["action_canonical"] or r["action"] or ""))
-                                                for r in batch]).float().cpu())
+            items = [(r["screenshot"], memory_action(r["action_canonical"] or r["action"] or "")) for r in batch]
+            vectors.append(compressor.compress(items).float().cpu())
     bank = torch.cat(vectors) if vectors else torch.zeros(0, compressor.hidden_size)
     hidden = int(bank.shape[1])
     MemoryBankRow.write_vectors(out / BANK_FILE, [(r["session_id"], r["step"]) for r in real], bank.numpy())

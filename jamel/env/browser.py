@@ -657,6 +657,7 @@ class BrowserEnv(gymnasium.Env):
             info["browser_restarted"] = True
             more, obs = self._fresh_start(restart=True)
             self._pending_takes += more  # the new page load counts toward the next step's take
+        info["error"] = display_urls(info["error"], self._origin)  # errors name the app as agents see it
         obs.last_action_error = info["error"]
         timings.observation_ms = (time.perf_counter() - t0) * 1000
         t0 = time.perf_counter()
