@@ -87,7 +87,7 @@ def observation_text(obs: Any, max_tree_chars: int | None = None) -> str:
     `Observation`)."""
     if max_tree_chars is not None and hasattr(obs, "axtree"):
         obs = dataclasses.replace(obs, axtree=_truncate(obs.axtree, max_tree_chars))
-    error = display_urls((getattr(obs, "last_action_error", "") or "").strip(), getattr(obs, "origin", ""))
+    error = (getattr(obs, "last_action_error", "") or "").strip()  # the env writes it under DISPLAY_ORIGIN
     return f"{obs.text()}\n\n# Last action error\n{error or 'none'}"
 
 

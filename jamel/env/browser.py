@@ -67,8 +67,8 @@ CHROMIUM_HELP = ("pass --browser-path PATH (or set JAMEL_CHROMIUM=PATH), run `pl
                  "(Playwright's own build), or install the system's `chromium` (Debian: `apt-get install chromium "
                  "chromium-headless-shell`; shell/setup.sh does)")
 # Headless sessions prefer Chromium's headless shell (the same Blink and V8 without the browser UI layer,
-# what Playwright itself launches for headless): measured on the demo panel, 25% less CPU per step and
-# 2.25x instead of 1.53x from 4 workers on 2 cores (docs/environment.md, Throughput).
+# what Playwright itself launches for headless): measured on the demo panel, 25% less CPU per step, and 4
+# workers on 2 cores 1.83x (median of 3 rounds) instead of 1.53x faster than one (docs/environment.md).
 HEADLESS_SHELLS = ("chromium-headless-shell", "chrome-headless-shell")
 
 
