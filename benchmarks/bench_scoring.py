@@ -42,8 +42,8 @@ import pyarrow.parquet as pq  # noqa: E402
 from jamel.agents import build_agent  # noqa: E402
 from jamel.env.browser import RecordEnv, EnvConfig  # noqa: E402
 from jamel.corpus import DEMO_CORPUS  # noqa: E402
-from jamel.env.coverage.scorer import (REFERENCE_JS, find_takes, iter_takes, node_env, node_modules_dir,  # noqa: E402
-                                   plain_takes, replay_fast)
+from jamel.env.coverage.scorer import (REFERENCE_JS, find_takes, iter_takes, node_env, node_executable,  # noqa: E402
+                                   node_modules_dir, plain_takes, replay_fast)
 from jamel.rollout.explore import run_session  # noqa: E402
 from jamel.env.server import CorpusServer  # noqa: E402
 
@@ -70,7 +70,7 @@ def naive_step_ms(takes: Path, step: int, repeats: int) -> tuple[float, int]:
     times, c = [], -1
     for _ in range(repeats):
         t0 = time.perf_counter()
-        out = subprocess.run(["node", str(REFERENCE_JS), str(takes), "--upto", str(step)], capture_output=True,
+        out = subprocess.run([node_executable(), str(REFERENCE_JS), str(takes), "--upto", str(step)], capture_output=True,
                              text=True, env=node_env(), check=True)
         times.append((time.perf_counter() - t0) * 1000)
         c = json.loads(out.stdout.strip().splitlines()[-1])["C_merged"]

@@ -4,23 +4,20 @@ expressions, defaults, classes with static blocks, async and generator methods, 
 functions defined after a return, `v8 ignore` comments)."""
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from jamel.env.coverage.scorer import node_env, read_takes, replay_fast, replay_reference
+from jamel.env.coverage.scorer import node_env, node_executable, read_takes, replay_fast, replay_reference
 
 RECORDER = Path(__file__).parent / "fixtures" / "coverage" / "record_takes.js"
 
 
 @pytest.fixture(scope="module")
 def takes(tmp_path_factory) -> Path:
-    if shutil.which("node") is None:
-        pytest.skip("node is not installed")
     path = tmp_path_factory.mktemp("fast") / "coverage_takes.jsonl"
-    out = subprocess.run(["node", str(RECORDER)], capture_output=True, text=True, env=node_env(), timeout=120,
+    out = subprocess.run([node_executable(), str(RECORDER)], capture_output=True, text=True, env=node_env(), timeout=120,
                          check=True)
     path.write_text(out.stdout)
     return path

