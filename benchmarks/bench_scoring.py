@@ -87,7 +87,7 @@ def quantiles(xs: list[float]) -> dict[str, float]:
 def compare_engines(takes: Path) -> dict:
     """Old (no skip) vs new engine on one recorded session, in fresh workers: quantiles and C(t)."""
     ran = steps_with_takes(takes)
-    replays = {name: replay_fast(takes, mode="persistent", skip_unchanged=skip)
+    replays = {name: replay_fast(takes, mode="persistent", skip_unchanged=skip, plan_cache=None)
                for name, skip in (("old", False), ("new", True))}
     res = {"same_c": [s.coverage for _, s in replays["old"]] == [s.coverage for _, s in replays["new"]]}
     for name, r in replays.items():
@@ -133,7 +133,7 @@ def main() -> None:
                 live_c = [summary["coverage_initial"]] + [r["coverage"] for r in rows]
                 ran = steps_with_takes(takes)
                 # fresh workers, same takes: the engine without the skip ("old") and with it ("new")
-                replays = {name: replay_fast(takes, mode="persistent", skip_unchanged=skip)
+                replays = {name: replay_fast(takes, mode="persistent", skip_unchanged=skip, plan_cache=None)
                            for name, skip in (("old", False), ("new", True))}
                 same_c = all([s.coverage for _, s in r] == live_c for r in replays.values())
                 scoring = {name: quantiles([s.scoring_ms for t, s in r if t >= 1 and t in ran])

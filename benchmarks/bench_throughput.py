@@ -166,21 +166,37 @@ class CpuSampler(threading.Thread):
 
 
 def workers_part(corpus: Path, apps: list[str], workers_list: list[int], steps: int, sessions: int, seed: int,
-                 settings: list[str], out: Path, repeats: int = 1) -> list[dict]:
+                 settings: list[str], out: Path, repeats: int = 1, plan_cache: str = "cold") -> list[dict]:
     """Each worker count in a fresh child process (as one `jamel explore` invocation: nothing warm, e.g.
     the pool's forkserver, carries over from the previous count), with JAMEL_BENCH_CODE's jamel. With
-    `repeats` > 1 the counts run in rounds (1, 4, 1, 4, ...), so a drift of the machine hits both alike."""
+    `repeats` > 1 the counts run in rounds (1, 4, 1, 4, ...), so a drift of the machine hits both alike.
+    `plan_cache`: "cold", each child's scorers start with an empty plan cache (a first run on these apps);
+    "warm", all children share one, filled by an untimed run first (a later run on the same apps)."""
     rows = []
+    shared = out / "workers" / "plan-cache"
+    shutil.rmtree(shared, ignore_errors=True)
+
+    def child(n: int, setting: str, result: str) -> None:
+        cache = shared if plan_cache == "warm" else Path(tempfile.mkdtemp(prefix="jamel-plans-"))
+        cmd = [sys.executable, __file__, "--workers-child", result, "--child-corpus", str(corpus),
+               "--workers-apps", ",".join(apps), "--workers-list", str(n), "--workers-steps", str(steps),
+               "--sessions", str(sessions), "--seed", str(seed), "--workers-settings", setting,
+               "--output", str(out)]
+        try:
+            subprocess.run(cmd, check=True, env={**os.environ, "JAMEL_PLAN_CACHE": str(cache)})
+        finally:
+            if cache != shared:
+                shutil.rmtree(cache, ignore_errors=True)
+
+    if plan_cache == "warm":
+        with tempfile.NamedTemporaryFile(suffix=".json") as f:
+            child(workers_list[0], settings[0], f.name)
     for setting, rnd in [(s, r) for s in settings for r in range(repeats)]:
         first = len(rows)
         for n in workers_list:
             with tempfile.NamedTemporaryFile(suffix=".json") as f:
-                cmd = [sys.executable, __file__, "--workers-child", f.name, "--child-corpus", str(corpus),
-                       "--workers-apps", ",".join(apps), "--workers-list", str(n), "--workers-steps", str(steps),
-                       "--sessions", str(sessions), "--seed", str(seed), "--workers-settings", setting,
-                       "--output", str(out)]
-                subprocess.run(cmd, check=True)
-                rows.append({**json.loads(Path(f.name).read_text()), "round": rnd})
+                child(n, setting, f.name)
+                rows.append({**json.loads(Path(f.name).read_text()), "round": rnd, "plan_cache": plan_cache})
             print(f"  workers {n} ({setting}, round {rnd}): {rows[-1]['wall_s']} s, {rows[-1]['steps_per_s']} steps/s, "
                   f"CPU {rows[-1]['cpu_ms_per_step']} ms/step, {rows[-1]['cores_busy']} cores busy, "
                   f"load {rows[-1]['loadavg']}", flush=True)
@@ -228,7 +244,7 @@ def scoring_part(corpus: Path, apps: list[str], steps: int, seed: int, probes: l
             live = [summary["coverage_initial"]] + [r["coverage"] for r in rows]
             takes = find_takes(d)
             ran = {t for t, entries in iter_takes(takes) if entries and t >= 1}
-            engines = {"before": replay_fast(takes, plans=False), "plans": replay_fast(takes)}
+            engines = {"before": replay_fast(takes, plans=False), "plans": replay_fast(takes, plan_cache=None)}
             r = {"steps": steps, "steps_that_ran_app_code": len(ran), "C_T": live[-1],
                  "same_c_before_plans_live": [s.coverage for _, s in engines["before"]] == live
                  == [s.coverage for _, s in engines["plans"]]}
@@ -413,6 +429,7 @@ def markdown(result: dict) -> str:
         lines.append(f"| {s} | {b['step_ms']} | " + " | ".join(str(b[p]) for p in PARTS) + " |")
     if result.get("workers"):
         lines += ["", "## Parallel sessions (explore, whole panel, pool start-up included)", "",
+                  f"Scorer plan cache: {result['workers'][0].get('plan_cache', 'cold')}.", "",
                   "| settle | round | workers | wall s | steps/s | steps/s per core | speed-up | CPU ms/step | cores busy | C(T) | "
                   "load avg at start |", "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in result["workers"]:
@@ -476,6 +493,9 @@ def main() -> None:
     ap.add_argument("--workers-repeats", type=int, default=1,
                     help="part 2: rounds of the worker counts (the speed-up is the median over rounds)")
     ap.add_argument("--workers-settings", default="adaptive", help="comma list: settles to run part 2 under")
+    ap.add_argument("--plan-cache", choices=("cold", "warm"), default="cold",
+                    help="part 2: each run's scorers start with no plan kept on disk (cold: a first run on the "
+                         "panel), or share one filled by an untimed run first (warm: any later run)")
     ap.add_argument("--scoring-apps", default="backbone_todo", help="part 4")
     ap.add_argument("--scoring-steps", type=int, default=300)
     ap.add_argument("--probes", default="1,150,300", help="part 4: steps checked against monocart from scratch")
@@ -544,7 +564,8 @@ def main() -> None:
             wapps = [a for a in args.workers_apps.split(",") if a]
             wsettings = [x for x in args.workers_settings.split(",") if x]
             result["workers"] = workers_part(corpus, wapps, workers_list, args.workers_steps or args.steps,
-                                             args.sessions, args.seed, wsettings, out, args.workers_repeats)
+                                             args.sessions, args.seed, wsettings, out, args.workers_repeats,
+                                             args.plan_cache)
             for setting in wsettings:
                 walls = {(r["round"], r["workers"]): r["wall_s"] for r in result["workers"] if r["setting"] == setting}
                 ups = [round(walls[(k, 1)] / walls[(k, 4)], 2) for k in range(args.workers_repeats)

@@ -39,6 +39,14 @@ def checkout_stays_clean():
     assert not new, f"tests wrote into the checkout: {sorted(new)}"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_plan_cache(tmp_path_factory):
+    """Scorers keep their plans in this run's temporary folder, not in ~/.cache (tests start from none)."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("JAMEL_PLAN_CACHE", str(tmp_path_factory.mktemp("scorer-plans")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def fixture_server():
     with CorpusServer(FIXTURE_CORPUS) as server:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from jamel.env.coverage.scorer import node_env, node_executable, read_takes, replay_fast, replay_reference
+from jamel.env.coverage.scorer import (NoveltyScorer, iter_takes, node_env, node_executable, read_takes, replay_fast,
+                                       replay_reference)
 
 RECORDER = Path(__file__).parent / "fixtures" / "coverage" / "record_takes.js"
 
@@ -30,7 +31,7 @@ def test_plan_counts_equal_monocart_at_every_step(takes):
     for mode, key in (("persistent", "C_persistent"), ("merged", "C_merged")):
         # verify=True: every step's merge and counts are also computed by monocart, a difference fails the step
         for skip in (True, False):
-            scores = replay_fast(takes, mode=mode, skip_unchanged=skip, verify=True)
+            scores = replay_fast(takes, mode=mode, skip_unchanged=skip, verify=True, plan_cache=None)
             assert [s.coverage for _, s in scores] == [row[key] for row in reference]
             # the first conversion is monocart's; every later one went through the plan
             assert scores[0][1].fast == 0 and scores[0][1].converted == 1
@@ -38,6 +39,27 @@ def test_plan_counts_equal_monocart_at_every_step(takes):
             assert sum(s.fast for s in later) == sum(s.converted for s in later) > 0
     assert len({row["C_persistent"] for row in reference}) > 10  # the steps kept finding new code
 
+
+
+def test_plans_kept_on_disk_are_shared_and_change_nothing(takes, tmp_path):
+    """A scorer process reads the plans another one wrote (parallel workers, later runs): its first
+    conversion already goes through the plan, every step is still checked against monocart (verify), and
+    C(t) is the same as with plans kept in memory only; an unreadable plan file is a miss, not an error."""
+    cache = tmp_path / "plans"
+    cold = [s.coverage for _, s in replay_fast(takes, plan_cache=None)]
+    assert [s.coverage for _, s in replay_fast(takes, plan_cache=cache)] == cold
+    files = sorted(cache.rglob("*.plan"))
+    assert len(files) == 1 and not list(cache.rglob("*.tmp"))
+    with NoveltyScorer(plan_cache=cache, verify=True) as scorer:
+        scores = [scorer.add(entries) for _, entries in iter_takes(takes)]
+        assert scorer.plans_loaded == 1
+    assert [s.coverage for s in scores] == cold
+    assert scores[0].fast == scores[0].converted == 1  # no monocart conversion, no parse: the loaded plan
+    files[0].write_bytes(b"not a plan")
+    with NoveltyScorer(plan_cache=cache) as scorer:
+        assert [scorer.add(entries).coverage for _, entries in iter_takes(takes)] == cold
+        assert scorer.plans_loaded == 0
+    assert files[0].read_bytes() != b"not a plan"  # rebuilt and kept again
 
 
 def test_coverage_take_skips_playwrights_reply_mapping(novelty_env, monkeypatch):

@@ -13,13 +13,15 @@
 //   {"op": "add", "entries": [{"key", "url", "source"?, "functions"}]}
 //       -> {"ok": true, "total": {"merged": {lines, branches, statements, functions}, "persistent": {...}},
 //           "changed": [key...], "converted": N, "skipped": N, "fast": N (conversions through a plan),
-//           "cpuMs": CPU time of the request}
+//           "cpuMs": CPU time of the request, "plansLoaded": plans read from --plan-cache so far}
 //   {"op": "report", "dir": DIR, "name": NAME} -> writes monocart's HTML + json-summary of the union
 //   {"op": "clear"} -> a new session: forget the union, keep the per-source caches (the process is
 //       reused across sessions, so a library seen in an earlier session is not parsed again)
 // `--no-skip`: convert every script that ran (no unchanged-pattern skip). `--verify`: also run
 // monocart's whole merge and its converter on every step and fail the step if anything differs.
 // `--monocart-only`: no plans and whole merges (the engine before plans, a benchmark baseline).
+// `--plan-cache DIR`: also keep each source's plan on disk (see loadPlan), shared by every worker
+// process and later run that meets the same source.
 
 'use strict';
 
@@ -28,8 +30,11 @@ console.log = console.error;
 console.info = console.error;
 console.warn = console.error;
 
+const crypto = require('crypto');
+const fs = require('fs');
 const path = require('path');
 const readline = require('readline');
+const v8 = require('v8');
 
 // Per-source caches. monocart re-derives everything from the source text on each conversion (acorn
 // AST, a line/comment index, offset -> line/column lookups). A script's source never changes under
@@ -185,6 +190,70 @@ const monocartFile = async (key, script) => {
 // Per source: the plan of fast_counts.js and the entity ids, or `null` if the plan's counts did not
 // equal monocart's on the conversion it was built from (that source then always takes monocart's path).
 const planCache = new Map();
+
+// A plan is a function of the source text and of the code that builds and reads it, so it is also
+// kept on disk (`--plan-cache DIR`). Parallel workers are separate processes: without it each one
+// parses and converts a shared library (React, jQuery) once more before its plan exists, and so does
+// every later run. Files are named by the source's sha256 under a folder named by a hash of that
+// code (these three files, monocart's and acorn's versions, the conversion options, V8's
+// serialization format), written whole then renamed (a reader never sees half a file); an
+// unreadable file is a miss. `--verify` still checks every conversion through a loaded plan.
+const PLAN_DIR = (() => {
+    const i = process.argv.indexOf('--plan-cache');
+    return i > 0 && process.argv[i + 1] ? path.resolve(process.argv[i + 1]) : null;
+})();
+const PLAN_VERSION = (() => {
+    if (!PLAN_DIR) {
+        return null;
+    }
+    const h = crypto.createHash('sha256');
+    for (const file of [__filename, require.resolve('./fast_counts.js'), require.resolve('./istanbul_entities.js')]) {
+        h.update(fs.readFileSync(file));
+    }
+    const versionOf = (pkg) => require(require.resolve(`${pkg}/package.json`, { paths: [mcrDir] })).version;
+    const { all, v8Ignore } = CONVERT_OPTIONS;
+    h.update(JSON.stringify([versionOf('monocart-coverage-reports'), versionOf('acorn'), all, v8Ignore,
+        process.versions.v8]));
+    return h.digest('hex').slice(0, 16);
+})();
+const planFile = (source) => path.join(PLAN_DIR, PLAN_VERSION,
+    `${crypto.createHash('sha256').update(source).digest('hex')}.plan`);
+const planCacheStats = { loaded: 0, saved: 0 };
+const loadPlan = (source) => { // the entry (null included), or undefined when none is on disk
+    if (!PLAN_DIR) {
+        return undefined;
+    }
+    let bytes;
+    try {
+        bytes = fs.readFileSync(planFile(source));
+    } catch {
+        return undefined;
+    }
+    try {
+        const entry = v8.deserialize(bytes);
+        planCacheStats.loaded += 1;
+        return entry;
+    } catch (err) {
+        console.error(`unreadable plan in ${PLAN_DIR}: ${err}`);
+        return undefined;
+    }
+};
+const savePlan = (source, entry) => {
+    if (!PLAN_DIR) {
+        return;
+    }
+    const file = planFile(source);
+    const tmp = `${file}.${process.pid}.tmp`;
+    try {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        fs.writeFileSync(tmp, v8.serialize(entry));
+        fs.renameSync(tmp, file);
+        planCacheStats.saved += 1;
+    } catch (err) {
+        console.error(`could not keep a plan in ${PLAN_DIR}: ${err}`);
+        fs.rmSync(tmp, { force: true });
+    }
+};
 const planFor = (source, fileData, functions) => {
     let entry = cacheGet(planCache, source);
     if (entry === undefined) {
@@ -205,6 +274,7 @@ const planFor = (source, fileData, functions) => {
             console.error('fast counts differ from monocart on a script: it is scored with monocart only');
         }
         cachePut(planCache, source, entry);
+        savePlan(source, entry);
     }
     return entry;
 };
@@ -213,7 +283,13 @@ const planFor = (source, fileData, functions) => {
 // of `table`). The first conversion of a source is monocart's (and builds the plan, checked against
 // it); later ones assign counts through the plan.
 const convertOne = async (key, script) => {
-    const known = MONOCART_ONLY ? null : cacheGet(planCache, script.source);
+    let known = MONOCART_ONLY ? null : cacheGet(planCache, script.source);
+    if (known === undefined) {
+        known = loadPlan(script.source);
+        if (known !== undefined) {
+            cachePut(planCache, script.source, known);
+        }
+    }
     if (known) {
         const result = fast.summarize(fast.planCounts(known.plan, script.functions), known.table);
         if (VERIFY) {
@@ -443,7 +519,8 @@ const handle = async (msg) => {
             const { changed, converted, skipped, fast: viaPlan } = await addEntries(msg.entries || []);
             const cpu = process.cpuUsage(cpu0);
             return {
-                ok: true, total: totals(), changed, converted, skipped, fast: viaPlan, cpuMs: (cpu.user + cpu.system) / 1000
+                ok: true, total: totals(), changed, converted, skipped, fast: viaPlan, cpuMs: (cpu.user + cpu.system) / 1000,
+                plansLoaded: planCacheStats.loaded
             };
         }
         case 'clear':

@@ -78,6 +78,16 @@ def node_executable() -> str:
     return found
 
 
+def default_plan_cache() -> Path | None:
+    """Where scorers keep the plans of the sources they met: $JAMEL_PLAN_CACHE ("off": nowhere, memory
+    only), else $XDG_CACHE_HOME/jamel/scorer-plans (~/.cache/...). A plan is a few times its source's
+    size; a folder per scorer version, so an upgrade never reads an older plan (delete old ones freely)."""
+    where = os.environ.get("JAMEL_PLAN_CACHE")
+    if where is not None:
+        return None if where.strip().lower() in ("", "off", "0", "none") else Path(where)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "jamel" / "scorer-plans"
+
+
 def node_env() -> dict[str, str]:
     env = dict(os.environ)
     env["NODE_PATH"] = str(node_modules_dir())
@@ -242,13 +252,16 @@ class NoveltyScorer:
     kept for benchmarks and parity checks). `verify=True` also runs monocart's own merge and
     conversion on every step and fails the step if the worker's numbers differ (tests, benchmarks).
     `plans=False` makes monocart convert every time, with whole merges (the engine before plans,
-    the benchmarks' baseline).
+    the benchmarks' baseline). `plan_cache`: the folder where the worker also keeps each source's plan
+    (see `default_plan_cache`), shared by parallel workers and later runs; None: in memory only.
     """
 
     def __init__(self, mode: str = "persistent", timeout_s: float = 120.0, skip_unchanged: bool = True,
-                 verify: bool = False, plans: bool = True):
+                 verify: bool = False, plans: bool = True, plan_cache: Path | str | None = "auto"):
         if mode not in COVERAGE_MODES:
             raise ValueError(f"unknown coverage mode {mode!r}; choose one of {COVERAGE_MODES}")
+        self.plan_cache = default_plan_cache() if plan_cache == "auto" else plan_cache
+        self.plans_loaded = 0  # plans the worker has read from plan_cache (since it started)
         self.mode = mode
         self.timeout_s = timeout_s
         self.skip_unchanged = skip_unchanged
@@ -284,6 +297,8 @@ class NoveltyScorer:
         if self._worker is None or self._worker.proc.poll() is not None:
             args = tuple(flag for flag, on in (("--no-skip", not self.skip_unchanged), ("--verify", self.verify),
                                                ("--monocart-only", not self.plans)) if on)
+            if self.plan_cache is not None and self.plans:
+                args += ("--plan-cache", str(self.plan_cache))
             self._worker = _NodeWorker(WORKER_JS, self.timeout_s, args)
             self._worker_session = False
         if not self._worker_session:
@@ -423,6 +438,7 @@ class NoveltyScorer:
             changed = reply["changed"]
             converted, skipped, fast = (int(reply.get(k, 0)) for k in ("converted", "skipped", "fast"))
             cpu_ms = float(reply.get("cpuMs", 0.0))
+            self.plans_loaded = int(reply.get("plansLoaded", 0))
         self.conversions += converted
         self.skips += skipped
         delta = counts.total - self.counts.total
@@ -507,9 +523,10 @@ def find_takes(session_dir: Path) -> Path | None:
 
 
 def replay_fast(path: Path, mode: str = "persistent", skip_unchanged: bool = True, verify: bool = False,
-                plans: bool = True) -> list[tuple[int, StepScore]]:
+                plans: bool = True, plan_cache: Path | str | None = "auto") -> list[tuple[int, StepScore]]:
     """C(t) for every recorded step with the incremental engine (options: see NoveltyScorer)."""
-    with NoveltyScorer(mode=mode, skip_unchanged=skip_unchanged, verify=verify, plans=plans) as scorer:
+    with NoveltyScorer(mode=mode, skip_unchanged=skip_unchanged, verify=verify, plans=plans,
+                       plan_cache=plan_cache) as scorer:
         return [(step, scorer.add(takes)) for step, takes in iter_takes(path)]
 
 
