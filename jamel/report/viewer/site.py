@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -95,17 +96,24 @@ def _slug(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("._") or "_"
 
 
+def _label(method: str, run: Path, owner: dict[str, Path]) -> str:
+    """`method`, else `method (folder)`, `method (parent/folder)`, ..., else `method (#n)`: the first whose
+    name and page folder (`_slug`) no other run holds."""
+    parts = run.parts[1:]
+    names = [method, *(f"{method} ({'/'.join(parts[-n:])})" for n in range(1, len(parts) + 1))]
+    return next(label for label in itertools.chain(names, (f"{method} (#{n})" for n in itertools.count(2)))
+                if owner.setdefault(label, run) == run and owner.setdefault(_slug(label), run) == run)
+
+
 def discover(run_dirs: list[Path]) -> list[SessionRef]:
     """Finished sessions of explore and eval runs (`jamel.report.run_methods`). A method name met again
-    in another run gets the run's folder name attached, so runs stay side by side instead of merging."""
+    in another run gets the run's folders attached (as many as it takes to be unique), so runs stay side
+    by side instead of merging; a run named twice is read once."""
     refs: list[SessionRef] = []
-    owner: dict[str, Path] = {}
-    for run in run_dirs:
+    owner: dict[str, Path] = {}  # label and its slug -> the run (resolved) that holds it
+    for run in dict.fromkeys(r.resolve() for r in run_dirs):
         for method, dirs in run_methods(run):
-            label = method
-            if owner.setdefault(label, run) != run:
-                label = f"{method} ({run.resolve().name})"
-                owner.setdefault(label, run)
+            label = _label(method, run, owner)
             refs.extend(SessionRef(run, label, d.parent.name, int(d.name[8:]), d) for d in dirs)
     if not refs:
         raise ValueError(f"no finished sessions (summary.json) under {[str(r) for r in run_dirs]}")
