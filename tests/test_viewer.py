@@ -223,6 +223,7 @@ def test_several_runs_side_by_side(run_and_site, tmp_path):
     assert "unreadable session" in html and html.count('class="session-link"') == 2
 
 
+@pytest.mark.browser
 def test_runs_with_the_same_folder_name_stay_apart(tmp_path):
     """Three runs all called `explore` (and one named twice): three methods, each with its own session."""
     corpus = load_corpus(None)
