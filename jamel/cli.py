@@ -14,10 +14,12 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from jamel.agents.base import AgentUnavailable
 from jamel.agents.options import AgentOptions
 from jamel.config import opt, run_command
 from jamel.rollout.eval import EvalConfig
 from jamel.rollout.explore import ExploreConfig
+from jamel.rollout.options import SettingsChanged
 
 # verb -> ("module:function", help); the module is imported only when its verb runs
 VERBS: dict[str, tuple[str, str]] = {
@@ -74,7 +76,10 @@ def explore(cfg: ExploreConfig, agent: AgentOptions, run: RunOptions) -> int:
         cfg.agent_kwargs = agent.kwargs(cfg.agent)
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         raise SystemExit(f"jamel explore: {exc}")
-    summary = rollout.explore(cfg, corpus, progress=run.progress)
+    try:  # a rerun with other settings, or an agent that cannot run at all: one line, no traceback
+        summary = rollout.explore(cfg, corpus, progress=run.progress)
+    except (SettingsChanged, AgentUnavailable) as exc:
+        raise SystemExit(f"jamel explore: {exc}")
     print(rollout.format_table(summary))
     print(f"wrote {cfg.output}/summary.json and summary.csv")
     failed = Path(cfg.output) / "failed.json"
@@ -106,7 +111,11 @@ def evaluate(cfg: EvalConfig, agent: AgentOptions, run: RunOptions) -> int:
     except (ValueError, FileNotFoundError, RuntimeError) as exc:
         print(f"jamel eval: {exc}", file=sys.stderr)
         return 2
-    run_eval(cfg, progress=run.progress)
+    try:
+        run_eval(cfg, progress=run.progress)
+    except (SettingsChanged, AgentUnavailable) as exc:
+        print(f"jamel eval: {exc}", file=sys.stderr)
+        return 2
     build_report([Path(cfg.output)], Path(cfg.output), max_steps=cfg.max_steps)
     print((Path(cfg.output) / "results.md").read_text())
     return 1 if (Path(cfg.output) / cfg.method / "failed.json").exists() else 0

@@ -6,7 +6,7 @@
 #   MODEL_PATH               packaged JAMEL model (AGENT=jamel) or the served model name (AGENT=openai)
 #   MEMORY (latent)          AGENT=jamel ablations: latent | none | text ; TEXT_MEMORY_K (8) for text
 #   BASE_URL, VISION (0)     AGENT=openai: endpoint, and ReAct-vision (1) vs ReAct-text (0)
-#   METHOD                   label in reports (default: derived from AGENT/MEMORY/VISION)
+#   METHOD                   label in reports (default: from AGENT/MEMORY/VISION + the model's name)
 #   CORPUS                   app folder (default: ScaleWoB at $SCALEWOB_ROOT or env/browser_env/scalewob-env
 #                            if downloaded, else the demo apps)
 #   BROWSER_PATH             Chromium to drive (default: $JAMEL_CHROMIUM, Playwright's own, system chromium)

@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${MODEL_PATH:?set MODEL_PATH (a packaged JAMEL model, or a base policy + COMPRESSOR_MODEL)}"
-PY="${PYTHON:-python3}"
+PY="${PYTHON:-python3}"; [ -z "${PYTHON:-}" ] && [ -x .venv/bin/python ] && PY=.venv/bin/python  # as setup.sh
 args=(--model-path "$MODEL_PATH" --output-dir "${OUTPUT_DIR:-runs/rl}" --apps "${APPS_MODE:-train86}"
       --val-apps "${VAL_APPS:-}" --group-size "${GROUP_SIZE:-8}" --apps-per-batch "${APPS_PER_BATCH:-4}"
       --session-steps "${SESSION_STEPS:-50}" --episode-steps "${EPISODE_STEPS:-0}"

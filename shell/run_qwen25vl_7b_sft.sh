@@ -19,7 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${TRAIN_FILE:?}" "${COMPRESSOR_MODEL:?}" "${OUTPUT_DIR:?}"
-PY="${PYTHON:-python3}"
+PY="${PYTHON:-python3}"; [ -z "${PYTHON:-}" ] && [ -x .venv/bin/python ] && PY=.venv/bin/python  # as setup.sh
 MEMORY_BANK="${MEMORY_BANK:-$(dirname "$TRAIN_FILE")/jamel_memory_bank.parquet}"
 INIT_DIR="${INIT_DIR:-$OUTPUT_DIR/init_model}"
 export TENSORBOARD_DIR="${TENSORBOARD_DIR:-$OUTPUT_DIR/tensorboard}" WANDB_DIR="${WANDB_DIR:-$OUTPUT_DIR}"

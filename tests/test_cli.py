@@ -67,9 +67,15 @@ def test_agent_options_are_one_dataclass_for_explore_and_eval():
     opts = AgentOptions(model_path="pkg", memory="text", text_memory_k=3)
     assert opts.kwargs("jamel", gpus=True) == {"model_path": "pkg", "device": "cuda", "temperature": 0.8,
                                                "top_p": 0.9, "memory": "text", "text_memory_k": 3}
-    assert opts.label("jamel") == "jamel-text-memory-k3" and opts.kwargs("crawler") == {}
+    assert opts.label("jamel") == "jamel-text-memory-k3-pkg" and opts.kwargs("crawler") == {}
     vision = AgentOptions(model_path="m", vision=True)
-    assert vision.kwargs("openai")["history_images"] and vision.label("openai") == "react-vision"
+    assert vision.kwargs("openai")["history_images"] and vision.label("openai") == "react-vision-m"
+    # two models never share an eval folder: the label carries the model's name
+    assert AgentOptions(model_path="gemini-3.1-flash-lite", vision=True).label("openai") == "react-vision-gemini-3.1-flash-lite"
+    assert AgentOptions(model_path="gpt-5").label("openai") == "react-text-gpt-5"
+    assert AgentOptions(model_path="models/jamel-9b/").label("jamel") == "jamel-jamel-9b"
+    assert AgentOptions(model_path="ckpt/a", memory="none").label("jamel") == "jamel-no-memory-a"
+    assert AgentOptions(model_path="m").label("crawler") == "crawler"
     with pytest.raises(ValueError, match="--model-path"):
         AgentOptions().kwargs("openai")
 
@@ -104,7 +110,7 @@ def test_eval_flags_keep_their_names(monkeypatch, tmp_path):
                      "--num-sessions", "2", "--workers-per-gpu", "2", "--settle-ms", "100", "--output", str(tmp_path),
                      "--no-progress"]) == 0
     cfg = seen["cfg"]
-    assert (cfg.method, cfg.apps, cfg.max_steps, cfg.num_sessions, cfg.workers_per_gpu) == ("react-vision", ["shop"], 3, 2, 2)
+    assert (cfg.method, cfg.apps, cfg.max_steps, cfg.num_sessions, cfg.workers_per_gpu) == ("react-vision-m", ["shop"], 3, 2, 2)
     assert (cfg.settle, cfg.settle_ms) == ("fixed", 100) and cfg.agent_kwargs["model"] == "m"
     assert isinstance(cfg, EvalConfig)
     assert cli.main(["eval", "--agent", "jamel", "--apps", "shop", "--output", str(tmp_path)]) == 2  # no model

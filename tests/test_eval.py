@@ -11,6 +11,7 @@ ray = pytest.importorskip("ray")
 
 from jamel.corpus import load_corpus  # noqa: E402
 from jamel.rollout.eval import EvalConfig, evaluate  # noqa: E402
+from jamel.rollout.options import SettingsChanged  # noqa: E402
 from jamel.report import build_report  # noqa: E402
 
 APPS = ["shop", "video"]
@@ -47,6 +48,10 @@ def test_panel_reports_resume_and_crashed_worker(ray_local, tmp_path):
     before = (tmp_path / "crawler" / "shop" / "session_0" / "summary.json").stat().st_mtime_ns
     evaluate(cfg(tmp_path, "crawler", "crawler"), progress=False)  # rerun: nothing to do
     assert (tmp_path / "crawler" / "shop" / "session_0" / "summary.json").stat().st_mtime_ns == before
+    config = (tmp_path / "crawler" / "config.json").read_text()
+    with pytest.raises(SettingsChanged, match="seed 0 -> 1"):  # other settings never reuse those sessions
+        evaluate(cfg(tmp_path, "crawler", "crawler", seed=1), progress=False)
+    assert (tmp_path / "crawler" / "config.json").read_text() == config
 
     summary = build_report([tmp_path], tmp_path / "report", max_steps=4)
     assert set(summary["methods"]) == {"crawler", "flaky"} and not summary["published_reference"]

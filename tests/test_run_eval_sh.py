@@ -38,13 +38,13 @@ def test_run_eval_sh_baselines_and_tiny_jamel(tmp_path):
     res = run_eval(out, AGENT="jamel", MODEL_PATH=str(pkg), MEMORY="none")
     assert res.returncode == 0, res.stderr[-3000:]
     md = (out / "results.md").read_text()
-    for method in ("crawler", "random", "jamel", "jamel-no-memory"):
+    for method in ("crawler", "random", "jamel-tiny-jamel", "jamel-no-memory-tiny-jamel"):  # model agents: + model name
         assert f"| {method} | 2 | 2 |" in md, md
     assert (out / "fig_reward_curve.png").exists() and (out / "results.csv").exists()
-    jamel_rows = (out / "jamel" / "shop" / "session_0" / "trajectory.parquet")
+    jamel_rows = (out / "jamel-tiny-jamel" / "shop" / "session_0" / "trajectory.parquet")
     import pyarrow.parquet as pq
 
     rows = pq.read_table(jamel_rows).to_pylist()
     assert [r["memory_tokens"] for r in rows] == [0, 1, 2] and all(r["image_tokens"] > 0 for r in rows)
-    rows = pq.read_table(out / "jamel-no-memory" / "shop" / "session_0" / "trajectory.parquet").to_pylist()
+    rows = pq.read_table(out / "jamel-no-memory-tiny-jamel" / "shop" / "session_0" / "trajectory.parquet").to_pylist()
     assert [r["memory_tokens"] for r in rows] == [0, 0, 0]

@@ -292,15 +292,19 @@ def test_html_page_instead_of_zip(tmp_path):
     [(f"{TOP}/BestBuy/abs", "/etc", "symlink")],
     # a chain: each link lexically inside, but together they resolve outside
     [(f"{TOP}/a/b/s", "..", "symlink"), (f"{TOP}/t", "a/b/s/../..", "symlink")],
+    # a chain that escapes three levels up, then a member whose folder would be made through it
+    [(f"{TOP}/d", ".", "symlink"), (f"{TOP}/e", "d/d/d/../../..", "symlink"), (f"{TOP}/e/evil_planted/x", "y", "symlink")],
+    # each link resolves inside when made (x does not exist yet); together a/.. is the parent
+    [(f"{TOP}/a", "x/..", "symlink"), (f"{TOP}/x", ".", "symlink"), (f"{TOP}/a/evil_planted/y", "z", "symlink")],
 ], ids=["dotdot", "absolute", "nested-dotdot", "backslash", "drive", "symlink-out", "symlink-abs",
-        "symlink-chain"])
+        "symlink-chain", "symlink-chain-mkdir", "symlink-later-link"])
 def test_zip_slip_rejected(tmp_path, extra):
     bad = make_zip(tmp_path / "bad.zip", extra=extra)
     dest = tmp_path / "out" / "scalewob-env"
     with pytest.raises(ArchiveError, match="unsafe archive member"):
         install(dest, archive=bad, **fast())
     assert not dest.exists() and no_leftovers(dest) == []
-    assert not list(tmp_path.rglob("evil*"))
+    assert not list(tmp_path.rglob("evil*")) and not list(tmp_path.parent.glob("evil*"))
     assert bad.exists()  # a user's --archive is never moved or deleted
 
 

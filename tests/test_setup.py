@@ -104,6 +104,28 @@ def test_one_python_range_everywhere():
     assert f"python_full_version < '3.{int(low) + 1}'" in (ROOT / "shell" / "constraints.txt").read_text()
 
 
+@pytest.mark.parametrize("script, env", [
+    ("run_eval.sh", {"SKIP_SETUP": "1", "AGENT": "crawler"}),
+    ("run_qwen25vl_7b_rl.sh", {"MODEL_PATH": "m"}),
+    ("run_qwen25vl_7b_sft.sh", {"TRAIN_FILE": "t.parquet", "COMPRESSOR_MODEL": "c", "OUTPUT_DIR": "o",
+                                "BASE_MODEL_PATH": "b"}),
+])
+def test_runner_scripts_use_the_venv_python_setup_made(tmp_path, script, env):
+    """Without $PYTHON every runner takes .venv/bin/python when there, as setup.sh installs into it."""
+    (tmp_path / "shell").mkdir()
+    shutil.copy(ROOT / "shell" / script, tmp_path / "shell" / script)
+    venv_python = tmp_path / ".venv" / "bin" / "python"
+    venv_python.parent.mkdir(parents=True)
+    log = tmp_path / "calls.log"
+    venv_python.write_text(f'#!/bin/sh\necho "$@" >> {log}\n')
+    venv_python.chmod(0o755)
+    base = {k: v for k, v in os.environ.items() if k != "PYTHON"}
+    res = subprocess.run(["bash", str(tmp_path / "shell" / script)], env={**base, **env}, cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    assert log.is_file() and "jamel" in log.read_text()
+
+
 # -- browser lookup order ----------------------------------------------------------------------------------
 def fake_exe(folder: Path, name: str) -> str:
     folder.mkdir(parents=True, exist_ok=True)

@@ -223,6 +223,25 @@ def test_several_runs_side_by_side(run_and_site, tmp_path):
     assert "unreadable session" in html and html.count('class="session-link"') == 2
 
 
+@pytest.mark.browser
+def test_runs_with_the_same_folder_name_stay_apart(tmp_path):
+    """Three runs all called `explore` (and one named twice): three methods, each with its own session."""
+    corpus = load_corpus(None)
+    src = tmp_path / "src"
+    explore(ExploreConfig(corpus=str(corpus.root), apps=["shop"], agent="random", steps=2, sessions=3, workers=1,
+                          output=str(src), settle_ms=50, html_report=False), corpus, progress=False)
+    runs = [tmp_path / f"s{k + 1}" / "explore" for k in range(3)]
+    for k, run in enumerate(runs):  # session k of the source run becomes run k's only session
+        shutil.copytree(src / "shop" / f"session_{k}", run / "shop" / "session_0")
+    assert cli_main(["view", *map(str, runs), str(runs[0]) + "/", "--out", str(tmp_path / "v3"), "--jobs", "1"]) == 0
+    rows = json.loads((tmp_path / "v3" / "rows.json").read_text())
+    assert [r["method"] for r in rows] == ["random", "random (explore)", "random (s3/explore)"]
+    assert [r["source"] for r in rows] == [str((run / "shop" / "session_0").resolve()) for run in runs]
+    assert len({r["href"] for r in rows}) == 3
+    for k, r in enumerate(rows):  # each page shows its own run's session
+        assert f'"session_id":"shop/session_{k}"' in (tmp_path / "v3" / r["href"]).with_name("data.js").read_text()
+
+
 @pytest.mark.parametrize("older_code_stamp", [True, False])
 def test_a_site_cached_by_older_code_is_rebuilt(run_and_site, tmp_path, older_code_stamp):
     """A session cached by older code (its row keyed `curve` rather than `cumulative_reward_curve`) is rebuilt,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from jamel.config import opt
@@ -43,9 +44,15 @@ class AgentOptions:
         return {}
 
     def label(self, agent: str) -> str:
-        """The method's name in reports."""
+        """The method's name in reports (and its eval folder): a model agent's carries the model's name (the
+        model path's last part), so two models never share a folder, e.g. react-vision-gpt-5, jamel-no-memory-ckpt."""
         if agent == "openai":
-            return "react-vision" if self.vision else "react-text"
-        if agent == "jamel" and self.memory != "latent":
-            return "jamel-no-memory" if self.memory == "none" else f"jamel-text-memory-k{self.text_memory_k}"
-        return agent
+            base = "react-vision" if self.vision else "react-text"
+        elif agent == "jamel" and self.memory != "latent":
+            base = "jamel-no-memory" if self.memory == "none" else f"jamel-text-memory-k{self.text_memory_k}"
+        elif agent == "jamel":
+            base = agent
+        else:
+            return agent
+        model = Path(self.model_path.rstrip("/")).name if self.model_path else ""
+        return f"{base}-{model}" if model else base

@@ -325,12 +325,27 @@ def _inside(path: Path, root: str) -> bool:
     return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
 
 
+def _make_dir_inside(folder: Path, root: str, member: str) -> None:
+    """mkdir -p, refused when the folder would resolve (through links made so far) outside ``root``: the
+    check comes first, as mkdir itself would follow an escaping link."""
+    if not _inside(folder, root):
+        raise ArchiveError(f"unsafe archive member {member!r}: resolves outside the destination")
+    folder.mkdir(parents=True, exist_ok=True)
+
+
+def _check_link(link: Path, root: str, parts: tuple[str, ...], target: str) -> None:
+    if not _inside(link, root):  # real resolution, through any chain of links
+        raise ArchiveError(f"unsafe archive member {'/'.join(parts)!r}: symlink {target!r} resolves outside "
+                           "the destination")
+
+
 def safe_extract(archive: Path, dest: Path, *, prefix: tuple[str, ...] | None = None) -> ExtractResult:
     """Extract the corpus folder of ``archive`` into the (existing, empty) folder ``dest``.
 
     Members under ``prefix`` (default: ``find_corpus_prefix``) are written with the prefix stripped,
     others skipped. Every name is validated before anything is written; symlinks are created last (no
-    file is ever written through one) and must resolve inside ``dest``."""
+    file is ever written through one). Every folder is checked to resolve inside ``dest`` before anything
+    is made in it, and every link right after it is made, so a chain of links escapes nowhere."""
     dest = Path(dest)
     root = os.path.realpath(dest)
     with zipfile.ZipFile(archive) as zf:
@@ -361,12 +376,9 @@ def safe_extract(archive: Path, dest: Path, *, prefix: tuple[str, ...] | None = 
                                f"{size_text(free)} free")
         for info, rel in files:
             target = dest.joinpath(*rel)
+            _make_dir_inside(target if info.is_dir() else target.parent, root, info.filename)
             if info.is_dir():
-                target.mkdir(parents=True, exist_ok=True)
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            if not _inside(target.parent, root):  # belt and braces
-                raise ArchiveError(f"unsafe archive member {info.filename!r}: resolves outside the destination")
             try:
                 with zf.open(info) as src, open(target, "wb") as out:
                     shutil.copyfileobj(src, out, 1 << 20)
@@ -374,15 +386,14 @@ def safe_extract(archive: Path, dest: Path, *, prefix: tuple[str, ...] | None = 
                 raise ArchiveError(f"archive member {info.filename!r} clashes with a folder of the same name") from exc
     for rel, target in links:
         link = dest.joinpath(*rel)
-        link.parent.mkdir(parents=True, exist_ok=True)
+        _make_dir_inside(link.parent, root, "/".join(prefix + rel))
         try:
             os.symlink(target, link)
         except FileExistsError as exc:
             raise ArchiveError(f"archive symlink {'/'.join(rel)!r} clashes with an extracted file or folder") from exc
-    for rel, target in links:  # real resolution, through any chain of links: all must stay inside
-        if not _inside(dest.joinpath(*rel), root):
-            raise ArchiveError(f"unsafe archive member {'/'.join(prefix + rel)!r}: symlink {target!r} "
-                               "resolves outside the destination")
+        _check_link(link, root, prefix + rel, target)
+    for rel, target in links:  # again once all exist: a later link can redirect an earlier one's path
+        _check_link(dest.joinpath(*rel), root, prefix + rel, target)
     return ExtractResult(prefix=prefix, symlinks=len(links), skipped=skipped)
 
 

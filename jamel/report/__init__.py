@@ -6,13 +6,19 @@ A run folder holds method folders (`<method>/<app>/session_<k>/summary.json`, as
 `jamel.rollout.eval`), or is itself one explore run (`<app>/session_<k>/...`, the method is then its agent).
 Writes results.csv, results.md, fig_reward_curve.png (mean cumulative reward against step, band =
 std across apps: the paper's Figure 2 form) and fig_per_app.png (per-app finals: Figure 3 form). On a
-test10 panel the paper's Table 1/2 values are added as reference rows marked as published.
+test10 panel the paper's Table 1/2 values are added as reference rows marked as published (only when every
+method has all ten apps at 50 steps).
+
+A session shorter than the reported step (a run with a smaller T) is left out of every number, with a
+warning in results.md and on the console naming it: a cumulative reward held flat past its last step
+would compare unequal horizons. `--max-steps` reports at an earlier step (longer curves are cut there).
 """
 from __future__ import annotations
 
 import csv
 import json
 import statistics
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -24,9 +30,10 @@ REFERENCE = Path(__file__).resolve().parent.parent / "configs" / "paper_referenc
 
 
 def mean_curve(curves: list[list[float]], steps: int) -> list[float]:
-    """Mean per step of cumulative curves cut or padded to `steps` (a short curve holds its last value)."""
-    padded = [c[:steps] + [c[-1] if c else 0] * (steps - len(c)) for c in curves]
-    return [statistics.fmean(col) for col in zip(*padded)]
+    """Mean per step of cumulative curves cut to `steps` (ValueError for a shorter one: see `at_step`)."""
+    if any(len(c) < steps for c in curves):
+        raise ValueError(f"a curve is shorter than step {steps}: leave its session out (MethodResult.at_step)")
+    return [statistics.fmean(col) for col in zip(*(c[:steps] for c in curves))]
 
 
 def mean_std(values: Iterable[float]) -> tuple[float, float]:
@@ -39,6 +46,18 @@ def mean_std(values: Iterable[float]) -> tuple[float, float]:
 class MethodResult:
     method: str
     apps: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # app -> session summaries
+
+    def at_step(self, steps: int) -> tuple[MethodResult, list[str]]:
+        """The method with only its sessions that reach `steps`, and a line naming each one left out."""
+        kept, short = MethodResult(self.method), []
+        for app, sums in self.apps.items():
+            for s in sums:
+                if s["steps"] >= steps:
+                    kept.apps.setdefault(app, []).append(s)
+                else:
+                    short.append(f"{self.method} {s.get('session_id') or app + '/session_' + str(s.get('session'))} "
+                                 f"({s['steps']} steps)")
+        return kept, short
 
     def app_curve(self, app: str, steps: int) -> list[float]:
         """Mean cumulative reward per step over the app's sessions."""
@@ -93,9 +112,29 @@ def collect(run_dirs: list[Path]) -> dict[str, MethodResult]:
     return methods
 
 
+def at_step(methods: dict[str, MethodResult], steps: int) -> tuple[dict[str, MethodResult], list[str]]:
+    """Every method with only its sessions that reach `steps` (a method left with none is dropped), and the
+    warning lines naming the sessions left out."""
+    kept, short = {}, []
+    for name, m in methods.items():
+        k, s = m.at_step(steps)
+        short += s
+        if k.apps:
+            kept[name] = k
+    return kept, short
+
+
+def short_warning(short: list[str], steps: int) -> str:
+    return (f"{len(short)} session(s) shorter than step {steps} left out of every number (a cumulative reward "
+            f"cannot be read at a step its session never reached): " + "; ".join(short)) if short else ""
+
+
 def build_report(run_dirs: list[Path], output: Path, max_steps: int | None = None) -> dict[str, Any]:
-    methods = collect(run_dirs)
-    steps = max_steps or max(s["steps"] for m in methods.values() for ss in m.apps.values() for s in ss)
+    everything = collect(run_dirs)
+    steps = max_steps or max(s["steps"] for m in everything.values() for ss in m.apps.values() for s in ss)
+    methods, short = at_step(everything, steps)
+    if not methods:
+        raise ValueError(f"no session reaches step {steps}; report at an earlier one (--max-steps)")
     output.mkdir(parents=True, exist_ok=True)
     rows, table = [], {}
     for m in methods.values():
@@ -109,16 +148,21 @@ def build_report(run_dirs: list[Path], output: Path, max_steps: int | None = Non
         w.writerows(rows)
     all_apps = sorted({a for m in methods.values() for a in m.apps})
     test10 = set(load_splits()["test10"])
-    published = json.loads(REFERENCE.read_text()) if set(all_apps) == test10 and steps == 50 else None
-    (output / "results.md").write_text(_markdown(table, all_apps, steps, published))
+    # the paper's rows compare only with methods measured as it did: every method on all of test10 at step 50
+    comparable = steps == 50 and len(methods) == len(everything) and all(set(m.apps) == test10
+                                                                         for m in methods.values())
+    published = json.loads(REFERENCE.read_text()) if comparable else None
+    (output / "results.md").write_text(_markdown(table, all_apps, steps, published, short_warning(short, steps)))
     _plots(methods, all_apps, steps, output)
-    summary = {"max_steps": steps, "methods": table, "published_reference": published is not None}
+    summary = {"max_steps": steps, "methods": table, "published_reference": published is not None,
+               "short_sessions": short}
     (output / "results.json").write_text(json.dumps(summary, indent=2))
     return summary
 
 
-def _markdown(table: dict[str, Any], apps: list[str], steps: int, published: dict | None) -> str:
+def _markdown(table: dict[str, Any], apps: list[str], steps: int, published: dict | None, warning: str) -> str:
     out = [f"# Exploration results (cumulative reward at step {steps})", "",
+           *([f"**Warning:** {warning}", ""] if warning else []),
            "Mean and standard deviation are across apps (each app: mean over its sessions).", "",
            "| method | apps | sessions | mean | std across apps | input tokens | tokens/step |",
            "|---|---:|---:|---:|---:|---:|---:|"]
@@ -185,12 +229,19 @@ def _plots(methods: dict[str, MethodResult], apps: list[str], steps: int, output
 class ReportConfig:
     runs: list[Path] = opt(help="evaluation or explore output folders", positional=True)
     output: Path = opt(help="report folder")
-    max_steps: int | None = opt(None, "report at this step (default: the longest session)")
+    max_steps: int | None = opt(None, "report at this step (default: the longest session's last); shorter sessions "
+                                     "are left out, with a warning")
 
 
 def report(cfg: ReportConfig) -> int:
     """Paper-style reports (tables, Figure 2 and 3 forms) from evaluation or explore outputs."""
-    summary = build_report(cfg.runs, cfg.output, cfg.max_steps)
+    try:
+        summary = build_report(cfg.runs, cfg.output, cfg.max_steps)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"jamel report: {exc}", file=sys.stderr)
+        return 2
     print((cfg.output / "results.md").read_text())
+    if summary["short_sessions"]:
+        print(f"warning: {short_warning(summary['short_sessions'], summary['max_steps'])}", file=sys.stderr)
     print(f"wrote {cfg.output}/results.csv, results.md, fig_reward_curve.png, fig_per_app.png")
     return 0 if summary else 1

@@ -7,7 +7,8 @@ once and reused for the next units (a fresh browser context per session). With G
 for `1 / workers_per_gpu` of a GPU, and Ray pins it to that GPU through CUDA_VISIBLE_DEVICES; with
 `num_gpus=0` workers are CPU workers. A unit whose worker process dies is retried by Ray on a restarted
 worker (`max_retries`), and the session is redone from its first step; a rerun of the whole evaluation
-skips finished sessions (their `summary.json` exists). Ray scales the same harness past one node
+skips finished sessions (their `summary.json` exists), and stops with `SettingsChanged` if the method's
+folder holds sessions made with other settings (`jamel.rollout.options.check_resume`). Ray scales the same harness past one node
 (`ray start --head` / `--address`).
 
 Output: EVAL_OUTPUT/<method>/<app>/session_<k>/ (as `jamel explore`), EVAL_OUTPUT/<method>/config.json,
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from jamel.config import opt
-from jamel.rollout.options import SessionOptions
+from jamel.rollout.options import RESULT_KEYS, SessionOptions, check_resume
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,8 @@ log = logging.getLogger(__name__)
 @dataclass
 class EvalConfig(SessionOptions):
     agent: str = opt(help="random | crawler | openai | jamel | package.module:Class")
-    method: str = opt("", "label of the method in reports (default: from the agent and its ablation, e.g. "
-                          "crawler, jamel, jamel-no-memory)")
+    method: str = opt("", "label of the method in reports (default: from the agent, its ablation and model, "
+                          "e.g. crawler, jamel-<model>, jamel-no-memory-<model>, react-vision-<model>)")
     corpus: str = opt("", "app folder (default: ScaleWoB at $SCALEWOB_ROOT or its download folder, else the demo apps)")
     apps: list[str] = opt(["test10"], "app ids (a,b,c) or a split: test10 | train86 | demo | all")
     max_steps: int = opt(50, "steps per session (T)")
@@ -98,6 +99,7 @@ def evaluate(cfg: EvalConfig, progress: bool = True) -> list[dict[str, Any]]:
     cfg.validate()
     cfg.output = str(Path(cfg.output).resolve())  # workers (other processes, other nodes) write here
     out = Path(cfg.output) / cfg.method
+    check_resume(out, asdict(cfg), RESULT_KEYS + ("max_steps",))  # before config.json is rewritten
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
     units = [(app, k) for app in cfg.apps for k in range(cfg.num_sessions)]

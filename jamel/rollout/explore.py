@@ -4,13 +4,16 @@ Output layout (one folder per run):
     OUTPUT/config.json                       every setting of the run
     OUTPUT/<app>/session_<k>/trajectory.parquet   one StepRecord per step
     OUTPUT/<app>/session_<k>/summary.json    cumulative reward, C(t) curve, timings (written last)
-    OUTPUT/<app>/session_<k>/coverage_takes.jsonl.gz  the raw V8 takes, gzip JSONL (sources once per
+    OUTPUT/<app>/session_<k>/coverage_takes.jsonl.zst  the raw V8 takes, zstd JSONL (sources once per
                                              script; read with jamel.env.coverage.scorer.iter_takes)
     OUTPUT/<app>/session_<k>/coverage/       monocart's HTML report of the session's union
     OUTPUT/<app>/session_<k>/reward_curve.png
     OUTPUT/summary.json, OUTPUT/summary.csv  per-app cumulative reward
 A session whose summary.json exists is finished and skipped on a rerun; an unfinished one is redone
-from its first step (a browser's state cannot be restored half-way).
+from its first step (a browser's state cannot be restored half-way). A rerun whose settings would change
+the records (agent and its arguments, seed, steps, episode steps, corpus, env settings; `RESULT_KEYS`)
+stops with `SettingsChanged` naming them, while finished sessions are there; workers, progress bar and
+reports may change.
 Nothing of a session grows in memory with its length: step records go to the parquet file in row
 groups of `TRAJECTORY_ROW_GROUP` steps (screenshots included) and takes go to the compressed file.
 """
@@ -37,7 +40,7 @@ from jamel.env.coverage.collector import ScriptFilter
 from jamel.env.coverage.scorer import TAKES_FILE
 from jamel.schemas import RecordWriter, StepRecord, StepTimings
 from jamel.config import opt
-from jamel.rollout.options import SessionOptions, env_settings
+from jamel.rollout.options import RESULT_KEYS, SessionOptions, check_resume, env_settings
 
 log = logging.getLogger(__name__)
 TRAJECTORY_ROW_GROUP = 100  # steps held in memory before they are written out (larger groups dedupe
@@ -210,6 +213,7 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
     from jamel.rollout.pool import SessionPool, SessionTask, WorkerSpec, default_workers
 
     out = Path(cfg.output)
+    check_resume(out, asdict(cfg), RESULT_KEYS + ("steps", "episode_steps"))  # before config.json is rewritten
     out.mkdir(parents=True, exist_ok=True)
     # The filter's rule is stated with the run; its resolved prefix (it names the server's port) is in
     # every session summary as `coverage_scope`.

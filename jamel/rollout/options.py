@@ -1,8 +1,10 @@
 """Session settings that explore, eval and RL rollouts share: how the env runs and scores a step."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, fields
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterable
 
 from jamel.config import opt
 
@@ -35,3 +37,39 @@ class SessionOptions:
 def env_settings(cfg: SessionOptions) -> dict[str, Any]:
     """EnvConfig fields (other than start_url) from an explore/eval/RL config."""
     return {f.name: getattr(cfg, f.name) for f in fields(SessionOptions)}
+
+
+class SettingsChanged(ValueError):
+    """A rerun into a folder whose finished sessions were made with other settings."""
+
+
+# Settings that change how a session runs, not what it records; a rerun may change them and resume.
+_SAME_RESULTS = {"overlap_scoring", "agent_kwargs.base_url"}  # scoring overlap; where a model is served
+# What every session's records depend on besides the steps (explore: steps, episode_steps; eval: max_steps).
+RESULT_KEYS = ("corpus", "agent", "agent_kwargs", "seed", *(f.name for f in fields(SessionOptions)))
+
+
+def _flat(config: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
+    """`keys` of a config as JSON stores them, dicts one level deep (`agent_kwargs.model`)."""
+    out: dict[str, Any] = {}
+    for k in keys:
+        v = json.loads(json.dumps(config[k]))
+        out.update({f"{k}.{sub}": x for sub, x in v.items()} if isinstance(v, dict) else {k: v})
+    return {k: v for k, v in out.items() if k not in _SAME_RESULTS}
+
+
+def check_resume(folder: Path, config: dict[str, Any], keys: Iterable[str]) -> None:
+    """Raises SettingsChanged when `folder` holds finished sessions (a rerun would skip them) and its
+    config.json gives any of `keys` another value than `config`: they would be reported as this run's.
+    Keys the old config lacks (written before they existed) are not compared."""
+    path = folder / "config.json"
+    if not path.is_file() or not any(folder.glob("*/session_*/summary.json")):
+        return
+    stored = json.loads(path.read_text())
+    keys = [k for k in keys if k in stored]
+    old, new = _flat(stored, keys), _flat(config, keys)
+    diffs = [f"{k} {old.get(k, '(unset)')!r} -> {new.get(k, '(unset)')!r}" for k in sorted(set(old) | set(new))
+             if old.get(k) != new.get(k)]
+    if diffs:
+        raise SettingsChanged(f"{folder} holds finished sessions run with other settings ({'; '.join(diffs)}); "
+                              "rerun with the same settings to resume, or write to another --output")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import os
 import re
@@ -30,7 +31,7 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from jamel.env.browser import EnvConfig
-from jamel.report import MethodResult, reward_curve_figure, run_methods
+from jamel.report import MethodResult, at_step, reward_curve_figure, run_methods, short_warning
 from jamel.report.viewer.newcode import session_new_code, takes_file
 from jamel.report.viewer.screens import build_graph, render_svg
 
@@ -95,17 +96,24 @@ def _slug(s: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", s).strip("._") or "_"
 
 
+def _label(method: str, run: Path, owner: dict[str, Path]) -> str:
+    """`method`, else `method (folder)`, `method (parent/folder)`, ..., else `method (#n)`: the first whose
+    name and page folder (`_slug`) no other run holds."""
+    parts = run.parts[1:]
+    names = [method, *(f"{method} ({'/'.join(parts[-n:])})" for n in range(1, len(parts) + 1))]
+    return next(label for label in itertools.chain(names, (f"{method} (#{n})" for n in itertools.count(2)))
+                if owner.setdefault(label, run) == run and owner.setdefault(_slug(label), run) == run)
+
+
 def discover(run_dirs: list[Path]) -> list[SessionRef]:
     """Finished sessions of explore and eval runs (`jamel.report.run_methods`). A method name met again
-    in another run gets the run's folder name attached, so runs stay side by side instead of merging."""
+    in another run gets the run's folders attached (as many as it takes to be unique), so runs stay side
+    by side instead of merging; a run named twice is read once."""
     refs: list[SessionRef] = []
-    owner: dict[str, Path] = {}
-    for run in run_dirs:
+    owner: dict[str, Path] = {}  # label and its slug -> the run (resolved) that holds it
+    for run in dict.fromkeys(r.resolve() for r in run_dirs):
         for method, dirs in run_methods(run):
-            label = method
-            if owner.setdefault(label, run) != run:
-                label = f"{method} ({run.resolve().name})"
-                owner.setdefault(label, run)
+            label = _label(method, run, owner)
             refs.extend(SessionRef(run, label, d.parent.name, int(d.name[8:]), d) for d in dirs)
     if not refs:
         raise ValueError(f"no finished sessions (summary.json) under {[str(r) for r in run_dirs]}")
@@ -302,14 +310,15 @@ def _run_html(all_rows: list[dict[str, Any]], run_dirs: list[Path]) -> str:
     broken = [r for r in all_rows if "error" in r]
     if not rows:
         raise ValueError("no session could be read: " + "; ".join(f"{r['source']}: {r['error']}" for r in broken))
-    results: dict[str, MethodResult] = {}  # a row carries what `MethodResult` reads of a session summary
+    everything: dict[str, MethodResult] = {}  # a row carries what `MethodResult` reads of a session summary
     for r in rows:
-        results.setdefault(r["method"], MethodResult(r["method"])).apps.setdefault(r["app"], []).append(r)
-    methods = list(results)
+        everything.setdefault(r["method"], MethodResult(r["method"])).apps.setdefault(r["app"], []).append(r)
+    methods = list(everything)
     steps = max(r["steps"] for r in rows)
+    results, short = at_step(everything, steps)  # the method table and chart read every method at one step
     per_method: dict[str, dict[str, Any]] = {}
     for m, res in results.items():
-        mine = [r for r in rows if r["method"] == m]
+        mine = [s for ss in res.apps.values() for s in ss]
         per_method[m] = {**res.stats(steps), "cov": statistics.fmean(r["coverage_final"] for r in mine),
                          "failures": sum(r["failures"] for r in mine), "restarts": sum(r["browser_restarts"] for r in mine)}
     import matplotlib
@@ -347,6 +356,7 @@ def _run_html(all_rows: list[dict[str, Any]], run_dirs: list[Path]) -> str:
     if broken:
         runs += "".join(f'<li class="bad">unreadable session <code>{escape(r["source"])}</code>: {escape(r["error"])}</li>'
                         for r in broken)
+    warning = f'<p class="bad">{escape(short_warning(short, steps))}</p>' if short else ""
     page = f"""
 <header><h1>JAMEL runs</h1><ul class="runs">{runs}</ul></header>
 <main class="run">
@@ -354,8 +364,8 @@ def _run_html(all_rows: list[dict[str, Any]], run_dirs: list[Path]) -> str:
 <div><h3>Methods</h3><table class="grid"><thead><tr><th>method</th><th>apps</th><th>sessions</th><th>mean reward</th>
 <th>std across apps</th><th>mean C(T)</th><th>failed steps</th><th>browser restarts</th><th>tokens/step</th></tr></thead>
 <tbody>{mt}</tbody></table>
-<p class="muted">Reward at step {steps}: each app's mean over its sessions, then mean and std across apps
-(a shorter session keeps its last value). Failed: invalid or failed actions.</p></div></section>
+<p class="muted">Reward at step {steps}: each app's mean over its sessions, then mean and std across apps.
+Failed: invalid or failed actions.</p>{warning}</div></section>
 <h3>Sessions <input id="app-filter" type="search" placeholder="filter apps"></h3>
 <table class="grid" id="sessions"><thead><tr><th rowspan="2">app</th><th rowspan="2">session</th>{head1}</tr>
 <tr>{head2}</tr></thead><tbody>{"".join(body)}</tbody></table>
