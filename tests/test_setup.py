@@ -203,6 +203,22 @@ def test_the_scorer_runs_the_pinned_node_unless_told_otherwise(tmp_path, monkeyp
         scorer.node_executable()
 
 
+def test_node_processes_keep_their_compiled_code(tmp_path, monkeypatch):
+    """The scorer (and Playwright's driver) get NODE_COMPILE_CACHE under JAMEL's cache folder unless the user
+    set one; Node 24 fills it, so the next worker starts with the modules already compiled."""
+    from jamel.env.coverage import scorer
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("NODE_COMPILE_CACHE", raising=False)
+    env = scorer.node_env()
+    assert env["NODE_COMPILE_CACHE"] == str(tmp_path / "jamel" / "node-compile-cache")
+    subprocess.run([scorer.node_executable(), str(scorer.WORKER_JS)], env=env, input="", text=True, check=True,
+                   timeout=60)
+    assert any((tmp_path / "jamel" / "node-compile-cache").rglob("*")), "Node kept nothing"
+    monkeypatch.setenv("NODE_COMPILE_CACHE", str(tmp_path / "mine"))
+    assert scorer.node_env()["NODE_COMPILE_CACHE"] == str(tmp_path / "mine")
+
+
 def test_find_chromium_errors_name_every_way(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.delenv("JAMEL_CHROMIUM", raising=False)

@@ -40,7 +40,7 @@ from PIL import Image
 
 from jamel.env.actions import ACTION_SPECS, Action, ActionParseError, check_navigation, origin_of, parse_action
 from jamel.env.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake, cdp_send
-from jamel.env.coverage.scorer import NoveltyScorer, novelty_reward
+from jamel.env.coverage.scorer import NoveltyScorer, node_compile_cache_env, novelty_reward
 from jamel.env.spaces import action_space, observation_dict, observation_space, screenshot_array
 from jamel.schemas import DISPLAY_ORIGIN, InteractiveElement, Observation, StepTimings, display_urls
 
@@ -241,6 +241,8 @@ class _ThreadPlaywright(threading.local):
         if self.driver is None:
             from playwright.sync_api import sync_playwright
 
+            # the driver is started with this process's environment: give it Node's compile cache
+            os.environ.update(node_compile_cache_env())
             self.driver = sync_playwright().start()
         self.users += 1
         return self.driver
