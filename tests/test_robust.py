@@ -251,6 +251,28 @@ def test_code_run_just_before_a_page_load_is_counted(hostile_env, tmp_path):
     assert env.restarts == 0
 
 
+def test_a_held_form_submission_goes_where_the_browser_would(hostile_env):
+    """The URL of a held GET form is built as Chromium builds it (checked against Chromium without the hold):
+    an empty query stays, controls named like the form's properties do not fool it, a submitter's formaction
+    wins, the action's fragment is kept. A form for another tab is let through (a new tab opens)."""
+    env = hostile_env("navcode")
+    obs, _ = env.reset()
+    replayed, replay = [], env._replay_navigation
+    env._replay_navigation = lambda page: (replayed.append(page.url), replay(page))
+    forms = env.cfg.start_url.replace("index.html", "forms.html")
+    second = forms.replace("forms.html", "second.html")
+    for button, url in [("Empty form", second + "?"),
+                        ("Shadowed form", second + "?action=a+b%26c&method=%C3%A9&c=on&go=yes#frag"),
+                        ("Other action", second + "?action=a+b%26c&method=%C3%A9&c=on")]:
+        obs, *_ = env.step(f"goto('{forms}')")
+        obs, r, *_, info = env.step(f"click('{bid_of(obs, button)}')")
+        assert info["error"] == "" and obs.url == url and replayed == [forms], button  # held, then replayed
+        replayed.clear()
+    obs, *_ = env.step(f"goto('{forms}')")
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'New tab form')}')")
+    assert info["error"] == "" and obs.open_urls == [forms, second + "?"] and not replayed
+
+
 def test_a_popup_that_replaces_itself_while_loading_is_followed(hostile_env, tmp_path):
     """A navigation held in another tab (a popup whose script replaces it while it loads) is followed in
     the same step: the popup ends on its target and the code that ran before the replace counts."""

@@ -112,27 +112,32 @@
     // A GET form submission, decided after the page's own submit handlers: a window listener added during
     // the capture phase runs last in the bubble phase. Its URL is the one the browser would build (the
     // form's entries, URL-encoded, as the query of its action).
+    // A form's own properties can be shadowed by its controls (<input name="action">): read the prototype's.
+    const formProp = (form, name) => Object.getOwnPropertyDescriptor(HTMLFormElement.prototype, name).get.call(form);
+    const hasAttr = (el, name) => Element.prototype.hasAttribute.call(el, name);
     const onSubmit = (e) => {
         const form = e.target;
         const s = e.submitter;
         if (!e.isTrusted || e.defaultPrevented || !(form instanceof HTMLFormElement) || pageHandlesNavigate()) return;
-        const method = s && s.hasAttribute('formmethod') ? s.formMethod : form.method;
+        const method = s && hasAttr(s, 'formmethod') ? s.formMethod : formProp(form, 'method');
         const base = document.querySelector('base[target]');
-        const target = s && s.hasAttribute('formtarget') ? s.formTarget
-            : form.hasAttribute('target') ? form.target : (base ? base.target : '');
+        const target = s && hasAttr(s, 'formtarget') ? s.formTarget
+            : hasAttr(form, 'target') ? formProp(form, 'target') : (base ? base.target : '');
         if (method !== 'get' || !['', '_self', '_top', '_parent'].includes(target.trim().toLowerCase())) return;
         let url, query;
         try {
-            url = new URL(s && s.hasAttribute('formaction') ? s.formAction : form.action);
+            url = new URL(s && hasAttr(s, 'formaction') ? s.formAction : formProp(form, 'action'));
             query = new URLSearchParams();
             for (const [name, value] of (s ? new FormData(form, s) : new FormData(form))) {
                 query.append(name, typeof value === 'string' ? value : value.name);
             }
         } catch (err) { return; }
         if (url.origin !== location.origin) return;
-        url.search = '?' + query.toString();
+        const hash = url.hash;  // kept; the query is replaced, and stays ("?") when the form has no entries
+        url.hash = '';
+        url.search = '';
         e.preventDefault();
-        held = { url: url.href, type: 'push' };
+        held = { url: new URL(`${url.href}?${query}${hash}`).href, type: 'push' };
     };
     add.call(window, 'submit', () => {
         remove.call(window, 'submit', onSubmit);
