@@ -194,6 +194,119 @@ def test_navigation_stays_in_the_apps_origin(hostile_env):
     assert "http://127.0.0.1:9/elsewhere.html" in env.blocked_requests
 
 
+def _ran(takes_path: Path, step: int, function: str) -> bool:
+    """Whether `function` ran in a take folded into `step` (the takes file the scorer records)."""
+    from jamel.env.coverage.scorer import read_takes
+
+    return any(fn["functionName"] == function and fn["ranges"][0]["count"] > 0
+               for s, takes in read_takes(takes_path) if s == step for take in takes for fn in take.functions)
+
+
+def _history_index(env) -> list:
+    """The current entry of the session history (the app's entries) and whether there are entries after it."""
+    return env.page.evaluate("[navigation.currentEntry.index, navigation.canGoForward]")
+
+
+def test_code_run_just_before_a_page_load_is_counted(hostile_env, tmp_path):
+    """A handler that runs new code, then loads another document of the app: the step earns the handler's
+    code (held navigation, old document's take, replay) and the new page is loaded after it; history and
+    back navigation behave as without the hold. second.html's code is in the union before each such step,
+    so the reward can only come from the handler (on main it was 0)."""
+    env = hostile_env("navcode")
+    env.scorer.record_path = takes = tmp_path / "takes.jsonl"
+    obs, _ = env.reset()
+    start = env.cfg.start_url
+    second = start.replace("index.html", "second.html")
+    obs, r, *_, info = env.step(f"goto('{second}')")  # second.js joins the union
+    assert r == 1 and obs.title == "Second page"
+    obs, *_ = env.step("go_back()")
+    cases = [("Leave by script", None, "leaveByScript", "?via=script"),
+             ("Link with code", "link", "countLinkClick", "?via=link"),
+             ("Search", None, "checkSearch", "?q=hello")]
+    for name, role, function, query in cases:
+        assert obs.url == start
+        if name == "Search":
+            obs, *_ = env.step(f"fill('{bid_of(obs, 'Query')}', ' Hello ')")
+        at = _history_index(env)
+        obs, r, *_, info = env.step(f"click('{bid_of(obs, name, role)}')")
+        assert (r, info["error"], info["browser_restarted"]) == (1, "", False), (name, info)
+        assert info["coverage_delta"] > 0 and _ran(takes, env.step_count, function), name
+        assert obs.url == second + query and obs.title == "Second page"  # the page started the load; it happened
+        assert _history_index(env) == [at[0] + 1, False]  # a new entry, as the page's own navigation makes
+        obs, r, *_, info = env.step("go_back()")
+        assert obs.url == start and info["error"] == ""
+    # location.replace: the entry is replaced, not added; location.reload: the same page again
+    at = _history_index(env)
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Replace by script')}')")
+    assert r == 1 and _ran(takes, env.step_count, "replaceByScript") and obs.url == second + "?via=replace"
+    assert _history_index(env) == at
+    obs, *_ = env.step(f"goto('{start}')")
+    at = _history_index(env)
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Reload by script')}')")
+    assert r == 1 and _ran(takes, env.step_count, "reloadByScript") and obs.url == start
+    assert _history_index(env) == at and env.page.evaluate("sessionStorage.getItem('reloads')") == "1"
+    # a POST form is let through as before (not held: its body could not be replayed); the page leaves
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Send')}')")
+    assert obs.url == second and info["error"] == "" and not info["browser_restarted"]
+    assert env.restarts == 0
+
+
+def test_a_held_form_submission_goes_where_the_browser_would(hostile_env):
+    """The URL of a held GET form is built as Chromium builds it (checked against Chromium without the hold):
+    an empty query stays, controls named like the form's properties do not fool it, a submitter's formaction
+    wins, the action's fragment is kept. A form for another tab is let through (a new tab opens)."""
+    env = hostile_env("navcode")
+    obs, _ = env.reset()
+    replayed, replay = [], env._replay_navigation
+    env._replay_navigation = lambda page: (replayed.append(page.url), replay(page))
+    forms = env.cfg.start_url.replace("index.html", "forms.html")
+    second = forms.replace("forms.html", "second.html")
+    for button, url in [("Empty form", second + "?"),
+                        ("Shadowed form", second + "?action=a+b%26c&method=%C3%A9&c=on&go=yes#frag"),
+                        ("Other action", second + "?action=a+b%26c&method=%C3%A9&c=on")]:
+        obs, *_ = env.step(f"goto('{forms}')")
+        obs, r, *_, info = env.step(f"click('{bid_of(obs, button)}')")
+        assert info["error"] == "" and obs.url == url and replayed == [forms], button  # held, then replayed
+        replayed.clear()
+    obs, *_ = env.step(f"goto('{forms}')")
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'New tab form')}')")
+    assert info["error"] == "" and obs.open_urls == [forms, second + "?"] and not replayed
+
+
+def test_a_popup_that_replaces_itself_while_loading_is_followed(hostile_env, tmp_path):
+    """A navigation held in another tab (a popup whose script replaces it while it loads) is followed in
+    the same step: the popup ends on its target and the code that ran before the replace counts."""
+    env = hostile_env("navcode")
+    env.scorer.record_path = takes = tmp_path / "takes.jsonl"
+    obs, _ = env.reset()
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Open redirecting popup')}')")
+    assert r == 1 and info["error"] == "" and obs.active_tab == 0
+    assert obs.open_urls[1] == env.cfg.start_url.replace("index.html", "second.html?via=redirect")
+    assert _ran(takes, env.step_count, "rememberHop")
+
+
+def test_held_navigations_with_the_fixed_settle(hostile_env, tmp_path):
+    env = hostile_env("navcode", settle="fixed")
+    env.scorer.record_path = takes = tmp_path / "takes.jsonl"
+    obs, _ = env.reset()
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Leave by script')}')")
+    assert r == 1 and _ran(takes, env.step_count, "leaveByScript") and obs.url.endswith("/second.html?via=script")
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Second action')}')")  # the new page works
+    assert r == 1 and info["error"] == ""
+
+
+def test_a_page_that_handles_navigate_itself_is_left_alone(hostile_env):
+    """A Navigation API router intercepts same-origin navigations into same-document ones: the hold must not
+    cancel them first (the page handles `navigate`, so nothing of it is held)."""
+    env = hostile_env("navcode")
+    obs, _ = env.reset()
+    router = env.cfg.start_url.replace("index.html", "router.html")
+    obs, *_ = env.step(f"goto('{router}')")
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'View A', 'link')}')")
+    assert info["error"] == "" and obs.url == router + "?view=a"
+    assert env.page.evaluate("[window.loadedOnce, document.getElementById('view').textContent]") == [True, "view a"]
+
+
 def test_a_failure_after_the_reward_zeroes_the_step(novelty_env, monkeypatch):
     env = novelty_env
     obs, _ = env.reset()
@@ -259,7 +372,7 @@ def test_hostile_pages_random_agent(hostile_server, tmp_path):
 
     steps = int(os.environ.get("JAMEL_HOSTILE_STEPS", "6"))
     apps = Corpus(HOSTILE).apps()
-    assert apps == ["beforeunload", "dialogs", "frozen", "jsloop", "popups", "tojson"]
+    assert apps == ["beforeunload", "dialogs", "frozen", "jsloop", "navcode", "popups", "tojson"]
     t0 = time.perf_counter()
     cfg = ExploreConfig(corpus=str(HOSTILE), apps=apps, agent="random", steps=steps, output=str(tmp_path),
                         settle_ms=100, html_report=False, step_timeout_s=DEADLINE_S)

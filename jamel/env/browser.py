@@ -58,6 +58,11 @@ TARGET_JS = (Path(__file__).with_name("target.js")).read_text(encoding="utf-8")
 PAGE_JS = ("if (window === window.top && !window.__jamelPage) Object.defineProperty(window, '__jamelPage', "
            f"{{value: Object.freeze({{observe: {OBSERVE_JS.strip()},\ntarget: {TARGET_JS.strip()}}})}});")
 CLOSE_TIMEOUT_S = 10.0  # closing a browser that does not answer: then it is killed
+# The navigation hold (listeners.js): a navigation the page started to another of its documents is held
+# there; the env takes the old document's coverage, then replays it (BrowserEnv._follow_navigations).
+NAV_HELD_JS = "window.__jamelNavigation ? window.__jamelNavigation.held() : null"
+NAV_REPLAY_JS = "window.__jamelNavigation ? window.__jamelNavigation.replay() : null"
+MAX_FOLLOWED_NAVIGATIONS = 5  # per step: a page that navigates again on every load is followed this far
 # Requests whose completion can run app code (a loaded script, an onload handler, a response, a new
 # document). Media streams, event sources and web sockets may stay open for good: not awaited.
 SETTLE_REQUEST_TYPES = {"document", "script", "fetch", "xhr", "image"}
@@ -152,6 +157,10 @@ class EnvConfig:
 
 class BrowserCrash(RuntimeError):
     pass
+
+
+class _NothingHeld(Exception):
+    """The page had no held navigation to replay after all (BrowserEnv._replay_navigation)."""
 
 
 def kill_process_tree(proc: psutil.Process | None) -> None:
@@ -477,8 +486,8 @@ class BrowserEnv(gymnasium.Env):
                 else:
                     self._close_browser()
                 self._launch()
-                self._settle()
-                takes = self._take_coverage()
+                takes = self._follow_navigations(self._settle())
+                takes += self._take_coverage()
                 obs = self._observe()
                 if not wd.cancel():
                     return takes, obs
@@ -630,9 +639,9 @@ class BrowserEnv(gymnasium.Env):
                 timings.action_ms = (time.perf_counter() - t0) * 1000
                 if dispatched:  # nothing to wait for after an action refused before it reached the page
                     self._phase = "settle"
-                    t0 = time.perf_counter()
-                    self._settle()
-                    timings.settle_ms = (time.perf_counter() - t0) * 1000
+                    t0, taken_ms = time.perf_counter(), timings.coverage_ms
+                    takes.extend(self._follow_navigations(self._settle(), timings))
+                    timings.settle_ms = (time.perf_counter() - t0) * 1000 - (timings.coverage_ms - taken_ms)
             self._phase = "coverage"
             t0 = time.perf_counter()
             takes.extend(self._take_coverage())
@@ -709,7 +718,7 @@ class BrowserEnv(gymnasium.Env):
         try:
             self._pending_takes += self._take_coverage()
             self.back_to_start()
-            self._settle()
+            self._pending_takes += self._follow_navigations(self._settle())
             self._pending_takes += self._take_coverage()
             obs = self._observe()
             if wd.cancel():
@@ -742,32 +751,86 @@ class BrowserEnv(gymnasium.Env):
         if self._inflight.pop(request, None) is not None:
             self._net_last = time.perf_counter()
 
-    def _settle(self) -> None:
-        """Let what the last action started run, so its code is in this step's coverage take."""
+    def _settle(self) -> bool:
+        """Let what the last action started run, so its code is in this step's coverage take. Returns
+        whether the active page holds a navigation (listeners.js), as read by the settle's last call."""
         if self.cfg.settle == "fixed":
-            self.page.wait_for_timeout(self.cfg.settle_ms)
-            return
+            page = self.page
+            page.wait_for_timeout(self.cfg.settle_ms)
+            return self._holds_navigation(page)
         quiet, cap = self.cfg.settle_quiet_ms / 1000, self.cfg.settle_cap_ms / 1000
         deadline = time.perf_counter() + cap
-        mark = True
+        mark, held = True, False
         while (left := deadline - time.perf_counter()) > 0:
             page = self.page
             try:  # resolves in the page once it has been quiet for the window (events are handled meanwhile)
-                page_quiet = self._page_eval(page, f"window.__jamelSettle ? window.__jamelSettle.quiet("
-                                                   f"{quiet * 1000}, {left * 1000}, {str(mark).lower()}) : true")
+                page_quiet, held = self._page_eval(
+                    page, f"(async () => [window.__jamelSettle ? await window.__jamelSettle.quiet({quiet * 1000}, "
+                          f"{left * 1000}, {str(mark).lower()}) : true, {NAV_HELD_JS}])()")
                 mark = False
             except Exception as exc:  # the document navigated away mid-wait: wait on the new one
                 if self._browser_dead(exc) or page.is_closed():
                     raise
-                page_quiet = False
+                page_quiet = held = False
             now = time.perf_counter()
             # a request open longer than the cap is a stream or a long poll, not this step's work
             busy = any(now - t < cap for t in self._inflight.values())
             net_quiet_for = now - self._net_last
             if page_quiet and not busy and net_quiet_for >= quiet:
-                return
+                return bool(held)
             wait = 0.01 if busy or not page_quiet else quiet - net_quiet_for
             page.wait_for_timeout(max(1.0, min(wait, deadline - now) * 1000))
+        return bool(held)
+
+    # -- navigations the page started (the navigation hold, listeners.js) ---------------------------
+    def _holds_navigation(self, page) -> bool:
+        try:
+            return bool(self._page_eval(page, NAV_HELD_JS))
+        except Exception as exc:  # a document being replaced, a closed popup: nothing held there
+            if self._browser_dead(exc):
+                raise
+            return False
+
+    def _follow_navigations(self, active_held: bool, timings: StepTimings | None = None) -> list[ScriptTake]:
+        """Replays the navigations the pages hold, after taking the coverage of the documents they leave.
+
+        A page's own navigation to another of its documents (a handler that runs code, then sets
+        location.href) is held in the page by listeners.js: the take after the step would only reach the
+        new document, and the handler's code would be lost. Here the old documents' coverage is taken
+        first, then each navigation is replayed as the page started it and its load awaited (as `goto`
+        waits), and the settle runs again on the new document; a new document that navigates at once is
+        followed too, up to MAX_FOLLOWED_NAVIGATIONS times. `active_held`: the settle's answer for the
+        active page; other tabs are asked here (one call each, only when there are several)."""
+        takes: list[ScriptTake] = []
+        for _ in range(MAX_FOLLOWED_NAVIGATIONS):
+            active = self.page
+            held = [active] if active_held else []
+            held += [p for p in list(self.pages) if p is not active and not p.is_closed() and self._holds_navigation(p)]
+            if not held:
+                break
+            phase, self._phase = self._phase, "coverage"
+            t0 = time.perf_counter()
+            takes.extend(self._take_coverage())  # the old documents' code, before they go
+            if timings is not None:
+                timings.coverage_ms += (time.perf_counter() - t0) * 1000
+            self._phase = "navigation"
+            for page in held:
+                self._replay_navigation(page)
+            self._phase = phase
+            active_held = self._settle()
+        return takes
+
+    def _replay_navigation(self, page) -> None:
+        try:
+            with page.expect_navigation(wait_until="load", timeout=self.cfg.navigation_timeout_ms):
+                if self._page_eval(page, NAV_REPLAY_JS) is None:  # nothing held any more (a new document)
+                    raise _NothingHeld
+        except _NothingHeld:
+            pass
+        except Exception as exc:  # a load that never came (a 204, a download): the page stays; not a failure
+            if self._browser_dead(exc):
+                raise
+            log.info("a held navigation did not load: %s", _short(exc))
 
     # -- actions ----------------------------------------------------------------------------------
     def _check_bids(self, action: Action) -> Action:
