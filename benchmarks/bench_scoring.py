@@ -42,8 +42,8 @@ import pyarrow.parquet as pq  # noqa: E402
 from jamel.agents import build_agent  # noqa: E402
 from jamel.env.browser import RecordEnv, EnvConfig  # noqa: E402
 from jamel.corpus import DEMO_CORPUS  # noqa: E402
-from jamel.env.coverage.scorer import (REFERENCE_JS, find_takes, iter_takes, node_env, node_executable,  # noqa: E402
-                                   node_modules_dir, plain_takes, replay_fast)
+from jamel.env.coverage.scorer import (REFERENCE_JS, find_takes, iter_takes, node_env, node_modules_dir,  # noqa: E402
+                                   plain_takes, replay_fast)
 from jamel.rollout.explore import run_session  # noqa: E402
 from jamel.env.server import CorpusServer  # noqa: E402
 
@@ -67,6 +67,8 @@ def steps_with_takes(takes: Path) -> set[int]:
 
 def naive_step_ms(takes: Path, step: int, repeats: int) -> tuple[float, int]:
     """Wall time of one release-style scoring of `step` (fresh node process, all takes so far)."""
+    from jamel.env.coverage.scorer import node_executable  # here: a baseline checkout (JAMEL_BENCH_CODE) may lack it
+
     times, c = [], -1
     for _ in range(repeats):
         t0 = time.perf_counter()
