@@ -106,4 +106,6 @@ sys.exit(any(u.find_spec(n.strip()) is None for n in '$mods'.split(',')))" >/dev
     "$PY" -m pip install -q -c shell/constraints.txt -e ".[$EXTRAS]"
   fi
 fi
-echo "[setup] ok: $("$PY" --version) ($INSTALLER), $(chromium --version 2>/dev/null | head -1), node $(node --version)"
+SCORER_NODE=$("$PY" -c 'from jamel.env.coverage.scorer import node_executable as n; print(n())' 2>/dev/null || echo node)
+echo "[setup] ok: $("$PY" --version) ($INSTALLER), $(chromium --version 2>/dev/null | head -1), node $(node --version)" \
+     "(coverage scorer: $("$SCORER_NODE" --version))"
