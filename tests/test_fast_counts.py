@@ -60,6 +60,10 @@ def test_plans_kept_on_disk_are_shared_and_change_nothing(takes, tmp_path):
         assert [scorer.add(entries).coverage for _, entries in iter_takes(takes)] == cold
         assert scorer.plans_loaded == 0
     assert files[0].read_bytes() != b"not a plan"  # rebuilt and kept again
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    # a folder it cannot write (here: under a file) is a cache that stays empty, not a failed step
+    assert [s.coverage for _, s in replay_fast(takes, plan_cache=blocker / "plans")] == cold
 
 
 def test_coverage_take_skips_playwrights_reply_mapping(novelty_env, monkeypatch):

@@ -53,3 +53,26 @@ def test_unreachable_agent_endpoint_is_one_line(tmp_path):
                          cwd=ROOT, capture_output=True, text=True, timeout=180)
     assert res.returncode != 0 and "Traceback" not in res.stderr, res.stderr[-3000:]
     assert "jamel explore: cannot reach the chat endpoint" in res.stderr
+
+
+def test_resume_compares_what_changes_results_only(tmp_path):
+    """One model folder however it is spelled, a setting a later version added, the step deadline and the
+    unused fixed-settle length do not refuse a resume; a changed model or sampling still does."""
+    from jamel.rollout.options import RESULT_KEYS, SettingsChanged, check_resume
+
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    run = tmp_path / "run"
+    (run / "shop" / "session_0").mkdir(parents=True)
+    (run / "shop" / "session_0" / "summary.json").write_text("{}")
+    base = {"corpus": "c", "agent": "jamel", "seed": 0, "settle": "adaptive", "settle_ms": 250, "step_timeout_s": 30,
+            "agent_kwargs": {"model_path": str(ckpt), "temperature": 0.7}}
+    (run / "config.json").write_text(json.dumps(base))
+    same = {**base, "settle_ms": 100, "step_timeout_s": 60,
+            "agent_kwargs": {"model_path": str(ckpt) + "/", "temperature": 0.7, "history_images": False}}
+    check_resume(run, same, RESULT_KEYS)
+    for changed in ({**base, "agent_kwargs": {"model_path": str(tmp_path / "other"), "temperature": 0.7}},
+                    {**base, "agent_kwargs": {"model_path": str(ckpt)}},
+                    {**base, "settle": "fixed"}):
+        with pytest.raises(SettingsChanged):
+            check_resume(run, changed, RESULT_KEYS)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Iterable
@@ -43,10 +44,16 @@ class SettingsChanged(ValueError):
     """A rerun into a folder whose finished sessions were made with other settings."""
 
 
-# Settings that change how a session runs, not what it records; a rerun may change them and resume.
-_SAME_RESULTS = {"overlap_scoring", "agent_kwargs.base_url"}  # scoring overlap; where a model is served
+# Settings that change how a session runs, not what it records; a rerun may change them and resume:
+# scoring overlap, where a model is served, the step deadline (a robustness bound, not a behaviour).
+_SAME_RESULTS = {"overlap_scoring", "agent_kwargs.base_url", "step_timeout_s"}
 # What every session's records depend on besides the steps (explore: steps, episode_steps; eval: max_steps).
 RESULT_KEYS = ("corpus", "agent", "agent_kwargs", "seed", *(f.name for f in fields(SessionOptions)))
+
+
+def _same_path(value: Any) -> Any:
+    """A model folder as one spelling: `runs/ckpt`, `runs/ckpt/` and its absolute path are one model."""
+    return os.path.realpath(value) if isinstance(value, str) and os.path.exists(value) else value
 
 
 def _flat(config: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
@@ -55,20 +62,22 @@ def _flat(config: dict[str, Any], keys: Iterable[str]) -> dict[str, Any]:
     for k in keys:
         v = json.loads(json.dumps(config[k]))
         out.update({f"{k}.{sub}": x for sub, x in v.items()} if isinstance(v, dict) else {k: v})
-    return {k: v for k, v in out.items() if k not in _SAME_RESULTS}
+    if out.get("settle") == "adaptive":
+        out.pop("settle_ms", None)  # the fixed settle's length: unused by the adaptive one
+    return {k: _same_path(v) if k.endswith("model_path") else v for k, v in out.items() if k not in _SAME_RESULTS}
 
 
 def check_resume(folder: Path, config: dict[str, Any], keys: Iterable[str]) -> None:
     """Raises SettingsChanged when `folder` holds finished sessions (a rerun would skip them) and its
     config.json gives any of `keys` another value than `config`: they would be reported as this run's.
-    Keys the old config lacks (written before they existed) are not compared."""
+    Keys the old config lacks (written before they existed, at any depth) are not compared."""
     path = folder / "config.json"
     if not path.is_file() or not any(folder.glob("*/session_*/summary.json")):
         return
     stored = json.loads(path.read_text())
     keys = [k for k in keys if k in stored]
     old, new = _flat(stored, keys), _flat(config, keys)
-    diffs = [f"{k} {old.get(k, '(unset)')!r} -> {new.get(k, '(unset)')!r}" for k in sorted(set(old) | set(new))
+    diffs = [f"{k} {old.get(k, '(unset)')!r} -> {new.get(k, '(unset)')!r}" for k in sorted(old)
              if old.get(k) != new.get(k)]
     if diffs:
         raise SettingsChanged(f"{folder} holds finished sessions run with other settings ({'; '.join(diffs)}); "

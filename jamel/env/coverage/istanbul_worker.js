@@ -210,15 +210,22 @@ const PLAN_VERSION = (() => {
     for (const file of [__filename, require.resolve('./fast_counts.js'), require.resolve('./istanbul_entities.js')]) {
         h.update(fs.readFileSync(file));
     }
-    const versionOf = (pkg) => require(require.resolve(`${pkg}/package.json`, { paths: [mcrDir] })).version;
+    const versionOf = (pkg) => {
+        try {
+            return require(require.resolve(`${pkg}/package.json`, { paths: [mcrDir] })).version;
+        } catch {
+            return null;
+        }
+    };
     const { all, v8Ignore } = CONVERT_OPTIONS;
-    h.update(JSON.stringify([versionOf('monocart-coverage-reports'), versionOf('acorn'), all, v8Ignore,
-        process.versions.v8]));
+    // acorn-walk sets the visit order (the entities' order), monocart-locator the line/column ids
+    const packages = ['monocart-coverage-reports', 'acorn', 'acorn-walk', 'monocart-locator'];
+    h.update(JSON.stringify([packages.map(versionOf), all, v8Ignore, process.versions.v8]));
     return h.digest('hex').slice(0, 16);
 })();
 const planFile = (source) => path.join(PLAN_DIR, PLAN_VERSION,
     `${crypto.createHash('sha256').update(source).digest('hex')}.plan`);
-const planCacheStats = { loaded: 0, saved: 0 };
+const planCacheStats = { loaded: 0, saved: 0, unwritable: false };
 const loadPlan = (source) => { // the entry (null included), or undefined when none is on disk
     if (!PLAN_DIR) {
         return undefined;
@@ -238,8 +245,8 @@ const loadPlan = (source) => { // the entry (null included), or undefined when n
         return undefined;
     }
 };
-const savePlan = (source, entry) => {
-    if (!PLAN_DIR) {
+const savePlan = (source, entry) => { // best effort: a folder it cannot write is a cache that stays empty
+    if (!PLAN_DIR || planCacheStats.unwritable) {
         return;
     }
     const file = planFile(source);
@@ -250,8 +257,13 @@ const savePlan = (source, entry) => {
         fs.renameSync(tmp, file);
         planCacheStats.saved += 1;
     } catch (err) {
-        console.error(`could not keep a plan in ${PLAN_DIR}: ${err}`);
-        fs.rmSync(tmp, { force: true });
+        console.error(`could not keep a plan in ${PLAN_DIR} (plans stay in memory from now on): ${err}`);
+        planCacheStats.unwritable = true;
+        try {
+            fs.rmSync(tmp, { force: true });
+        } catch {
+            // nothing was written, or the folder cannot be read either
+        }
     }
 };
 const planFor = (source, fileData, functions) => {
