@@ -251,6 +251,25 @@ def test_code_run_just_before_a_page_load_is_counted(hostile_env, tmp_path):
     assert env.restarts == 0
 
 
+def test_code_the_browser_would_not_run_after_a_page_load_starts_is_not_counted(hostile_env, tmp_path):
+    """The hold must not keep the old document alive longer than the browser would: a timer a handler sets
+    after starting a load, and the rest of a page that redirects while it is still parsing (a guard in
+    <head>), never run there, so they earn nothing (the handler's own code still counts)."""
+    env = hostile_env("navcode")
+    env.scorer.record_path = takes = tmp_path / "takes.jsonl"
+    env.reset()
+    late = env.cfg.start_url.replace("index.html", "late.html")
+    second = late.replace("late.html", "second.html")
+    obs, *_ = env.step(f"goto('{late}')")
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Leave then timer')}')")
+    assert info["error"] == "" and obs.url == second + "?via=timer"
+    assert _ran(takes, env.step_count, "leaveThenTimer") and not _ran(takes, env.step_count, "lateCode")
+    obs, *_ = env.step(f"goto('{late}')")
+    obs, r, *_, info = env.step(f"click('{bid_of(obs, 'Guarded page', 'link')}')")
+    assert info["error"] == "" and obs.url == second + "?via=guard"
+    assert not _ran(takes, env.step_count, "guardedCode")
+
+
 def test_a_held_form_submission_goes_where_the_browser_would(hostile_env):
     """The URL of a held GET form is built as Chromium builds it (checked against Chromium without the hold):
     an empty query stays, controls named like the form's properties do not fool it, a submitter's formaction

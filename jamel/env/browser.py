@@ -756,6 +756,8 @@ class BrowserEnv(gymnasium.Env):
         whether the active page holds a navigation (listeners.js), as read by the settle's last call."""
         if self.cfg.settle == "fixed":
             page = self.page
+            if self._holds_navigation(page):  # leaving now: no wait on the document it leaves
+                return True
             page.wait_for_timeout(self.cfg.settle_ms)
             return self._holds_navigation(page)
         quiet, cap = self.cfg.settle_quiet_ms / 1000, self.cfg.settle_cap_ms / 1000
@@ -772,6 +774,8 @@ class BrowserEnv(gymnasium.Env):
                 if self._browser_dead(exc) or page.is_closed():
                     raise
                 page_quiet = held = False
+            if held:  # the page is leaving (quiet() answered at once): take its coverage and replay now
+                return True
             now = time.perf_counter()
             # a request open longer than the cap is a stream or a long poll, not this step's work
             busy = any(now - t < cap for t in self._inflight.values())
@@ -821,8 +825,10 @@ class BrowserEnv(gymnasium.Env):
         return takes
 
     def _replay_navigation(self, page) -> None:
+        # Until the new document commits; the settle after it waits for its load. Not "load": a document that
+        # redirects while parsing is stopped there by the hold (listeners.js) and never fires a load event.
         try:
-            with page.expect_navigation(wait_until="load", timeout=self.cfg.navigation_timeout_ms):
+            with page.expect_navigation(wait_until="commit", timeout=self.cfg.navigation_timeout_ms):
                 if self._page_eval(page, NAV_REPLAY_JS) is None:  # nothing held any more (a new document)
                     raise _NothingHeld
         except _NothingHeld:

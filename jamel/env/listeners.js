@@ -108,6 +108,11 @@
         if (url.origin !== location.origin) return;
         e.preventDefault();
         held = { url: url.href, type: e.navigationType };
+        // A redirect while the document is still parsing (a guard in <head>, a hop page): the browser would
+        // leave before the rest of it ran. Stopping the document here keeps what ran before the redirect
+        // (it counts) and runs nothing after it: no later script, no DOMContentLoaded or load handler
+        // (Chromium: readyState becomes complete without those events).
+        if (document.readyState === 'loading') window.stop();
     });
     // A GET form submission, decided after the page's own submit handlers: a window listener added during
     // the capture phase runs last in the bubble phase. Its URL is the one the browser would build (the

@@ -71,6 +71,10 @@
     const t0 = performance.now();
     if (mark) S.last = Math.max(S.last, t0);
     const check = () => {
+      // A held navigation (listeners.js) ends the step's wait at once: the document is leaving, and its
+      // timers and requests would not run in the browser past the navigation's commit.
+      const nav = window.__jamelNavigation;
+      if (nav && nav.held()) return resolve(true);
       const now = performance.now();
       const busy = S.busy();
       if (!busy && now - S.last >= quietMs) return resolve(true);
