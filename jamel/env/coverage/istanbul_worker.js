@@ -195,8 +195,8 @@ const planCache = new Map();
 // kept on disk (`--plan-cache DIR`). Parallel workers are separate processes: without it each one
 // parses and converts a shared library (React, jQuery) once more before its plan exists, and so does
 // every later run. Files are named by the source's sha256 under a folder named by a hash of that
-// code (these three files, monocart's and acorn's versions, the conversion options, V8's
-// serialization format), written whole then renamed (a reader never sees half a file); an
+// code (these three files, the versions of monocart, acorn, acorn-walk and monocart-locator, the
+// conversion options, V8's serialization format), written whole then renamed (a reader never sees half a file); an
 // unreadable file is a miss. `--verify` still checks every conversion through a loaded plan.
 const PLAN_DIR = (() => {
     const i = process.argv.indexOf('--plan-cache');
