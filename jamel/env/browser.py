@@ -762,7 +762,7 @@ class BrowserEnv(gymnasium.Env):
             return self._holds_navigation(page)
         quiet, cap = self.cfg.settle_quiet_ms / 1000, self.cfg.settle_cap_ms / 1000
         deadline = time.perf_counter() + cap
-        mark, held = True, False
+        mark = True
         while (left := deadline - time.perf_counter()) > 0:
             page = self.page
             try:  # resolves in the page once it has been quiet for the window (events are handled meanwhile)
@@ -781,10 +781,10 @@ class BrowserEnv(gymnasium.Env):
             busy = any(now - t < cap for t in self._inflight.values())
             net_quiet_for = now - self._net_last
             if page_quiet and not busy and net_quiet_for >= quiet:
-                return bool(held)
+                return False
             wait = 0.01 if busy or not page_quiet else quiet - net_quiet_for
             page.wait_for_timeout(max(1.0, min(wait, deadline - now) * 1000))
-        return bool(held)
+        return False
 
     # -- navigations the page started (the navigation hold, listeners.js) ---------------------------
     def _holds_navigation(self, page) -> bool:
@@ -801,8 +801,8 @@ class BrowserEnv(gymnasium.Env):
         A page's own navigation to another of its documents (a handler that runs code, then sets
         location.href) is held in the page by listeners.js: the take after the step would only reach the
         new document, and the handler's code would be lost. Here the old documents' coverage is taken
-        first, then each navigation is replayed as the page started it and its load awaited (as `goto`
-        waits), and the settle runs again on the new document; a new document that navigates at once is
+        first, then each navigation is replayed as the page started it and its commit awaited, and the
+        settle runs again on the new document (which waits for its load); a new document that navigates at once is
         followed too, up to MAX_FOLLOWED_NAVIGATIONS times. `active_held`: the settle's answer for the
         active page; other tabs are asked here (one call each, only when there are several)."""
         takes: list[ScriptTake] = []

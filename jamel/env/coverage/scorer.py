@@ -145,8 +145,8 @@ class _NodeWorker:
     def __init__(self, script: Path, timeout_s: float, args: tuple[str, ...] = ()):
         self.timeout_s = timeout_s
         self.proc = subprocess.Popen(
-            [node_executable(), str(script), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True, encoding="utf-8", env=node_env(), bufsize=1,
+            [node_executable(), str(script), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, encoding="utf-8", env=node_env(), bufsize=1,
         )
         self._replies: queue.Queue[str | None] = queue.Queue()
         self._stderr: list[str] = []
