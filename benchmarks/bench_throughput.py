@@ -165,7 +165,7 @@ class CpuSampler(threading.Thread):
         return out
 
 
-def workers_part(corpus: Path, apps: list[str], workers_list: list[int], steps: int, sessions: int, seed: int,
+def workers_part(corpus: Path, apps: list[str], workers_list: list[str], steps: int, sessions: int, seed: int,
                  settings: list[str], out: Path, repeats: int = 1, plan_cache: str = "cold") -> list[dict]:
     """Each worker count in a fresh child process (as one `jamel explore` invocation: nothing warm, e.g.
     the pool's forkserver, carries over from the previous count), with JAMEL_BENCH_CODE's jamel. With
@@ -176,10 +176,10 @@ def workers_part(corpus: Path, apps: list[str], workers_list: list[int], steps: 
     shared = out / "workers" / "plan-cache"
     shutil.rmtree(shared, ignore_errors=True)
 
-    def child(n: int, setting: str, result: str) -> None:
+    def child(n: str, setting: str, result: str) -> None:
         cache = shared if plan_cache == "warm" else Path(tempfile.mkdtemp(prefix="jamel-plans-"))
         cmd = [sys.executable, __file__, "--workers-child", result, "--child-corpus", str(corpus),
-               "--workers-apps", ",".join(apps), "--workers-list", str(n), "--workers-steps", str(steps),
+               "--workers-apps", ",".join(apps), "--workers-list", n, "--workers-steps", str(steps),
                "--sessions", str(sessions), "--seed", str(seed), "--workers-settings", setting,
                "--output", str(out)]
         try:
@@ -196,7 +196,8 @@ def workers_part(corpus: Path, apps: list[str], workers_list: list[int], steps: 
         for n in workers_list:
             with tempfile.NamedTemporaryFile(suffix=".json") as f:
                 child(n, setting, f.name)
-                rows.append({**json.loads(Path(f.name).read_text()), "round": rnd, "plan_cache": plan_cache})
+                rows.append({**json.loads(Path(f.name).read_text()), "round": rnd, "plan_cache": plan_cache,
+                             "layout": n})
             print(f"  workers {n} ({setting}, round {rnd}): {rows[-1]['wall_s']} s, {rows[-1]['steps_per_s']} steps/s, "
                   f"CPU {rows[-1]['cpu_ms_per_step']} ms/step, {rows[-1]['cores_busy']} cores busy, "
                   f"load {rows[-1]['loadavg']}", flush=True)
@@ -205,13 +206,17 @@ def workers_part(corpus: Path, apps: list[str], workers_list: list[int], steps: 
     return rows
 
 
-def workers_child(corpus: Path, apps: list[str], n: int, steps: int, sessions: int, seed: int, setting: str,
+def workers_child(corpus: Path, apps: list[str], layout: str, steps: int, sessions: int, seed: int, setting: str,
                   out: Path) -> dict:
-    run = out / "workers" / setting / f"w{n}"
+    """One `explore` of the panel. ``layout``: "N" (N workers, the default sessions per process) or "NxK"
+    (N workers, K sessions per worker process; "4x1" is four processes, each with its own browser)."""
+    n, _, per = layout.partition("x")
+    n = int(n)
+    run = out / "workers" / setting / f"w{layout}"
     shutil.rmtree(run, ignore_errors=True)
     cfg = ExploreConfig(corpus=str(corpus), apps=apps, agent="crawler", steps=steps, sessions=sessions,
                         seed=seed, output=str(run), workers=n, html_report=False, record_takes=False,
-                        **SETTINGS[setting])
+                        **SETTINGS[setting], **({"sessions_per_process": int(per)} if per else {}))
     base_cpu = CpuSampler().stop()  # this process's CPU so far
     sampler = CpuSampler()
     sampler.start()
@@ -433,12 +438,12 @@ def markdown(result: dict) -> str:
                   "| settle | round | workers | wall s | steps/s | steps/s per core | speed-up | CPU ms/step | cores busy | C(T) | "
                   "load avg at start |", "|---|---|---|---|---|---|---|---|---|---|---|"]
         for r in result["workers"]:
-            lines.append(f"| {r['setting']} | {r.get('round', 0)} | {r['workers']} | {r['wall_s']} | {r['steps_per_s']} | "
+            lines.append(f"| {r['setting']} | {r.get('round', 0)} | {r.get('layout', r['workers'])} | {r['wall_s']} | {r['steps_per_s']} | "
                          f"{r['steps_per_s_per_core']} | {r['speedup_vs_first']} | {r['cpu_ms_per_step']} | "
                          f"{r['cores_busy']} | {sum(r['C_T'].values())} | {r.get('loadavg', '')} |")
         lines += ["", "CPU ms per step by process kind:", ""]
         for r in result["workers"]:
-            lines.append(f"- {r['setting']}, round {r.get('round', 0)}, {r['workers']} worker(s): " + ", ".join(
+            lines.append(f"- {r['setting']}, round {r.get('round', 0)}, {r.get('layout', r['workers'])} worker(s): " + ", ".join(
                 f"{k} {v}" for k, v in r["cpu_ms_per_step_by_kind"].items() if v >= 1))
     if result.get("scoring"):
         lines += ["", "## Scoring per step that ran app code (engine before plans -> plans, same takes)", "",
@@ -485,7 +490,9 @@ def main() -> None:
                     help="part 1: run each setting this many times (name#2, ...): is a setting repeatable at all?")
     ap.add_argument("--quiet-ms", type=int, default=50)
     ap.add_argument("--cap-ms", type=int, default=1500)
-    ap.add_argument("--workers-list", default=None, help="default 1,2,...,2x cores (powers of two)")
+    ap.add_argument("--workers-list", default=None,
+                    help="comma list of worker counts, default 1,2,...,2x cores (powers of two); NxK: N workers, K "
+                         "sessions per worker process (4x1: four processes, each with its own driver and browser)")
     ap.add_argument("--workers-apps", default="bank,circle,messenger,settings,shop,tasks,travel,video",
                     help="panel of part 2 (the demo corpus: 8 sessions, 2 per worker with 4 workers)")
     ap.add_argument("--workers-steps", type=int, default=None, help="default --steps")
@@ -513,7 +520,7 @@ def main() -> None:
     ap.add_argument("--output", default="runs/bench_throughput")
     args = ap.parse_args()
     if args.workers_child:  # part 2's child process: one worker count
-        res = workers_child(Path(args.child_corpus), args.workers_apps.split(","), int(args.workers_list),
+        res = workers_child(Path(args.child_corpus), args.workers_apps.split(","), args.workers_list,
                             args.workers_steps, args.sessions, args.seed, args.workers_settings, Path(args.output))
         Path(args.workers_child).write_text(json.dumps(res))
         return
@@ -527,7 +534,7 @@ def main() -> None:
     apps = [a for a in args.apps.split(",") if a]
     settings = [s + (f"#{r + 1}" if r else "") for r in range(args.settle_repeats) for s in args.settings.split(",") if s]
     wl = args.workers_list or ",".join(str(2 ** i) for i in range(8) if 2 ** i <= 2 * cores())
-    workers_list = [int(x) for x in wl.split(",")]
+    workers_list = [x.strip() for x in wl.split(",") if x.strip()]
     result: dict = {"date": time.strftime("%Y-%m-%d %H:%M"), "loadavg": round(os.getloadavg()[0], 1),
                     "args": {"apps": apps, "steps": args.steps, "seed": args.seed, "settings": settings,
                              "quiet_ms": args.quiet_ms, "cap_ms": args.cap_ms, "workers_list": workers_list,
@@ -567,9 +574,9 @@ def main() -> None:
                                              args.sessions, args.seed, wsettings, out, args.workers_repeats,
                                              args.plan_cache)
             for setting in wsettings:
-                walls = {(r["round"], r["workers"]): r["wall_s"] for r in result["workers"] if r["setting"] == setting}
-                ups = [round(walls[(k, 1)] / walls[(k, 4)], 2) for k in range(args.workers_repeats)
-                       if (k, 1) in walls and (k, 4) in walls]
+                walls = {(r["round"], r["layout"]): r["wall_s"] for r in result["workers"] if r["setting"] == setting}
+                ups = [round(walls[(k, "1")] / walls[(k, "4")], 2) for k in range(args.workers_repeats)
+                       if (k, "1") in walls and (k, "4") in walls]
                 if ups:
                     result["targets"].append(f"--workers 4 vs --workers 1 on {cores()} cores ({setting} settle): "
                                              f"{statistics.median(ups)}x, median of {len(ups)} round(s) "

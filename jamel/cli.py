@@ -69,8 +69,9 @@ def explore(cfg: ExploreConfig, agent: AgentOptions, run: RunOptions) -> int:
     """
     from jamel.rollout import explore as rollout
 
-    if cfg.steps < 1 or cfg.sessions < 1 or cfg.episode_steps < 0 or cfg.workers < 0:
-        raise SystemExit("--steps and --sessions must be >= 1, --episode-steps and --workers >= 0")
+    if cfg.steps < 1 or cfg.sessions < 1 or min(cfg.episode_steps, cfg.workers, cfg.sessions_per_process) < 0:
+        raise SystemExit("--steps and --sessions must be >= 1, --episode-steps, --workers and "
+                         "--sessions-per-process >= 0")
     try:  # a bad corpus, app name, browser or agent option: say which, no traceback
         corpus = _resolve(cfg, run, None)
         cfg.agent_kwargs = agent.kwargs(cfg.agent)

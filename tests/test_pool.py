@@ -20,16 +20,19 @@ def steps_of(out, app):
 @pytest.mark.slow
 @pytest.mark.browser
 def test_parallel_workers_match_a_sequential_run(tmp_path):
+    """One worker; two sessions interleaved in this process (one browser); two worker processes with two
+    interleaved sessions each: the same steps, rewards and C(t)."""
     corpus = load_corpus(None)
+    apps = APPS + ["messenger", "travel"]
     runs = {}
-    for workers in (1, 2):
-        out = tmp_path / f"w{workers}"
-        cfg = ExploreConfig(corpus=str(corpus.root), apps=APPS, agent="crawler", steps=6, output=str(out),
-                            workers=workers, html_report=False, record_takes=False)
+    for workers, per_process in ((1, 0), (2, 0), (4, 2)):
+        out = tmp_path / f"w{workers}x{per_process}"
+        cfg = ExploreConfig(corpus=str(corpus.root), apps=apps, agent="crawler", steps=6, output=str(out),
+                            workers=workers, sessions_per_process=per_process, html_report=False, record_takes=False)
         summary = explore(cfg, corpus, progress=False)
-        assert [a["app"] for a in summary["apps"]] == APPS
-        runs[workers] = {app: steps_of(out, app) for app in APPS}
-    assert runs[1] == runs[2]
+        assert [a["app"] for a in summary["apps"]] == apps
+        runs[workers] = {app: steps_of(out, app) for app in apps}
+    assert runs[1] == runs[2] == runs[4]
     assert all(len(v) == 6 for v in runs[1].values()) and sum(r[3] for v in runs[1].values() for r in v) > 0
 
 
@@ -157,3 +160,92 @@ def test_worker_processes_get_the_environment_of_their_pool_start(monkeypatch):
         assert pool._executor.submit(_environ, "PYTHONPATH").result(timeout=60) == os.environ.get("PYTHONPATH")
     finally:
         pool.close()
+
+
+def test_a_session_waiting_on_its_scorer_lets_the_others_run():
+    """`sessions.wait` (what a step's scorer result waits through) hands the thread to the other interleaved
+    sessions: here the one that completes the awaited future. A plain blocking wait would hold the thread
+    until the safety timer gives up (-1)."""
+    import threading
+    from concurrent.futures import Future
+
+    from jamel.env import sessions
+    from jamel.env.browser import _PLAYWRIGHT
+
+    fut, order = Future(), []
+
+    def waiter():
+        order.append("wait")
+        value = sessions.wait(fut)
+        order.append("got")
+        return value
+
+    def setter():
+        order.append("set")
+        fut.set_result(7)
+        return "set"
+
+    def fails():
+        raise ValueError("a job's error is its result")
+
+    safety = threading.Timer(20, lambda: fut.done() or fut.set_result(-1))
+    safety.start()
+    driver = _PLAYWRIGHT.acquire()
+    try:
+        out = sessions.run_interleaved(driver, [waiter, setter, fails])
+    finally:
+        _PLAYWRIGHT.release()
+        safety.cancel()
+    assert out[:2] == [7, "set"] and isinstance(out[2], ValueError)
+    assert order == ["wait", "set", "got"]
+
+
+@pytest.mark.browser
+def test_interleaved_sessions_share_one_browser_and_a_hang_traps_none(tmp_path):
+    """Two sessions in one thread on one browser (a context each). One freezes its renderer: while it waits
+    out its step deadline the other keeps stepping; after the browser is killed and relaunched both go on."""
+    import time
+    from pathlib import Path
+
+    from conftest import bid_of
+    from jamel.env.browser import BrowserHost, EnvConfig, RecordEnv, _PLAYWRIGHT
+    from jamel.env.server import CorpusServer
+    from jamel.env.sessions import run_interleaved
+
+    host = BrowserHost()
+    spans: dict[str, list[tuple[float, float, int]]] = {"frozen": [], "busy": []}
+    with CorpusServer(Path(__file__).parent / "fixtures" / "hostile") as server:
+        envs = {app: RecordEnv(EnvConfig(start_url=server.url_for("frozen"), settle_ms=50, step_timeout_s=4.0),
+                               browser=host) for app in spans}
+
+        ended = []
+
+        def session(app: str, actions: list[str]):
+            env = envs[app]
+            obs, _ = env.reset()
+            for label in actions:
+                t0 = time.perf_counter()
+                obs, r, *_, info = env.step(f"click('{bid_of(obs, label)}')")
+                spans[app].append((t0, time.perf_counter(), r if app == "frozen" else info["browser_restarted"]))
+                if app == "busy" and ended and len(spans[app]) > 3:
+                    break
+            ended.append(app)
+            return env.restarts
+
+        driver = _PLAYWRIGHT.acquire()
+        try:
+            out = run_interleaved(driver, [lambda: session("frozen", ["Freeze", "Work"]),
+                                           lambda: session("busy", ["Work"] * 1000)])
+            assert not any(isinstance(o, BaseException) for o in out), out
+            procs = {env._browser_proc.pid for env in envs.values()}
+        finally:
+            for env in envs.values():
+                env.close()
+            host.discard()
+            _PLAYWRIGHT.release()
+    (f0, f1, fr), (w0, w1, wr) = spans["frozen"]
+    assert fr == 0 and wr == 1 and f1 - f0 >= 4.0  # the frozen step hit its deadline; the next one worked
+    assert len(procs) == 1 and out[0] == 1  # one browser, relaunched once
+    during = [s for s in spans["busy"] if f0 < s[0] and s[1] < f0 + 3.5]
+    assert len(during) >= 3, spans["busy"]  # the other session stepped while the frozen one waited
+    assert out[1] == 1 and sum(s[2] for s in spans["busy"]) == 1  # ...and lost one step to the shared restart

@@ -29,6 +29,7 @@ import shutil
 import threading
 import time
 import uuid
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ from PIL import Image
 
 from jamel.env.actions import ACTION_SPECS, Action, ActionParseError, check_navigation, origin_of, parse_action
 from jamel.env.coverage.collector import CoverageCollector, ScriptFilter, ScriptTake, cdp_send
+from jamel.env import sessions
 from jamel.env.coverage.scorer import NoveltyScorer, node_compile_cache_env, novelty_reward
 from jamel.env.spaces import action_space, observation_dict, observation_space, screenshot_array
 from jamel.schemas import DISPLAY_ORIGIN, InteractiveElement, Observation, StepTimings, display_urls
@@ -266,6 +268,59 @@ class _ThreadPlaywright(threading.local):
 _PLAYWRIGHT = _ThreadPlaywright()
 
 
+class BrowserHost:
+    """The Chromium process that envs of one thread share, a browser context each (`jamel.env.sessions`);
+    an env built without one has a host of its own. A dead browser is relaunched by the first env that
+    needs it again; the others find the new one when they restart."""
+
+    def __init__(self):
+        self.browser: Any = None
+        self.proc: psutil.Process | None = None
+        self._launching: Future | None = None
+
+    def get(self, pw: Any, cfg: "EnvConfig") -> tuple[Any, psutil.Process | None]:
+        while self._launching is not None:  # another session of this thread is launching it: one browser
+            sessions.wait(self._launching)
+        if self.browser is None or not self.browser.is_connected():
+            self._launching = Future()
+            try:
+                self._launch(pw, cfg)
+            finally:
+                launching, self._launching = self._launching, None
+                launching.set_result(None)
+        return self.browser, self.proc
+
+    def _launch(self, pw: Any, cfg: "EnvConfig") -> None:
+        self.discard()
+        # A unique switch that Chromium ignores: it lets the watchdog find (and kill) this browser's
+        # process tree without asking the browser, which may be the thing that hangs.
+        marker = f"--jamel-browser={uuid.uuid4().hex}"
+        args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
+                "--mute-audio", "--font-render-hinting=none", marker]
+        if cfg.block_external:
+            # Belt and braces with the request router: never wait on DNS for another host.
+            args.append("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost")
+        exe = find_chromium(cfg.chromium_path, pw, cfg.headless)
+        self.browser = pw.chromium.launch(executable_path=exe, headless=cfg.headless, args=args)
+        self.proc = find_marked_process(marker)
+        if self.proc is None:
+            log.warning("browser process not found: the step deadline cannot kill a hung browser")
+
+    def discard(self, browser: Any = None) -> None:
+        """Close (or kill) the browser; with ``browser``, only if that is still the one running here."""
+        if browser is not None and browser is not self.browser:
+            return  # another env has relaunched it already
+        with Watchdog(CLOSE_TIMEOUT_S, lambda proc=self.proc: kill_process_tree(proc), "closing the browser"):
+            try:
+                if self.browser is not None:
+                    self.browser.close()
+            except Exception:  # already dead
+                pass
+        kill_process_tree(self.proc)  # stragglers of a killed or crashed browser
+        self.browser = self.proc = None
+
+
 class BrowserEnv(gymnasium.Env):
     """One app in a real Chromium. Built from an EnvConfig, or (as `gymnasium.make` does) from
     ``app=`` and optionally ``corpus=`` (default: the demo apps) and EnvConfig fields as keywords:
@@ -274,7 +329,7 @@ class BrowserEnv(gymnasium.Env):
     metadata = {"render_modes": ["rgb_array"]}
 
     def __init__(self, config: EnvConfig | None = None, *, corpus: str | Path | None = None, app: str | None = None,
-                 render_mode: str | None = None, **config_fields: Any):
+                 render_mode: str | None = None, browser: BrowserHost | None = None, **config_fields: Any):
         self._server = None
         if config is None:
             if not app:
@@ -316,6 +371,8 @@ class BrowserEnv(gymnasium.Env):
         self._local_hosts = {origin.hostname, "127.0.0.1", "localhost"}
         self._origin = origin_of(config.start_url)  # the corpus server: goto and navigation stay here
         self._browser_proc: psutil.Process | None = None  # for the watchdog (see Watchdog)
+        self._host = browser or BrowserHost()  # shared by the envs of a worker's interleaved sessions
+        self._owns_host = browser is None
         self._phase = ""  # what the step is doing, for the deadline's log line
         if config.settle not in ("adaptive", "fixed"):
             raise ValueError(f"unknown settle mode {config.settle!r}; choose adaptive or fixed")
@@ -326,21 +383,7 @@ class BrowserEnv(gymnasium.Env):
     def _launch(self) -> None:
         if self._pw is None:
             self._pw = _PLAYWRIGHT.acquire()
-        # A unique switch that Chromium ignores: it lets the watchdog find (and kill) this browser's
-        # process tree without asking the browser, which may be the thing that hangs.
-        marker = f"--jamel-browser={uuid.uuid4().hex}"
-        args = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-                "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic",
-                "--mute-audio", "--font-render-hinting=none", marker]
-        if self.cfg.block_external:
-            # Belt and braces with the request router: never wait on DNS for another host.
-            args.append("--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost")
-        if self._browser is None or not self._browser.is_connected():  # warm sessions reuse it
-            exe = find_chromium(self.cfg.chromium_path, self._pw, self.cfg.headless)
-            self._browser = self._pw.chromium.launch(executable_path=exe, headless=self.cfg.headless, args=args)
-            self._browser_proc = find_marked_process(marker)
-            if self._browser_proc is None:
-                log.warning("browser process not found: the step deadline cannot kill a hung browser")
+        self._browser, self._browser_proc = self._host.get(self._pw, self.cfg)  # warm sessions reuse it
         w, h = self.cfg.viewport
         self._context = self._browser.new_context(viewport={"width": w, "height": h},
                                                   device_scale_factor=self._render_scale(),
@@ -456,15 +499,19 @@ class BrowserEnv(gymnasium.Env):
         self._origin = origin_of(start_url)
 
     def _close_browser(self) -> None:
-        # Closing talks to the browser, which may be frozen: bounded, and killed if it does not answer.
-        with self._deadline(CLOSE_TIMEOUT_S, "closing the browser"):
-            for closer in (lambda: self._context and self._context.close(),
-                           lambda: self._browser and self._browser.close()):
+        """Before a restart and at close: this env's context goes; so does the browser, if it is this env's
+        own or dead (a browser shared with other envs' sessions is left to them while it works)."""
+        if self._owns_host:
+            self._host.discard()
+        elif self._browser is not None and self._browser_dead(None):
+            self._host.discard(self._browser)
+        else:
+            with self._deadline(CLOSE_TIMEOUT_S, "closing the browser context"):
                 try:
-                    closer()
-                except Exception:  # already dead
+                    if self._context is not None:
+                        self._context.close()
+                except Exception:  # the context is gone with its pages
                     pass
-        kill_process_tree(self._browser_proc)  # stragglers of a killed or crashed browser
         self._browser = self._context = self._browser_proc = None
         self.pages, self._collectors = [], {}
 

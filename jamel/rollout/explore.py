@@ -70,8 +70,10 @@ class ExploreConfig(SessionOptions):
     sessions: int = opt(1, "sessions per app")
     seed: int = opt(0, "run seed (per-session seeds derive from it)")
     output: str = opt("runs/explore", "run folder; rerunning with it resumes")
-    workers: int = opt(0, "sessions in parallel, each worker its own browser and scorer (0: one per core, 1 for "
-                          "model agents); the same results as one worker")
+    workers: int = opt(0, "sessions in parallel, each with its own browser context, scorer and agent (0: one per "
+                          "core, 1 for model agents); the same results as one worker")
+    sessions_per_process: int = opt(0, "sessions interleaved in one worker process, sharing its Playwright driver "
+                                       "and browser (0: 4 for the random and crawler agents, else 1)")
     episode_steps: int = opt(0, "go back to the start page every N steps (sessions of episodes; 0: only when the "
                                 "agent resets)")
     record_takes: bool = opt(True, "do not keep coverage_takes.jsonl.zst")
@@ -207,6 +209,9 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
 
 # Agents that load a model: each worker would hold its own copy, so they default to one worker.
 MODEL_AGENTS = {"jamel"}
+# Agents whose act() never blocks the thread: their sessions can share a worker process (SessionPool).
+INTERLEAVED_AGENTS = {"random", "crawler"}
+SESSIONS_PER_PROCESS = 4  # one Python, driver and browser for up to 4 sessions (docs/environment.md)
 
 
 def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[str, Any]:
@@ -248,7 +253,8 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
             raise res.error  # every later session would fail the same way
 
     spec = WorkerSpec(corpus=cfg.corpus, agent=cfg.agent, agent_kwargs=cfg.agent_kwargs, env=env_settings(cfg))
-    with SessionPool(spec, workers) as pool:
+    per_process = cfg.sessions_per_process or (SESSIONS_PER_PROCESS if cfg.agent in INTERLEAVED_AGENTS else 1)
+    with SessionPool(spec, workers, sessions_per_process=per_process) as pool:
         run_tasks(pool, tasks, out, finished, on_step=tick)
     bar.close()
     return write_run_summary(out, cfg.apps, cfg.sessions)

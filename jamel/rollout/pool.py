@@ -83,50 +83,105 @@ class SessionResult:
     error: BaseException | None = None
 
 
-class SessionWorker:
-    """Warm: the server, browser, scorer and agent live as long as the worker."""
+@dataclass
+class SessionDone:
+    """A worker process finished a session (sent at once, so a later death of the process keeps it)."""
 
-    def __init__(self, spec: WorkerSpec):
+    result: SessionResult
+
+
+class SessionWorker:
+    """Warm: the server, browser, scorers and agents live as long as the worker.
+
+    ``slots`` sessions run at once, interleaved in this thread (`jamel.env.sessions`): they share one
+    Playwright driver and one browser (a context each); each slot has its own env (scorer) and agent."""
+
+    def __init__(self, spec: WorkerSpec, slots: int = 1):
+        from jamel.env.browser import BrowserHost
         from jamel.env.server import CorpusServer
 
-        self.spec = spec
+        self.spec, self.slots = spec, max(1, slots)
         self.server = CorpusServer(spec.corpus)  # port 0: a free port per worker
-        self.env = None
-        self.agent = None
+        self.host = BrowserHost()
+        self.envs: list[Any] = [None] * self.slots
+        self.agents: list[Any] = [None] * self.slots
         self.sessions = 0
 
-    def run(self, task: SessionTask, on_step: Callable[[StepTick], None] | None = None) -> dict[str, Any]:
+    @property
+    def env(self):  # the first slot's env (one-slot workers)
+        return self.envs[0]
+
+    def run(self, task: SessionTask, on_step: Callable[[StepTick], None] | None = None, slot: int = 0
+            ) -> dict[str, Any]:
         from jamel.agents import build_agent
         from jamel.env.browser import RecordEnv, EnvConfig
         from jamel.rollout.explore import run_session
 
         url = self.server.url_for(task.app)
-        if self.env is None:
-            self.env = RecordEnv(EnvConfig(start_url=url, corpus_url=self.server.base_url + "/", **self.spec.env))
+        env = self.envs[slot]
+        if env is None:
+            env = self.envs[slot] = RecordEnv(EnvConfig(start_url=url, corpus_url=self.server.base_url + "/",
+                                                        **self.spec.env),
+                                              browser=self.host if self.slots > 1 else None)
         else:
-            self.env.retarget(url)
-        if self.agent is None:
-            self.agent = build_agent(self.spec.agent, **self.spec.agent_kwargs)
+            env.retarget(url)
+        if self.agents[slot] is None:
+            self.agents[slot] = build_agent(self.spec.agent, **self.spec.agent_kwargs)
+        agent = self.agents[slot]
         if task.agent_options:
-            self.agent.set_options(**task.agent_options)
+            agent.set_options(**task.agent_options)
         started = time.time()
         tick = None
         if on_step is not None:
             tick = lambda rec: on_step(StepTick(task.session_id, rec.step, rec.reward, rec.coverage))  # noqa: E731
-        summary = run_session(self.env, self.agent, task.app, Path(task.session_dir), task.seed, task.steps,
+        summary = run_session(env, agent, task.app, Path(task.session_dir), task.seed, task.steps,
                               session_id=task.session_id, on_step=tick, record_takes=task.record_takes,
                               html_report=task.html_report, episode_steps=task.episode_steps)
         self.sessions += 1
         summary["worker"] = {"pid": os.getpid(), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES", ""),
                              "wall_s": round(time.time() - started, 1), "warm_sessions": self.sessions - 1}
-        if hasattr(self.agent, "session_payload"):  # RL: the step samples (not written to summary.json)
-            summary["payload"] = self.agent.session_payload()
+        if hasattr(agent, "session_payload"):  # RL: the step samples (not written to summary.json)
+            summary["payload"] = agent.session_payload()
         return summary
 
+    def run_many(self, tasks: list[SessionTask], on_step: Callable[[Any], None] | None = None,
+                 on_start: Callable[[SessionTask], None] | None = None,
+                 on_result: Callable[[SessionResult], None] | None = None) -> list[SessionResult]:
+        """``tasks`` on this worker's slots, each slot taking the next task when its session ends; the
+        results in task order (a session that raised has its error), each also to ``on_result`` when in."""
+        from jamel.env.browser import _PLAYWRIGHT
+        from jamel.env.sessions import run_interleaved
+
+        queue, results = list(tasks), {}
+
+        def slot_loop(slot: int) -> None:
+            while queue:
+                task = queue.pop(0)
+                if on_start is not None:
+                    on_start(task)
+                try:
+                    results[id(task)] = SessionResult(task, summary=self.run(task, on_step, slot))
+                except Exception as exc:
+                    results[id(task)] = SessionResult(task, error=exc)
+                if on_result is not None:
+                    on_result(results[id(task)])
+
+        n = min(self.slots, len(tasks))
+        driver = _PLAYWRIGHT.acquire()  # held across the jobs: one driver for every slot's env
+        try:
+            for out in run_interleaved(driver, [lambda k=k: slot_loop(k) for k in range(n)]):
+                if isinstance(out, BaseException):
+                    raise out
+        finally:
+            _PLAYWRIGHT.release()
+        return [results[id(t)] for t in tasks]
+
     def close(self) -> None:
-        if self.env is not None:
-            self.env.close()
-            self.env = None
+        for env in self.envs:
+            if env is not None:
+                env.close()
+        self.envs = [None] * self.slots
+        self.host.discard()
         self.server.close()
 
 
@@ -135,7 +190,8 @@ _WORKER: SessionWorker | None = None
 _TICKS: Any = None
 
 
-def _init_process(spec: WorkerSpec, ticks: Any, log_level: int, environ: dict[str, str] | None = None) -> None:
+def _init_process(spec: WorkerSpec, slots: int, ticks: Any, log_level: int, environ: dict[str, str] | None = None
+                  ) -> None:
     global _WORKER, _TICKS
     if environ is not None:  # the caller's environment now, not the forkserver's from when it started
         os.environ.clear()
@@ -143,16 +199,24 @@ def _init_process(spec: WorkerSpec, ticks: Any, log_level: int, environ: dict[st
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from multiprocessing.util import Finalize
 
-    _WORKER, _TICKS = SessionWorker(spec), ticks
+    _WORKER, _TICKS = SessionWorker(spec, slots), ticks
     # pool processes end through os._exit: atexit would not run, multiprocessing's finalizers do
     Finalize(_WORKER, _WORKER.close, exitpriority=10)
 
 
-def _run_in_process(task: SessionTask) -> dict[str, Any]:
-    assert _WORKER is not None
-    if _TICKS is not None:
-        _TICKS.put(SessionStart(task.session_id, os.getpid()))
-    return _WORKER.run(task, on_step=_TICKS.put if _TICKS is not None else None)
+def _run_batch_in_process(tasks: list[SessionTask]) -> None:
+    """The sessions of one worker process; each result goes back through the tick queue as it is in."""
+    assert _WORKER is not None and _TICKS is not None
+    pid = os.getpid()
+    def send(result: SessionResult) -> None:
+        try:
+            _TICKS.put(SessionDone(result))
+        except Exception as exc:  # an error that cannot be pickled: its text goes instead
+            _TICKS.put(SessionDone(SessionResult(result.task, error=RuntimeError(f"{type(result.error).__name__}: "
+                                                                               f"{result.error} ({exc})"))))
+
+    _WORKER.run_many(tasks, on_step=_TICKS.put, on_start=lambda t: _TICKS.put(SessionStart(t.session_id, pid)),
+                     on_result=send)
 
 
 # What a worker process imports before it runs a session. Worker processes are forked from a forkserver
@@ -201,18 +265,25 @@ def default_workers(n_tasks: int) -> int:
 
 
 class SessionPool:
+    """``workers`` sessions at once. Local backend: ``sessions_per_process`` of them interleaved in each
+    worker process (one driver and one browser per process); when one process holds them all, they run
+    in this process. Ray backend: one session per actor."""
+
     def __init__(self, spec: WorkerSpec, workers: int, backend: str = "local", max_retries: int = 2,
-                 ray_resources: dict[str, Any] | None = None):
-        if workers < 1:
-            raise ValueError("workers must be >= 1")
+                 ray_resources: dict[str, Any] | None = None, sessions_per_process: int = 1):
+        if workers < 1 or sessions_per_process < 1:
+            raise ValueError("workers and sessions_per_process must be >= 1")
         if backend not in ("local", "ray"):
             raise ValueError(f"unknown pool backend {backend!r}; choose local or ray")
         self.spec, self.workers, self.backend, self.max_retries = spec, workers, backend, max_retries
+        self.slots = min(workers, sessions_per_process)
+        self.processes = -(-workers // self.slots)
         self.ray_resources = ray_resources or {"num_cpus": 1}
         self._inline: SessionWorker | None = None
         self._executor: ProcessPoolExecutor | None = None
         self._ticks: Any = None
         self._started: dict[str, int] = {}  # session id -> the worker process that began it (this round)
+        self._done: dict[str, SessionResult] = {}  # session id -> its result, sent by a worker process
         self._actors: list[Any] = []
         self._idle: Any = None  # asyncio.Queue of idle actors (run_async)
 
@@ -223,13 +294,16 @@ class SessionPool:
             return iter(())
         if self.backend == "ray":
             return self._run_ray(tasks)
-        if self.workers == 1:
+        if self.processes == 1:
             return self._run_inline(tasks, on_step)
         return self._run_processes(tasks, on_step)
 
     def _run_inline(self, tasks, on_step) -> Iterator[SessionResult]:
         if self._inline is None:
-            self._inline = SessionWorker(self.spec)
+            self._inline = SessionWorker(self.spec, self.slots)
+        if self.slots > 1:  # interleaved: the results are in when the last session ends
+            yield from self._inline.run_many(tasks, on_step)
+            return
         for task in tasks:
             try:
                 yield SessionResult(task, summary=self._inline.run(task, on_step))
@@ -241,8 +315,8 @@ class SessionPool:
         # SimpleQueue: a put is written before the worker goes on (a Queue's feeder thread could still hold
         # a SessionStart when the process dies, and the dead session would not be charged)
         self._ticks = ctx.SimpleQueue()
-        self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=ctx, initializer=_init_process,
-                                             initargs=(self.spec, self._ticks, logging.getLogger().level,
+        self._executor = ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx, initializer=_init_process,
+                                             initargs=(self.spec, self.slots, self._ticks, logging.getLogger().level,
                                                        dict(os.environ)))
 
     def _run_processes(self, tasks, on_step) -> Iterator[SessionResult]:
@@ -251,36 +325,43 @@ class SessionPool:
         while todo:
             if self._executor is None:
                 self._start_processes()
-            self._started = {}
-            futures: dict[Future, SessionTask] = {self._executor.submit(_run_in_process, t): t for t in todo}
+            self._started, self._done = {}, {}
+            # One batch per process, dealt round-robin: a process runs its batch on its slots.
+            batches = [todo[i::self.processes] for i in range(self.processes) if todo[i::self.processes]]
+            futures: dict[Future, list[SessionTask]] = {self._executor.submit(_run_batch_in_process, b): b
+                                                        for b in batches}
             todo = []
             pending = set(futures)
             broken = False
             crashed: set[int] | None = None
             charged = False
+            finished: set[str] = set()
             while pending:
                 done, pending = wait(pending, timeout=0.2, return_when=FIRST_COMPLETED)
                 self._drain_ticks(on_step)
+                for sid in list(self._done):  # each result as it is in (it is kept if its process dies later)
+                    finished.add(sid)
+                    yield self._done.pop(sid)
                 for fut in done:
-                    task = futures[fut]
                     exc = fut.exception()
-                    if isinstance(exc, BrokenProcessPool):  # a worker process died: redo the sessions
-                        broken = True
-                        if crashed is None:
-                            crashed = self._crashed_pids()
-                        # Every unfinished session fails with the pool, but only the one whose process died
-                        # used an attempt (when that process is known; else every session that had begun).
-                        pid = self._started.get(task.session_id)
-                        if pid is not None and (not crashed or pid in crashed):
-                            attempts[id(task)] += 1
-                            charged = True
-                        if attempts[id(task)] <= self.max_retries:
-                            todo.append(task)
+                    for task in futures[fut]:
+                        if task.session_id in finished:
                             continue
-                    if exc is not None:
-                        yield SessionResult(task, error=exc)
-                    else:
-                        yield SessionResult(task, summary=fut.result())
+                        if isinstance(exc, BrokenProcessPool):  # a worker process died: redo the session
+                            broken = True
+                            if crashed is None:
+                                crashed = self._crashed_pids()
+                            # Every unfinished session fails with the pool, but only the one whose process
+                            # died used an attempt (when that process is known; else every session that had
+                            # begun).
+                            pid = self._started.get(task.session_id)
+                            if pid is not None and (not crashed or pid in crashed):
+                                attempts[id(task)] += 1
+                                charged = True
+                            if attempts[id(task)] <= self.max_retries:
+                                todo.append(task)
+                                continue
+                        yield SessionResult(task, error=exc or RuntimeError("its worker process sent no result"))
             self._drain_ticks(on_step)
             if broken and not charged:  # no session known to have died: charge every redone one (progress)
                 for task in todo:
@@ -303,6 +384,8 @@ class SessionPool:
                 return
             if isinstance(tick, SessionStart):
                 self._started[tick.session_id] = tick.pid
+            elif isinstance(tick, SessionDone):
+                self._done[tick.result.task.session_id] = tick.result
             elif on_step is not None:
                 on_step(tick)
 

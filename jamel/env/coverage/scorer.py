@@ -29,6 +29,7 @@ from typing import Any, Iterable, Iterator
 
 from jamel.corpus import REPO_ROOT  # the checkout, or a wheel's bundled copy of third_party/node
 from jamel.env.coverage.collector import ScriptTake
+from jamel.env import sessions
 
 log = logging.getLogger(__name__)
 WORKER_JS = Path(__file__).with_name("istanbul_worker.js")
@@ -208,6 +209,8 @@ class PendingScore:
         return self._future.done()
 
     def result(self, timeout: float | None = None) -> StepScore:
+        if timeout is None:  # sessions interleaved in one thread go on while this one waits
+            return sessions.wait(self._future)
         return self._future.result(timeout)
 
 
