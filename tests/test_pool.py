@@ -249,3 +249,43 @@ def test_interleaved_sessions_share_one_browser_and_a_hang_traps_none(tmp_path):
     during = [s for s in spans["busy"] if f0 < s[0] and s[1] < f0 + 3.5]
     assert len(during) >= 3, spans["busy"]  # the other session stepped while the frozen one waited
     assert out[1] == 1 and sum(s[2] for s in spans["busy"]) == 1  # ...and lost one step to the shared restart
+
+
+def test_a_fatal_error_in_one_interleaved_session_ends_the_others():
+    """Ctrl-C (KeyboardInterrupt) in one session is raised to the caller at once, and the other sessions
+    end there (their cleanup runs) instead of going on at the next sync call."""
+    from concurrent.futures import Future
+
+    from jamel.env import sessions
+    from jamel.env.browser import _PLAYWRIGHT
+
+    cleaned = []
+
+    def waits_forever():
+        try:
+            sessions.wait(Future())
+        finally:
+            cleaned.append("waiter")
+
+    def interrupted():
+        raise KeyboardInterrupt
+
+    driver = _PLAYWRIGHT.acquire()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sessions.run_interleaved(driver, [waits_forever, interrupted, lambda: cleaned.append("never started")])
+        assert cleaned == ["waiter"]
+        assert sessions.run_interleaved(driver, [lambda: 1, lambda: 2]) == [1, 2]  # the driver still works
+    finally:
+        _PLAYWRIGHT.release()
+
+
+def test_workers_are_dealt_over_processes():
+    from jamel.rollout.pool import SessionPool, WorkerSpec
+
+    spec = WorkerSpec(corpus=str(load_corpus(None).root), agent="random")
+    layouts = {(w, k): (SessionPool(spec, w, sessions_per_process=k).processes,
+                        SessionPool(spec, w, sessions_per_process=k).process_slots)
+               for w, k in ((4, 4), (6, 4), (5, 4), (3, 1), (1, 4))}
+    assert layouts == {(4, 4): (1, [4]), (6, 4): (2, [3, 3]), (5, 4): (2, [3, 2]), (3, 1): (3, [1, 1, 1]),
+                       (1, 4): (1, [1])}

@@ -20,6 +20,7 @@ scorer, not in the browser).
 from __future__ import annotations
 
 import base64
+import heapq
 import io
 import json
 import logging
@@ -202,21 +203,53 @@ def find_marked_process(marker: str) -> psutil.Process | None:
     return roots[0] if roots else None
 
 
+class _Deadlines(threading.Thread):
+    """One thread that fires every `Watchdog` of the process when it expires (a thread per deadline cost
+    ~3 ms of a step's Python time to start, in the thread that interleaved sessions share)."""
+
+    def __init__(self):
+        super().__init__(name="jamel-deadlines", daemon=True)
+        self._heap: list[tuple[float, int, Watchdog]] = []
+        self._wake = threading.Condition()
+        self._count = 0
+
+    def add(self, wd: "Watchdog") -> None:
+        with self._wake:
+            self._count += 1
+            heapq.heappush(self._heap, (time.monotonic() + wd.seconds, self._count, wd))
+            self._wake.notify()
+
+    def run(self) -> None:
+        while True:
+            with self._wake:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._wake.wait(None if not self._heap else self._heap[0][0] - time.monotonic())
+                _, _, wd = heapq.heappop(self._heap)
+            wd._fire()  # outside the lock: a kill takes time; a cancelled one returns at once
+
+
+_DEADLINES: _Deadlines | None = None
+_DEADLINES_LOCK = threading.Lock()
+
+
 class Watchdog:
-    """A deadline for blocking browser work: on expiry it calls `kill` (from its own thread) once.
+    """A deadline for blocking browser work: on expiry it calls `kill` (from the deadline thread) once.
 
     `cancel()` is final: after it returns, `kill` has either already run (then `fired` is True) or
     never will, so a deadline that expires just as the work finishes cannot kill a healthy browser.
     """
 
     def __init__(self, seconds: float, kill, what: str):
+        global _DEADLINES
         self.seconds, self.what, self._kill = seconds, what, kill
         self.fired = False
         self._lock = threading.Lock()
         self._done = False
-        self._timer = threading.Timer(seconds, self._fire)
-        self._timer.daemon = True
-        self._timer.start()
+        with _DEADLINES_LOCK:
+            if _DEADLINES is None or not _DEADLINES.is_alive():  # also after a fork
+                _DEADLINES = _Deadlines()
+                _DEADLINES.start()
+        _DEADLINES.add(self)
 
     def _fire(self) -> None:
         with self._lock:
@@ -228,10 +261,10 @@ class Watchdog:
         self._kill()
 
     def cancel(self) -> bool:
-        """Disarm; returns whether the deadline fired."""
+        """Disarm; returns whether the deadline fired. (A cancelled deadline stays in the heap until its
+        time, then is dropped: it holds no browser, only its kill callback.)"""
         with self._lock:
             self._done = True
-        self._timer.cancel()
         return self.fired
 
     def __enter__(self) -> "Watchdog":
@@ -311,14 +344,15 @@ class BrowserHost:
         """Close (or kill) the browser; with ``browser``, only if that is still the one running here."""
         if browser is not None and browser is not self.browser:
             return  # another env has relaunched it already
-        with Watchdog(CLOSE_TIMEOUT_S, lambda proc=self.proc: kill_process_tree(proc), "closing the browser"):
+        # Forget it first: closing yields to other sessions, and one of them may launch the next browser.
+        old, proc, self.browser, self.proc = self.browser, self.proc, None, None
+        with Watchdog(CLOSE_TIMEOUT_S, lambda: kill_process_tree(proc), "closing the browser"):
             try:
-                if self.browser is not None:
-                    self.browser.close()
+                if old is not None:
+                    old.close()
             except Exception:  # already dead
                 pass
-        kill_process_tree(self.proc)  # stragglers of a killed or crashed browser
-        self.browser = self.proc = None
+        kill_process_tree(proc)  # stragglers of a killed or crashed browser
 
 
 class BrowserEnv(gymnasium.Env):

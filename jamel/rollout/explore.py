@@ -203,7 +203,9 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
         if b.episode != a.episode:
             ax.axvline(b.step, color="grey", lw=0.5, ls=":")
     ax.set_title(title)
-    fig.tight_layout()
+    # Fixed margins that fit both axes' labels: tight_layout measures every text first (twice the CPU,
+    # ~0.12 s per session, spent in the thread that interleaved sessions share).
+    fig.subplots_adjust(left=0.1, right=0.87, bottom=0.14, top=0.9)
     fig.savefig(path)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import multiprocessing as mp
 import os
+import pickle
 import signal
 import sys
 import threading
@@ -108,8 +109,12 @@ class SessionWorker:
         self.sessions = 0
 
     @property
-    def env(self):  # the first slot's env (one-slot workers)
+    def env(self):  # the first slot's env and agent (one-slot workers)
         return self.envs[0]
+
+    @property
+    def agent(self):
+        return self.agents[0]
 
     def run(self, task: SessionTask, on_step: Callable[[StepTick], None] | None = None, slot: int = 0
             ) -> dict[str, Any]:
@@ -146,16 +151,18 @@ class SessionWorker:
 
     def run_many(self, tasks: list[SessionTask], on_step: Callable[[Any], None] | None = None,
                  on_start: Callable[[SessionTask], None] | None = None,
-                 on_result: Callable[[SessionResult], None] | None = None) -> list[SessionResult]:
-        """``tasks`` on this worker's slots, each slot taking the next task when its session ends; the
-        results in task order (a session that raised has its error), each also to ``on_result`` when in."""
+                 on_result: Callable[[SessionResult], None] | None = None, slots: int | None = None,
+                 stop: Callable[[], bool] | None = None) -> list[SessionResult]:
+        """``tasks`` on ``slots`` (default: all) of this worker's slots, each slot taking the next task when
+        its session ends; the results in task order (a session that raised has its error; one never begun
+        because ``stop()`` said so is missing), each also to ``on_result`` when in."""
         from jamel.env.browser import _PLAYWRIGHT
         from jamel.env.sessions import run_interleaved
 
         queue, results = list(tasks), {}
 
         def slot_loop(slot: int) -> None:
-            while queue:
+            while queue and not (stop is not None and stop()):
                 task = queue.pop(0)
                 if on_start is not None:
                     on_start(task)
@@ -166,7 +173,7 @@ class SessionWorker:
                 if on_result is not None:
                     on_result(results[id(task)])
 
-        n = min(self.slots, len(tasks))
+        n = min(slots or self.slots, self.slots, len(tasks))
         driver = _PLAYWRIGHT.acquire()  # held across the jobs: one driver for every slot's env
         try:
             for out in run_interleaved(driver, [lambda k=k: slot_loop(k) for k in range(n)]):
@@ -174,7 +181,7 @@ class SessionWorker:
                     raise out
         finally:
             _PLAYWRIGHT.release()
-        return [results[id(t)] for t in tasks]
+        return [results[id(t)] for t in tasks if id(t) in results]
 
     def close(self) -> None:
         for env in self.envs:
@@ -190,33 +197,54 @@ _WORKER: SessionWorker | None = None
 _TICKS: Any = None
 
 
-def _init_process(spec: WorkerSpec, slots: int, ticks: Any, log_level: int, environ: dict[str, str] | None = None
-                  ) -> None:
-    global _WORKER, _TICKS
+_STOP: Any = None  # a multiprocessing Event: the pool is closing, begin no more sessions
+
+
+def _init_process(spec: WorkerSpec, slots: int, ticks: Any, stop: Any, log_level: int,
+                  environ: dict[str, str] | None = None) -> None:
+    global _WORKER, _TICKS, _STOP
     if environ is not None:  # the caller's environment now, not the forkserver's from when it started
         os.environ.clear()
         os.environ.update(environ)
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     from multiprocessing.util import Finalize
 
-    _WORKER, _TICKS = SessionWorker(spec, slots), ticks
+    _WORKER, _TICKS, _STOP = SessionWorker(spec, slots), ticks, stop
     # pool processes end through os._exit: atexit would not run, multiprocessing's finalizers do
     Finalize(_WORKER, _WORKER.close, exitpriority=10)
 
 
-def _run_batch_in_process(tasks: list[SessionTask]) -> None:
-    """The sessions of one worker process; each result goes back through the tick queue as it is in."""
+def _run_batch_in_process(tasks: list[SessionTask], slots: int) -> None:
+    """The sessions of one worker process, ``slots`` at a time; each result goes back through the tick
+    queue as it is in."""
     assert _WORKER is not None and _TICKS is not None
     pid = os.getpid()
-    def send(result: SessionResult) -> None:
-        try:
-            _TICKS.put(SessionDone(result))
-        except Exception as exc:  # an error that cannot be pickled: its text goes instead
-            _TICKS.put(SessionDone(SessionResult(result.task, error=RuntimeError(f"{type(result.error).__name__}: "
-                                                                               f"{result.error} ({exc})"))))
 
-    _WORKER.run_many(tasks, on_step=_TICKS.put, on_start=lambda t: _TICKS.put(SessionStart(t.session_id, pid)),
-                     on_result=send)
+    def driver_died() -> None:
+        from jamel.env.browser import _PLAYWRIGHT
+
+        if _PLAYWRIGHT.driver is not None and _PLAYWRIGHT.driver._dispatcher_fiber.dead:
+            # Playwright's driver died under the sessions: nothing in this process can drive a browser
+            # again, so the process ends and the pool redoes its unfinished sessions (as for any dead worker).
+            log.error("the Playwright driver of worker process %d died; ending the process", pid)
+            os._exit(70)
+
+    def send(result: SessionResult) -> None:
+        if result.error is not None:
+            driver_died()  # a session failed by it is redone, not reported
+            try:  # the parent must be able to rebuild it (else its text goes instead)
+                pickle.loads(pickle.dumps(result.error))
+            except Exception:
+                result = SessionResult(result.task, error=RuntimeError(f"{type(result.error).__name__}: "
+                                                                       f"{result.error}"))
+        _TICKS.put(SessionDone(result))
+
+    try:
+        _WORKER.run_many(tasks, on_step=_TICKS.put, on_start=lambda t: _TICKS.put(SessionStart(t.session_id, pid)),
+                         on_result=send, slots=slots, stop=_STOP.is_set if _STOP is not None else None)
+    except BaseException:
+        driver_died()
+        raise
 
 
 # What a worker process imports before it runs a session. Worker processes are forked from a forkserver
@@ -276,12 +304,16 @@ class SessionPool:
         if backend not in ("local", "ray"):
             raise ValueError(f"unknown pool backend {backend!r}; choose local or ray")
         self.spec, self.workers, self.backend, self.max_retries = spec, workers, backend, max_retries
-        self.slots = min(workers, sessions_per_process)
-        self.processes = -(-workers // self.slots)
+        self.processes = -(-workers // sessions_per_process)
+        # workers dealt over the processes: no process runs more than its share (6 over 2: 3 and 3)
+        self.process_slots = [workers // self.processes + (i < workers % self.processes)
+                              for i in range(self.processes)]
+        self.slots = self.process_slots[0]
         self.ray_resources = ray_resources or {"num_cpus": 1}
         self._inline: SessionWorker | None = None
         self._executor: ProcessPoolExecutor | None = None
         self._ticks: Any = None
+        self._stop: Any = None
         self._started: dict[str, int] = {}  # session id -> the worker process that began it (this round)
         self._done: dict[str, SessionResult] = {}  # session id -> its result, sent by a worker process
         self._actors: list[Any] = []
@@ -315,9 +347,10 @@ class SessionPool:
         # SimpleQueue: a put is written before the worker goes on (a Queue's feeder thread could still hold
         # a SessionStart when the process dies, and the dead session would not be charged)
         self._ticks = ctx.SimpleQueue()
+        self._stop = ctx.Event()
         self._executor = ProcessPoolExecutor(max_workers=self.processes, mp_context=ctx, initializer=_init_process,
-                                             initargs=(self.spec, self.slots, self._ticks, logging.getLogger().level,
-                                                       dict(os.environ)))
+                                             initargs=(self.spec, self.slots, self._ticks, self._stop,
+                                                       logging.getLogger().level, dict(os.environ)))
 
     def _run_processes(self, tasks, on_step) -> Iterator[SessionResult]:
         attempts = {id(t): 0 for t in tasks}
@@ -327,9 +360,10 @@ class SessionPool:
                 self._start_processes()
             self._started, self._done = {}, {}
             # One batch per process, dealt round-robin: a process runs its batch on its slots.
-            batches = [todo[i::self.processes] for i in range(self.processes) if todo[i::self.processes]]
-            futures: dict[Future, list[SessionTask]] = {self._executor.submit(_run_batch_in_process, b): b
-                                                        for b in batches}
+            batches = [(todo[i::self.processes], self.process_slots[i]) for i in range(self.processes)
+                       if todo[i::self.processes]]
+            futures: dict[Future, list[SessionTask]] = {self._executor.submit(_run_batch_in_process, b, n): b
+                                                        for b, n in batches}
             todo = []
             pending = set(futures)
             broken = False
@@ -396,6 +430,7 @@ class SessionPool:
 
     def _stop_processes(self) -> None:
         if self._executor is not None:
+            self._stop.set()  # a process's batch is one call: its sessions not yet begun are dropped
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
 

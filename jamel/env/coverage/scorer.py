@@ -378,7 +378,7 @@ class NoveltyScorer:
         self._close_writer()
         if self._worker is not None and self._worker.proc.poll() is None and self._worker_session:
             try:
-                self._worker.request({"op": "clear"})
+                self._on_thread(self._worker.request, {"op": "clear"})
             except CoverageToolingError:
                 self._worker.close()
                 self._worker = None
@@ -412,11 +412,19 @@ class NoveltyScorer:
 
         Steps are folded in strictly in submission order; a step submitted while the previous one
         is still running waits for it."""
-        if self._executor is None:
-            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jamel-scorer")
-        pending = PendingScore(self._executor.submit(self._score, list(takes)))
+        pending = PendingScore(self._thread().submit(self._score, list(takes)))
         self._pending = pending
         return pending
+
+    def _thread(self) -> ThreadPoolExecutor:
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="jamel-scorer")
+        return self._executor
+
+    def _on_thread(self, fn, *args) -> Any:
+        """``fn(*args)`` on the scorer's thread (after the steps in flight): sessions interleaved with
+        this one go on while Node works (`sessions.wait`)."""
+        return sessions.wait(self._thread().submit(fn, *args))
 
     def add(self, takes: Iterable[ScriptTake]) -> StepScore:
         """Fold one step's takes into the union and wait for C(t) and its change."""
@@ -464,8 +472,8 @@ class NoveltyScorer:
     def write_report(self, out_dir: Path, name: str = "JAMEL session coverage") -> Path | None:
         """monocart's HTML report (and json-summary) of the session's union."""
         self._drain()
-        reply = self._ensure_worker(replay_upto=self._adds).request(
-            {"op": "report", "dir": str(out_dir), "name": name}, timeout_s=self.timeout_s * 4)
+        reply = self._on_thread(lambda: self._ensure_worker(replay_upto=self._adds).request(
+            {"op": "report", "dir": str(out_dir), "name": name}, timeout_s=self.timeout_s * 4))
         return Path(reply["reportPath"]) if reply.get("reportPath") else None
 
     def __enter__(self) -> "NoveltyScorer":
