@@ -91,6 +91,19 @@ class SessionDone:
     result: SessionResult
 
 
+SESSION_END_IMPORTS = ("pyarrow.parquet", "matplotlib.figure", "matplotlib.backends.backend_agg")
+
+
+def _import_quietly(names) -> None:
+    import importlib
+
+    for name in names:
+        try:
+            importlib.import_module(name)
+        except Exception:  # not installed: the session end says so itself
+            pass
+
+
 class SessionWorker:
     """Warm: the server, browser, scorers and agents live as long as the worker.
 
@@ -102,6 +115,11 @@ class SessionWorker:
         from jamel.env.server import CorpusServer
 
         self.spec, self.slots = spec, max(1, slots)
+        # What a session's end imports (its parquet, its reward curve: ~1.7 s of CPU), imported while the
+        # browser starts instead of at the first session's end, where it would hold every interleaved
+        # session of this thread for that long. Forked workers have them from the forkserver already.
+        threading.Thread(target=_import_quietly, args=(SESSION_END_IMPORTS,), daemon=True,
+                         name="jamel-preload").start()
         self.server = CorpusServer(spec.corpus)  # port 0: a free port per worker
         self.host = BrowserHost()
         self.envs: list[Any] = [None] * self.slots
