@@ -70,8 +70,9 @@ class ExploreConfig(SessionOptions):
     sessions: int = opt(1, "sessions per app")
     seed: int = opt(0, "run seed (per-session seeds derive from it)")
     output: str = opt("runs/explore", "run folder; rerunning with it resumes")
-    workers: int = opt(0, "sessions in parallel, each with its own browser context, scorer and agent (0: one per "
-                          "core, 1 for model agents); the same results as one worker")
+    workers: int = opt(0, "sessions in parallel, each with its own browser context, scorer and agent (0: two per "
+                          "core for the random and crawler agents, one per core for others, 1 for model agents); "
+                          "the same results as one worker")
     sessions_per_process: int = opt(0, "sessions interleaved in one worker process, sharing its Playwright driver "
                                        "and browser (0: 4 for the random and crawler agents, else 1)")
     episode_steps: int = opt(0, "go back to the start page every N steps (sessions of episodes; 0: only when the "
@@ -235,7 +236,10 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
                          session_dir=str(out / app / f"session_{k}"), session_id=f"{app}/session_{k}",
                          record_takes=cfg.record_takes, html_report=cfg.html_report, episode_steps=cfg.episode_steps)
              for app, k in todo if (app, k) not in done]
-    workers = cfg.workers or (1 if cfg.agent in MODEL_AGENTS else default_workers(len(tasks)))
+    # Interleaved sessions mostly wait on their pages: two per core keep the cores busier than one
+    # (8 demo apps x 30 steps on 2 cores: 24-25 s with 4, 33 s with 2; docs/environment.md).
+    interleaved = cfg.agent in INTERLEAVED_AGENTS
+    workers = cfg.workers or (1 if cfg.agent in MODEL_AGENTS else default_workers(len(tasks), 2 if interleaved else 1))
     workers = max(1, min(workers, len(tasks) or 1))
     from tqdm import tqdm
 
@@ -255,7 +259,7 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
             raise res.error  # every later session would fail the same way
 
     spec = WorkerSpec(corpus=cfg.corpus, agent=cfg.agent, agent_kwargs=cfg.agent_kwargs, env=env_settings(cfg))
-    per_process = cfg.sessions_per_process or (SESSIONS_PER_PROCESS if cfg.agent in INTERLEAVED_AGENTS else 1)
+    per_process = cfg.sessions_per_process or (SESSIONS_PER_PROCESS if interleaved else 1)
     with SessionPool(spec, workers, sessions_per_process=per_process) as pool:
         run_tasks(pool, tasks, out, finished, on_step=tick)
     bar.close()

@@ -304,10 +304,10 @@ def worker_context():
     return ctx
 
 
-def default_workers(n_tasks: int) -> int:
-    """One worker per core the process may use, no more than there are sessions."""
+def default_workers(n_tasks: int, per_core: int = 1) -> int:
+    """``per_core`` workers per core the process may use, no more than there are sessions."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(n_tasks, cores))
+    return max(1, min(n_tasks, per_core * cores))
 
 
 class SessionPool:
