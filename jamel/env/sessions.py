@@ -6,7 +6,7 @@ Playwright's sync API waits by switching to its dispatcher greenlet, which runs 
 awaited reply is in. `run_interleaved` runs each job in a greenlet of its own on that loop, so while one
 session waits, the others go on; `wait` gives the scorer's futures the same kind of wait. N sessions then
 cost one Python process, one driver and one browser process instead of N of each (on 2 cores, 4 such
-sessions ran the demo panel in 19-23 s where 4 worker processes took 23-26 s; docs/environment.md).
+sessions ran the 8 demo apps x 30 steps in 19.9-22.7 s, 2.22-2.45x one session's time; docs/environment.md).
 
 This uses two attributes of Playwright's sync API that are not public (`_loop`, `_dispatcher_fiber`) and
 its `wait_for_future`; the Playwright version is pinned (uv.lock) and tests/test_pool.py exercises it.
