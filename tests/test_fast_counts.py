@@ -4,7 +4,9 @@ expressions, defaults, classes with static blocks, async and generator methods, 
 functions defined after a return, `v8 ignore` comments)."""
 from __future__ import annotations
 
+import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -64,6 +66,44 @@ def test_plans_kept_on_disk_are_shared_and_change_nothing(takes, tmp_path):
     blocker.write_text("")
     # a folder it cannot write (here: under a file) is a cache that stays empty, not a failed step
     assert [s.coverage for _, s in replay_fast(takes, plan_cache=blocker / "plans")] == cold
+
+
+def test_plan_cache_is_pruned_once_at_start_to_its_cap(takes, tmp_path, monkeypatch):
+    """A worker starting on a plan cache deletes other versions' folders unused for an hour, then its own
+    least recently used plans until the cache is within 80% of JAMEL_PLAN_CACHE_MAX_MB; a plan it reads
+    counts as used (mtime), and C(t) is the same."""
+    cache, kb, now = tmp_path / "plans", 1024, time.time()
+    before = [s.coverage for _, s in replay_fast(takes, plan_cache=cache)]
+    (own,) = list(cache.iterdir())
+    (plan,) = own.glob("*.plan")
+
+    def put(path: Path, size: int, age_s: float) -> Path:
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(b"x" * size)
+        os.utime(path, (now - age_s, now - age_s))
+        return path
+
+    old, recent = cache / ("0" * 16), cache / ("1" * 16)  # other versions' folders
+    for folder, size, age_s in ((old, 50 * kb, 2 * 3600), (recent, 100 * kb, 1800)):
+        put(folder / "a.plan", size, age_s)
+        os.utime(folder, (now - age_s, now - age_s))
+    fakes = [put(own / f"{i:064x}.plan", 100 * kb, 3600 * (10 - i)) for i in range(10)]  # oldest first
+    os.utime(plan, (now - 60, now - 60))
+    cap = 1024 * kb  # JAMEL_PLAN_CACHE_MAX_MB=1: 1100 kB + the plan on disk, with old's 50 kB gone
+    monkeypatch.setenv("JAMEL_PLAN_CACHE_MAX_MB", "1")
+    with NoveltyScorer(plan_cache=cache) as scorer:
+        assert [scorer.add(entries).coverage for _, entries in iter_takes(takes)] == before
+        assert scorer.plans_loaded == 1  # the real plan was kept, and read
+    assert not old.exists() and (recent / "a.plan").exists()
+    kept = [f.exists() for f in fakes]
+    assert any(kept) and not kept[0]
+    assert all(kept[kept.index(True):])  # the oldest went, and only they
+    total = sum(f.stat().st_size for f in cache.rglob("*") if f.is_file())
+    assert total <= 0.8 * cap < total + 100 * kb  # down to 80% of the cap, no further
+    assert plan.exists() and plan.stat().st_mtime >= now - 1  # loading it marked it used
+    monkeypatch.setenv("JAMEL_PLAN_CACHE_MAX_MB", "a lot")
+    with pytest.raises(ValueError, match="JAMEL_PLAN_CACHE_MAX_MB"):
+        NoveltyScorer(plan_cache=cache)
 
 
 def test_coverage_take_skips_playwrights_reply_mapping(novelty_env, monkeypatch):

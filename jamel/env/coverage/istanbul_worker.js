@@ -21,7 +21,7 @@
 // monocart's whole merge and its converter on every step and fail the step if anything differs.
 // `--monocart-only`: no plans and whole merges (the engine before plans, a benchmark baseline).
 // `--plan-cache DIR`: also keep each source's plan on disk (see loadPlan), shared by every worker
-// process and later run that meets the same source.
+// process and later run that meets the same source; `--plan-cache-max-mb N`: prune it at start (prunePlans).
 
 'use strict';
 
@@ -230,11 +230,18 @@ const loadPlan = (source) => { // the entry (null included), or undefined when n
     if (!PLAN_DIR) {
         return undefined;
     }
+    const file = planFile(source);
     let bytes;
     try {
-        bytes = fs.readFileSync(planFile(source));
+        bytes = fs.readFileSync(file);
     } catch {
         return undefined;
+    }
+    try {
+        const now = new Date();
+        fs.utimesSync(file, now, now); // mtime = last use, for prunePlans
+    } catch {
+        // pruned meanwhile, or a read-only cache: the plan was read all the same
     }
     try {
         const entry = v8.deserialize(bytes);
@@ -266,6 +273,85 @@ const savePlan = (source, entry) => { // best effort: a folder it cannot write i
         }
     }
 };
+
+// The cache grows with every new source, so a worker prunes it once, at its start (never in a step),
+// to `--plan-cache-max-mb` (absent or 0: never): first it deletes the folders of other versions, which
+// this code can never read, unless one was used in the last hour (another install may be running);
+// then, while the total is above the cap, its own least recently used plans, down to 80% of the cap.
+// Another worker may be pruning at the same time and the folder may be read-only: a file that is gone
+// is skipped, any other failure ends the pruning, never the worker.
+const PLAN_MAX_BYTES = (() => {
+    const i = process.argv.indexOf('--plan-cache-max-mb');
+    const mb = i > 0 ? Number(process.argv[i + 1]) : 0;
+    return mb > 0 ? mb * 1024 * 1024 : 0;
+})();
+const filesIn = (dir) => { // [{file, size, mtimeMs}] of a folder's files, [] if it cannot be read
+    let names;
+    try {
+        names = fs.readdirSync(dir);
+    } catch {
+        return [];
+    }
+    const out = [];
+    for (const name of names) {
+        const file = path.join(dir, name);
+        try {
+            const { size, mtimeMs } = fs.statSync(file);
+            out.push({ file, size, mtimeMs });
+        } catch {
+            // removed meanwhile
+        }
+    }
+    return out;
+};
+const sizeOf = (files) => files.reduce((sum, f) => sum + f.size, 0);
+const prunePlans = () => {
+    if (!PLAN_DIR || !PLAN_MAX_BYTES) {
+        return;
+    }
+    let total = 0;
+    let folders = [];
+    try {
+        folders = fs.readdirSync(PLAN_DIR, { withFileTypes: true }).filter((d) => d.isDirectory());
+    } catch {
+        return; // no cache yet, or one that cannot be read
+    }
+    for (const { name } of folders.filter((d) => d.name !== PLAN_VERSION)) {
+        const dir = path.join(PLAN_DIR, name);
+        const files = filesIn(dir);
+        try {
+            const used = files.reduce((t, f) => Math.max(t, f.mtimeMs), fs.statSync(dir).mtimeMs);
+            if (Date.now() - used > 3600e3) {
+                fs.rmSync(dir, { recursive: true, force: true });
+                continue;
+            }
+        } catch (err) {
+            if (err.code === 'ENOENT') {
+                continue; // another worker pruned it first
+            }
+            console.error(`could not prune the plans in ${dir}: ${err}`);
+        }
+        total += sizeOf(files);
+    }
+    const own = filesIn(path.join(PLAN_DIR, PLAN_VERSION)).filter((f) => f.file.endsWith('.plan'));
+    total += sizeOf(own);
+    if (total <= PLAN_MAX_BYTES) {
+        return;
+    }
+    own.sort((a, b) => a.mtimeMs - b.mtimeMs); // least recently used first
+    try {
+        for (const { file, size } of own) {
+            if (total <= 0.8 * PLAN_MAX_BYTES) {
+                break;
+            }
+            fs.rmSync(file, { force: true }); // force: one already gone is no error
+            total -= size;
+        }
+    } catch (err) {
+        console.error(`could not prune the plans in ${PLAN_DIR}: ${err}`);
+    }
+};
+
 const planFor = (source, fileData, functions) => {
     let entry = cacheGet(planCache, source);
     if (entry === undefined) {
@@ -567,6 +653,7 @@ const serve = () => {
 };
 
 if (require.main === module) {
+    prunePlans();
     serve();
 } else { // required by a benchmark or profile script: the same engine, in-process
     module.exports = { handle, scripts, convertOne };

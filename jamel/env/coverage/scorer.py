@@ -95,11 +95,24 @@ def node_compile_cache_env() -> dict[str, str]:
 def default_plan_cache() -> Path | None:
     """Where scorers keep the plans of the sources they met: $JAMEL_PLAN_CACHE ("off": nowhere, memory
     only), else $XDG_CACHE_HOME/jamel/scorer-plans (~/.cache/...). A plan is a few times its source's
-    size; a folder per scorer version, so an upgrade never reads an older plan (delete old ones freely)."""
+    size; a folder per scorer version, so an upgrade never reads an older plan (pruned: plan_cache_max_mb)."""
     where = os.environ.get("JAMEL_PLAN_CACHE")
     if where is not None:
         return None if where.strip().lower() in ("", "off", "0", "none") else Path(where)
     return cache_dir() / "scorer-plans"
+
+
+def plan_cache_max_mb() -> float:
+    """The plan cache's size cap in MB: $JAMEL_PLAN_CACHE_MAX_MB (default 512; 0: never pruned). A worker
+    prunes the cache once, as it starts: older versions' folders, then its least recently used plans."""
+    raw = os.environ.get("JAMEL_PLAN_CACHE_MAX_MB", "").strip() or "512"
+    try:
+        mb = float(raw)
+    except ValueError:
+        mb = -1.0
+    if not 0 <= mb < float("inf"):
+        raise ValueError(f"JAMEL_PLAN_CACHE_MAX_MB must be a size in MB >= 0 (0: no cap), got {raw!r}")
+    return mb
 
 
 def node_env() -> dict[str, str]:
@@ -269,7 +282,8 @@ class NoveltyScorer:
     conversion on every step and fails the step if the worker's numbers differ (tests, benchmarks).
     `plans=False` makes monocart convert every time, with whole merges (the engine before plans,
     the benchmarks' baseline). `plan_cache`: the folder where the worker also keeps each source's plan
-    (see `default_plan_cache`), shared by parallel workers and later runs; None: in memory only.
+    (see `default_plan_cache`), shared by parallel workers and later runs; None: in memory only. Its
+    worker prunes it once as it starts, to `plan_cache_max_mb()` ($JAMEL_PLAN_CACHE_MAX_MB).
     """
 
     def __init__(self, mode: str = "persistent", timeout_s: float = 120.0, skip_unchanged: bool = True,
@@ -277,6 +291,7 @@ class NoveltyScorer:
         if mode not in COVERAGE_MODES:
             raise ValueError(f"unknown coverage mode {mode!r}; choose one of {COVERAGE_MODES}")
         self.plan_cache = default_plan_cache() if plan_cache == "auto" else plan_cache
+        self.plan_cache_max_mb = plan_cache_max_mb() if self.plan_cache is not None else 0.0
         self.plans_loaded = 0  # plans the worker has read from plan_cache (since it started)
         self.mode = mode
         self.timeout_s = timeout_s
@@ -314,7 +329,7 @@ class NoveltyScorer:
             args = tuple(flag for flag, on in (("--no-skip", not self.skip_unchanged), ("--verify", self.verify),
                                                ("--monocart-only", not self.plans)) if on)
             if self.plan_cache is not None and self.plans:
-                args += ("--plan-cache", str(self.plan_cache))
+                args += ("--plan-cache", str(self.plan_cache), "--plan-cache-max-mb", str(self.plan_cache_max_mb))
             self._worker = _NodeWorker(WORKER_JS, self.timeout_s, args)
             self._worker_session = False
         if not self._worker_session:
