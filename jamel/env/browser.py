@@ -514,16 +514,23 @@ class BrowserEnv(gymnasium.Env):
     def _kill_browser(self) -> None:
         kill_process_tree(self._browser_proc)  # read at fire time: the browser running now
 
-    def _close_context(self) -> None:
-        """Ends the session's browser context and keeps the browser process running (warm reuse)."""
+    def _end_context(self) -> bool:
+        """Closes the session's browser context under a deadline; False if the browser could not."""
         try:
             with self._deadline(CLOSE_TIMEOUT_S, "closing the browser context"):
                 if self._context is not None:
                     self._context.close()
-        except Exception:  # a dead or stuck browser: start from scratch
+            return True
+        except Exception:
+            return False
+        finally:
+            self._context = None
+            self.pages, self._collectors = [], {}
+
+    def _close_context(self) -> None:
+        """Ends the session's browser context and keeps the browser process running (warm reuse)."""
+        if not self._end_context():  # a dead or stuck browser: start from scratch
             self._close_browser()
-        self._context = None
-        self.pages, self._collectors = [], {}
 
     def retarget(self, start_url: str) -> None:
         """Point a warm env at another app (or the same one again).
@@ -543,12 +550,7 @@ class BrowserEnv(gymnasium.Env):
         elif self._browser is not None and self._browser_dead(None):
             self._host.discard(self._browser)
         else:
-            with self._deadline(CLOSE_TIMEOUT_S, "closing the browser context"):
-                try:
-                    if self._context is not None:
-                        self._context.close()
-                except Exception:  # the context is gone with its pages
-                    pass
+            self._end_context()  # a context that is gone already went with its pages
         self._browser = self._context = self._browser_proc = None
         self.pages, self._collectors = [], {}
 
