@@ -527,11 +527,6 @@ class BrowserEnv(gymnasium.Env):
             self._context = None
             self.pages, self._collectors = [], {}
 
-    def _close_context(self) -> None:
-        """Ends the session's browser context and keeps the browser process running (warm reuse)."""
-        if not self._end_context():  # a dead or stuck browser: start from scratch
-            self._close_browser()
-
     def retarget(self, start_url: str) -> None:
         """Point a warm env at another app (or the same one again).
 
@@ -567,9 +562,8 @@ class BrowserEnv(gymnasium.Env):
             restart = True
             wd = self._deadline(self.cfg.start_timeout_s, f"starting the browser on {self.cfg.start_url}")
             try:
-                if warm and attempt == 0:  # a new session: new context, same browser
-                    self._close_context()
-                else:
+                # a new session: a new context in the same browser; a dead or stuck one starts from scratch
+                if not (warm and attempt == 0 and self._end_context()):
                     self._close_browser()
                 self._launch()
                 takes = self._follow_navigations(self._settle())
@@ -591,12 +585,6 @@ class BrowserEnv(gymnasium.Env):
             self._pw = None
         if self._server is not None:
             self._server.close()
-
-    def __enter__(self) -> "BrowserEnv":
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
     @property
     def page(self):
