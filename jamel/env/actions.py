@@ -22,21 +22,6 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-__all__ = [
-    "ACTION_SPECS",
-    "Action",
-    "ActionParseError",
-    "ActionSpec",
-    "MAX_ACTION_CHARS",
-    "ParamSpec",
-    "action_space_doc",
-    "check_navigation",
-    "extract_action",
-    "origin_of",
-    "parse_action",
-    "parse_model_output",
-]
-
 MAX_ACTION_CHARS = 2000  # also bounds every text argument (fill values, messages, urls)
 MAX_SCROLL_PX = 10000  # per axis, per scroll() action
 MAX_MODIFIERS = 3  # in one key combination
@@ -66,16 +51,8 @@ class ParamSpec:
 
     def type_doc(self) -> str:
         choices = "|".join(repr(a) for a in self.allowed)
-        return {
-            "bid": "str",
-            "str": "str",
-            "float": "float",
-            "int": "int",
-            "enum": choices,
-            "str_or_list": "str | list[str]",
-            "modifiers": f"list[{choices}]",
-            "key_comb": "str",
-        }[self.kind]
+        return {"bid": "str", "enum": choices, "str_or_list": "str | list[str]", "modifiers": f"list[{choices}]",
+                "key_comb": "str"}.get(self.kind, self.kind)  # str, float, int: as named
 
 
 @dataclass(frozen=True)
@@ -238,13 +215,11 @@ def parse_action(text: str) -> Action:
         raise ActionParseError(f"expected a single function call like click('12'), "
                                f"got {_describe(call)}")
     if not isinstance(call.func, ast.Name):
-        raise ActionParseError(f"the called object must be a plain action name, got "
-                               f"{_describe(call.func)}")
+        raise ActionParseError(f"the called object must be a plain action name, got {_describe(call.func)}")
     name = call.func.id
     spec = ACTION_SPECS.get(name)
     if spec is None:
-        raise ActionParseError(f"unknown action {name!r}; valid actions: "
-                               f"{', '.join(ACTION_SPECS)}")
+        raise ActionParseError(f"unknown action {name!r}; valid actions: {', '.join(ACTION_SPECS)}")
 
     params = {p.name: p for p in spec.params}
     raw: dict[str, Any] = {}
@@ -327,8 +302,7 @@ def _coerce(param: ParamSpec, value: Any, action: str) -> Any:
         if type(value) is int and value >= 0:
             return str(value)
         if type(value) is not str:
-            raise ActionParseError(f"{where} must be an element id string like '12', "
-                                   f"got {value!r}")
+            raise ActionParseError(f"{where} must be an element id string like '12', got {value!r}")
         if not value.strip():
             raise ActionParseError(f"{where} must not be empty")
         return value
@@ -443,7 +417,6 @@ def _check_url(url: str, where: str) -> None:
     except ValueError as exc:
         raise ActionParseError(f"{where} is not a valid URL: {exc}") from None
     if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
-        raise ActionParseError(f"{where} must be an absolute http:// or https:// URL, "
-                               f"got {url!r}")
+        raise ActionParseError(f"{where} must be an absolute http:// or https:// URL, got {url!r}")
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         raise ActionParseError(f"{where} must not contain whitespace or control characters")
