@@ -386,27 +386,19 @@ class BrowserEnv(gymnasium.Env):
         self.action_space = action_space()
         self.observation: Observation | None = None  # the last observation, as a record
         self.cfg = config
-        self.filter = ScriptFilter(config.coverage_filter, config.start_url, config.corpus_url)
+        self.retarget(config.start_url)  # the coverage filter and the app's origin
         self.scorer = NoveltyScorer(mode=config.coverage_mode)
-        self._pw = None
-        self._browser = None
-        self._context = None
+        self._pw = self._browser = self._context = None
         self.pages: list[Any] = []
         self.active = 0
         self._collectors: dict[Any, CoverageCollector | None] = {}  # by Page
         self.blocked_requests: list[str] = []
         self._pending_takes: list[ScriptTake] = []  # coverage taken between steps, folded into the next
-        self.step_count = 0
-        self.episode = 0
-        self.episode_step = 0
-        self.restarts = 0
+        self.step_count = self.episode = self.episode_step = self.restarts = 0
         # The bids of the last observation (bid -> bids of the iframes around it) and its page.
         self._bids: dict[str, list[str]] = {}
         self._bids_page: Any = None
         self._boxes: dict[str, list[float]] = {}  # bid -> its box at the step's first lookup (target_box)
-        origin = urlsplit(config.start_url)
-        self._local_hosts = {origin.hostname, "127.0.0.1", "localhost"}
-        self._origin = origin_of(config.start_url)  # the corpus server: goto and navigation stay here
         self._browser_proc: psutil.Process | None = None  # for the watchdog (see Watchdog)
         self._host = browser or BrowserHost()  # shared by the envs of a worker's interleaved sessions
         self._owns_host = browser is None
@@ -509,10 +501,8 @@ class BrowserEnv(gymnasium.Env):
         page.goto(url, wait_until="load")
 
     def _deadline(self, seconds: float, what: str) -> Watchdog:
-        return Watchdog(seconds, self._kill_browser, what)
-
-    def _kill_browser(self) -> None:
-        kill_process_tree(self._browser_proc)  # read at fire time: the browser running now
+        # the browser is read at fire time: the one running then
+        return Watchdog(seconds, lambda: kill_process_tree(self._browser_proc), what)
 
     def _end_context(self) -> bool:
         """Closes the session's browser context under a deadline; False if the browser could not."""
@@ -535,7 +525,7 @@ class BrowserEnv(gymnasium.Env):
         self.cfg.start_url = start_url
         self.filter = ScriptFilter(self.cfg.coverage_filter, start_url, self.cfg.corpus_url)
         self._local_hosts = {urlsplit(start_url).hostname, "127.0.0.1", "localhost"}
-        self._origin = origin_of(start_url)
+        self._origin = origin_of(start_url)  # the corpus server: goto and navigation stay here
 
     def _close_browser(self) -> None:
         """Before a restart and at close: this env's context goes; so does the browser, if it is this env's
