@@ -13,6 +13,7 @@ also what a restarted worker replays, so nothing grows in memory with the sessio
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import os
@@ -293,11 +294,8 @@ class NoveltyScorer:
         self.plan_cache = default_plan_cache() if plan_cache == "auto" else plan_cache
         self.plan_cache_max_mb = plan_cache_max_mb() if self.plan_cache is not None else 0.0
         self.plans_loaded = 0  # plans the worker has read from plan_cache (since it started)
-        self.mode = mode
-        self.timeout_s = timeout_s
-        self.skip_unchanged = skip_unchanged
-        self.verify = verify
-        self.plans = plans
+        self.mode, self.timeout_s, self.skip_unchanged, self.verify, self.plans = (mode, timeout_s, skip_unchanged,
+                                                                                   verify, plans)
         self._record_path: Path | None = None  # coverage_takes.jsonl[.zst] if set, else a temporary file
         self._writer: TakesWriter | None = None
         self._spool_dir: tempfile.TemporaryDirectory | None = None
@@ -344,12 +342,7 @@ class NoveltyScorer:
         if upto <= 0 or self._writer is None:
             return []
         self._writer.flush()
-        out = []
-        for i, (step, entries) in enumerate(_read_lines(self._writer.path, self._writer.offset)):
-            if i >= upto:
-                break
-            out.append((step, entries))
-        return out
+        return list(itertools.islice(_read_lines(self._writer.path, self._writer.offset), upto))
 
     def _writer_for_session(self) -> TakesWriter:
         if self._writer is None:
@@ -504,13 +497,16 @@ def novelty_reward(score: StepScore | None, action_ok: bool) -> int:
 
 
 # -- recorded takes: the session's raw coverage, one line per step ---------------------------------
+def _is_zstd(path: Path, offset: int = 0) -> bool:
+    with open(path, "rb") as fh:
+        fh.seek(offset)
+        return fh.read(4) == ZSTD_MAGIC
+
+
 def _iter_bytes_lines(path: Path, offset: int = 0) -> Iterator[bytes]:
     """Complete lines of a takes file from byte `offset`: plain or zstd (several frames; a stream
     cut short by a crash is read up to where it can be decoded, complete lines only)."""
-    with open(path, "rb") as fh:
-        fh.seek(offset)
-        compressed = fh.read(4) == ZSTD_MAGIC
-    if not compressed:
+    if not _is_zstd(path, offset):
         with open(path, "rb") as fh:
             fh.seek(offset)
             yield from (line for line in fh if line.endswith(b"\n") and line.strip())
@@ -572,9 +568,7 @@ def replay_fast(path: Path, mode: str = "persistent", skip_unchanged: bool = Tru
 @contextlib.contextmanager
 def plain_takes(path: Path) -> Iterator[Path]:
     """The takes file as plain JSONL (a temporary copy if it is compressed), for Node tools."""
-    with open(path, "rb") as fh:
-        compressed = fh.read(4) == ZSTD_MAGIC
-    if not compressed:
+    if not _is_zstd(path):
         yield Path(path)
         return
     with tempfile.TemporaryDirectory(prefix="jamel-takes-") as tmp:
