@@ -132,8 +132,7 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
         log(f"partial download {part} came from another URL; starting over")
         _discard(part, meta_path)
         meta = {}
-    info = DownloadInfo(size=0)
-    failures = 0
+    info, failures = DownloadInfo(size=0), 0
 
     def restart(why: str) -> _Restart:
         nonlocal meta
@@ -352,9 +351,7 @@ def safe_extract(archive: Path, dest: Path, *, prefix: tuple[str, ...] | None = 
         infos = zf.infolist()
         parts = [member_parts(i.filename) for i in infos]  # a malicious archive writes nothing
         prefix = find_corpus_prefix(i.filename for i in infos) if prefix is None else prefix
-        files: list[tuple[zipfile.ZipInfo, tuple[str, ...]]] = []
-        links: list[tuple[tuple[str, ...], str]] = []
-        skipped: list[str] = []
+        files, links, skipped = [], [], []  # (info, relative parts), (relative parts, target), names
         for info, p in zip(infos, parts):
             rel = p[len(prefix):]
             if _ignored(info.filename) or p[:len(prefix)] != prefix:
@@ -587,8 +584,8 @@ def install(dest: Path = SCALEWOB_CORPUS, *, url: str | None = None, archive: Pa
         shutil.rmtree(stale, ignore_errors=True)
     part, done, rejected = download_paths(dest)
     info: DownloadInfo | None = None
+    zip_path, ours = archive or done, not archive
     if archive:
-        zip_path, ours = archive, False
         log(f"using local archive {archive} (no download)")
     else:
         if force:
@@ -603,7 +600,6 @@ def install(dest: Path = SCALEWOB_CORPUS, *, url: str | None = None, archive: Pa
             except DownloadError as exc:
                 raise DownloadError(f"{exc}\n{manual_hint(url, dest)}") from exc
             os.replace(part, done)
-        zip_path, ours = done, True
 
     def reject(msg: str) -> ScaleWoBError:
         if ours:

@@ -7,6 +7,7 @@ its path. --serve also serves it on 127.0.0.1 until interrupted.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import sys
@@ -28,12 +29,9 @@ def make_server(site: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
 
 
 def serve(site: Path, port: int = 0) -> None:
-    with make_server(site, port) as httpd:
+    with make_server(site, port) as httpd, contextlib.suppress(KeyboardInterrupt):
         print(f"serving http://127.0.0.1:{httpd.server_address[1]}/index.html (Ctrl-C to stop)", flush=True)
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
+        httpd.serve_forever()
 
 
 @dataclass
