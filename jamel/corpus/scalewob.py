@@ -133,6 +133,7 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
         _discard(part, meta_path)
         meta = {}
     info, failures = DownloadInfo(size=0), 0
+    progress = progress or (lambda _done, _total: None)
 
     def restart(why: str) -> _Restart:
         nonlocal meta
@@ -173,14 +174,13 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
                     if not m or int(m.group(1)) != have:
                         raise restart(f"server answered a different range ({resp.headers.get('Content-Range')!r})")
                     total = int(m.group(3)) if m.group(3) != "*" else None
-                    mode = "ab"
                     log(f"resuming at byte {have}" + (f" of {total}" if total else ""))
                 elif status == 200:
                     if have:
                         log(f"server ignored the Range request (or the file changed); restarting from byte 0 "
                             f"(discarding {have} bytes)")
                         info.restarts += 1
-                    have, mode = 0, "wb"
+                    have = 0
                     length = resp.headers.get("Content-Length", "")
                     total = int(length) if length.isdigit() else None
                 else:
@@ -189,9 +189,8 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
                         "last_modified": resp.headers.get("Last-Modified"), "total": total}
                 info.etag, info.last_modified = meta["etag"], meta["last_modified"]
                 meta_path.write_text(json.dumps(meta), encoding="utf-8")
-                if progress:
-                    progress(have, total)
-                with open(part, mode) as fh:  # disk errors (ENOSPC) propagate: retrying will not help
+                progress(have, total)
+                with open(part, "ab" if have else "wb") as fh:  # disk errors (ENOSPC) propagate: retrying will not help
                     while True:
                         try:  # read1: whatever has arrived, so a stall or a reset loses nothing received
                             chunk = resp.raw.read1(chunk_size)
@@ -204,8 +203,7 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
                         fh.write(chunk)
                         have += len(chunk)
                         progressed = True
-                        if progress:
-                            progress(have, total)
+                        progress(have, total)
                 if err is None:
                     if total is None or have == total:
                         _discard(meta_path)
