@@ -149,8 +149,7 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
                                                   last_action_error=r["last_action_error"]))
         prompt = compressor.processor.apply_chat_template(messages, add_generation_prompt=True)
         answer = target_text(r)
-        text_tokens = len(tokenizer(prompt + answer + "<|im_end|>")["input_ids"])
-        total = text_tokens + image_tokens + len(memory_steps)
+        total = len(tokenizer(prompt + answer + "<|im_end|>")["input_ids"]) + image_tokens + len(memory_steps)
         if total > max_length:
             too_long += 1
             continue
