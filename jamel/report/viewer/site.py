@@ -174,10 +174,8 @@ def _step_json(r: dict[str, Any], prev_counts: dict[str, int] | None, code: Any,
 
 def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str, Any]:
     """Writes one session's page, data and images; returns its row for the run page."""
-    out = site / ref.rel
-    stamp = _stamp(ref)
-    cached = None if force else _cached_row(out, stamp)
-    if cached is not None:
+    out, stamp = site / ref.rel, _stamp(ref)
+    if not force and (cached := _cached_row(out, stamp)) is not None:
         return cached
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
