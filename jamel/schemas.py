@@ -125,7 +125,8 @@ class Record:
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(records if isinstance(records, pa.Table) else cls.table(records), path, compression="zstd")
+        table = records if isinstance(records, pa.Table) else cls.table(records)
+        pq.write_table(table, path, compression="zstd")
         return path
 
     @classmethod

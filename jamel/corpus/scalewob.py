@@ -190,7 +190,8 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
                 info.etag, info.last_modified = meta["etag"], meta["last_modified"]
                 meta_path.write_text(json.dumps(meta), encoding="utf-8")
                 progress(have, total)
-                with open(part, "ab" if have else "wb") as fh:  # disk errors (ENOSPC) propagate: retrying will not help
+                # disk errors (ENOSPC) propagate: retrying will not help
+                with open(part, "ab" if have else "wb") as fh:
                     while True:
                         try:  # read1: whatever has arrived, so a stall or a reset loses nothing received
                             chunk = resp.raw.read1(chunk_size)
