@@ -432,10 +432,6 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def read_manifest(root: Path) -> dict[str, Any] | None:
-    return _read_json(Path(root) / MANIFEST_NAME)
-
-
 def manifest_mismatch(root: Path, manifest: dict[str, Any], *, url: str | None, archive_sha256: str | None,
                       expected_sha256: str | None) -> str | None:
     """Why the installed corpus does not match the request (None = it matches)."""
@@ -564,7 +560,7 @@ def install(dest: Path = SCALEWOB_CORPUS, *, url: str | None = None, archive: Pa
 
     archive_sha = sha256_file(archive) if archive else None
     if dest.exists() and not force:
-        manifest = read_manifest(dest)
+        manifest = _read_json(dest / MANIFEST_NAME)
         if manifest is not None:
             why = manifest_mismatch(dest, manifest, url=None if archive else url, archive_sha256=archive_sha,
                                     expected_sha256=sha256)
@@ -674,7 +670,8 @@ def corpus_check(cfg: CheckConfig) -> int:
         print(f"error: {dest} does not exist; run `jamel corpus download` first", file=sys.stderr)
         return 1
     report = check_corpus(dest, expect_apps=cfg.expect_apps or None)
-    print(f"ScaleWoB corpus: {dest}\n  manifest {'present' if read_manifest(dest) else 'absent'}\n"
+    manifest = "present" if _read_json(dest / MANIFEST_NAME) else "absent"
+    print(f"ScaleWoB corpus: {dest}\n  manifest {manifest}\n"
           f"{report.format()}\nResult: {'OK' if report.ok else 'CHECKS FAILED'}")
     return 0 if report.ok else 2
 

@@ -46,11 +46,6 @@ def recent_steps(past: list[int], max_items: int) -> list[int]:
     return past[-max_items:] if max_items > 0 else []
 
 
-def target_text(row: dict[str, Any]) -> str:
-    """The supervised answer: the action only, in the answer format (loss is on these tokens)."""
-    return f"<action>{neutralize_special_tokens(row['action_canonical'] or row['action'])}</action>"
-
-
 def split_sessions(sessions: list[str], seed: int, val_ratio: float) -> set[str]:
     """Validation sessions: hash-selected by seed; at least one when val_ratio > 0 and there are >= 2."""
     digest = {s: hashlib.sha256(f"{seed}/{s}".encode()).digest() for s in sessions}
@@ -148,7 +143,8 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
         messages = build_messages(SimpleNamespace(text=lambda: r["observation"], screenshot=r["screenshot"],
                                                   last_action_error=r["last_action_error"]))
         prompt = compressor.processor.apply_chat_template(messages, add_generation_prompt=True)
-        answer = target_text(r)
+        # the supervised answer: the action only, in the answer format (loss is on these tokens)
+        answer = f"<action>{neutralize_special_tokens(r['action_canonical'] or r['action'])}</action>"
         total = len(tokenizer(prompt + answer + "<|im_end|>")["input_ids"]) + image_tokens + len(memory_steps)
         if total > max_length:
             too_long += 1

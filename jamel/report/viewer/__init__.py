@@ -28,12 +28,6 @@ def make_server(site: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
 
 
-def serve(site: Path, port: int = 0) -> None:
-    with make_server(site, port) as httpd, contextlib.suppress(KeyboardInterrupt):
-        print(f"serving http://127.0.0.1:{httpd.server_address[1]}/index.html (Ctrl-C to stop)", flush=True)
-        httpd.serve_forever()
-
-
 @dataclass
 class ViewConfig:
     runs: list[Path] = opt(help="explore or eval output folders (several: side by side)", positional=True)
@@ -59,5 +53,8 @@ def view(cfg: ViewConfig) -> int:
         return 2
     print(index.resolve(), flush=True)
     if cfg.serve:
-        serve(out, cfg.port)
+        with make_server(out, cfg.port) as httpd, contextlib.suppress(KeyboardInterrupt):
+            port = httpd.server_address[1]
+            print(f"serving http://127.0.0.1:{port}/index.html (Ctrl-C to stop)", flush=True)
+            httpd.serve_forever()
     return 0
