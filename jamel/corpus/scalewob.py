@@ -319,8 +319,7 @@ class ExtractResult:
 
 
 def _inside(path: Path, root: str) -> bool:
-    real = os.path.realpath(path)
-    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+    return os.path.commonpath([os.path.realpath(path), root]) == root
 
 
 def _make_dir_inside(folder: Path, root: str, member: str) -> None:
