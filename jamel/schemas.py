@@ -118,12 +118,15 @@ class Record:
         return pa.Table.from_pylist(rows, schema=cls.schema())
 
     @classmethod
-    def write(cls, path: str | Path, records: Iterable[Record | dict[str, Any]]) -> Path:
+    def write(cls, path: str | Path, records) -> Path:
+        """Records (as for `table`), or an Arrow table of the declared schema, -> a zstd parquet file."""
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(cls.table(records), path, compression="zstd")
+        table = records if isinstance(records, pa.Table) else cls.table(records)
+        pq.write_table(table, path, compression="zstd")
         return path
 
     @classmethod
@@ -357,7 +360,6 @@ class MemoryBankRow(Record):
         lists of floats), with the declared schema."""
         import numpy as np
         import pyarrow as pa
-        import pyarrow.parquet as pq
 
         vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         if vectors.ndim != 2 or len(vectors) != len(keys):
@@ -369,10 +371,7 @@ class MemoryBankRow(Record):
             pa.array([k[0] for k in keys], pa.string()), pa.array([k[1] for k in keys], pa.int64()),
             pa.ListArray.from_arrays(offsets, pa.array(vectors.reshape(-1)), type=schema.field("vector").type)],
             schema=schema)
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(table, path, compression="zstd")
-        return path
+        return cls.write(path, table)
 
     @staticmethod
     def read_vectors(paths: str | Path | Iterable[str | Path]):

@@ -69,10 +69,8 @@ class Corpus:
         """Sorted app ids: sub-folders that contain an index.html, except hidden (`.x`) and shared (`_x`) ones."""
         if not self.root.is_dir():
             return []
-        return sorted(
-            p.name for p in self.root.iterdir()
-            if not p.name.startswith((".", "_")) and p.is_dir() and (p / "index.html").is_file()
-        )
+        return sorted(p.name for p in self.root.iterdir()
+                      if not p.name.startswith((".", "_")) and p.is_dir() and (p / "index.html").is_file())
 
     def start_path(self, app: str) -> str:
         """URL path of an app's start page; app ids may hold characters unsafe in URLs."""
@@ -89,8 +87,7 @@ class Corpus:
         tokens = [t.strip() for t in spec.split(",") if t.strip()]
         if not tokens:
             raise ValueError(f"empty app spec {spec!r}; use one of {sorted(splits)} / 'all' or app ids")
-        out: list[str] = []
-        unknown: list[str] = []
+        out, unknown = [], []
         for tok in tokens:
             if tok == "all":
                 out.extend(available)
@@ -107,8 +104,7 @@ class Corpus:
                     raise ValueError(
                         f"split {tok!r}: {len(missing)} of {len(splits[tok])} apps missing from corpus "
                         f"{self.root}: {missing}. The corpus is probably not downloaded (run "
-                        f"{DOWNLOAD_HINT}) or points at the wrong folder. Valid apps: {available}"
-                    )
+                        f"{DOWNLOAD_HINT}) or points at the wrong folder. Valid apps: {available}")
                 out.extend(splits[tok])
             elif tok in valid:
                 out.append(tok)
@@ -117,8 +113,7 @@ class Corpus:
         if unknown:
             raise ValueError(
                 f"unknown app(s) {unknown} in corpus {self.root}. Valid apps: {available}; "
-                f"named splits: {sorted(splits)} or 'all'"
-            )
+                f"named splits: {sorted(splits)} or 'all'")
         return list(dict.fromkeys(out))  # without repeats, in order
 
 

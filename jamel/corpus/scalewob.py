@@ -132,8 +132,8 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
         log(f"partial download {part} came from another URL; starting over")
         _discard(part, meta_path)
         meta = {}
-    info = DownloadInfo(size=0)
-    failures = 0
+    info, failures = DownloadInfo(size=0), 0
+    progress = progress or (lambda _done, _total: None)
 
     def restart(why: str) -> _Restart:
         nonlocal meta
@@ -174,14 +174,13 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
                     if not m or int(m.group(1)) != have:
                         raise restart(f"server answered a different range ({resp.headers.get('Content-Range')!r})")
                     total = int(m.group(3)) if m.group(3) != "*" else None
-                    mode = "ab"
                     log(f"resuming at byte {have}" + (f" of {total}" if total else ""))
                 elif status == 200:
                     if have:
                         log(f"server ignored the Range request (or the file changed); restarting from byte 0 "
                             f"(discarding {have} bytes)")
                         info.restarts += 1
-                    have, mode = 0, "wb"
+                    have = 0
                     length = resp.headers.get("Content-Length", "")
                     total = int(length) if length.isdigit() else None
                 else:
@@ -190,9 +189,9 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
                         "last_modified": resp.headers.get("Last-Modified"), "total": total}
                 info.etag, info.last_modified = meta["etag"], meta["last_modified"]
                 meta_path.write_text(json.dumps(meta), encoding="utf-8")
-                if progress:
-                    progress(have, total)
-                with open(part, mode) as fh:  # disk errors (ENOSPC) propagate: retrying will not help
+                progress(have, total)
+                # disk errors (ENOSPC) propagate: retrying will not help
+                with open(part, "ab" if have else "wb") as fh:
                     while True:
                         try:  # read1: whatever has arrived, so a stall or a reset loses nothing received
                             chunk = resp.raw.read1(chunk_size)
@@ -205,8 +204,7 @@ def download(url: str, part: Path, *, timeout: float = 60.0, retries: int = 5, b
                         fh.write(chunk)
                         have += len(chunk)
                         progressed = True
-                        if progress:
-                            progress(have, total)
+                        progress(have, total)
                 if err is None:
                     if total is None or have == total:
                         _discard(meta_path)
@@ -321,8 +319,7 @@ class ExtractResult:
 
 
 def _inside(path: Path, root: str) -> bool:
-    real = os.path.realpath(path)
-    return real == root or real.startswith(root.rstrip(os.sep) + os.sep)
+    return os.path.commonpath([os.path.realpath(path), root]) == root
 
 
 def _make_dir_inside(folder: Path, root: str, member: str) -> None:
@@ -352,9 +349,7 @@ def safe_extract(archive: Path, dest: Path, *, prefix: tuple[str, ...] | None = 
         infos = zf.infolist()
         parts = [member_parts(i.filename) for i in infos]  # a malicious archive writes nothing
         prefix = find_corpus_prefix(i.filename for i in infos) if prefix is None else prefix
-        files: list[tuple[zipfile.ZipInfo, tuple[str, ...]]] = []
-        links: list[tuple[tuple[str, ...], str]] = []
-        skipped: list[str] = []
+        files, links, skipped = [], [], []  # (info, relative parts), (relative parts, target), names
         for info, p in zip(infos, parts):
             rel = p[len(prefix):]
             if _ignored(info.filename) or p[:len(prefix)] != prefix:
@@ -434,10 +429,6 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-def read_manifest(root: Path) -> dict[str, Any] | None:
-    return _read_json(Path(root) / MANIFEST_NAME)
 
 
 def manifest_mismatch(root: Path, manifest: dict[str, Any], *, url: str | None, archive_sha256: str | None,
@@ -568,7 +559,7 @@ def install(dest: Path = SCALEWOB_CORPUS, *, url: str | None = None, archive: Pa
 
     archive_sha = sha256_file(archive) if archive else None
     if dest.exists() and not force:
-        manifest = read_manifest(dest)
+        manifest = _read_json(dest / MANIFEST_NAME)
         if manifest is not None:
             why = manifest_mismatch(dest, manifest, url=None if archive else url, archive_sha256=archive_sha,
                                     expected_sha256=sha256)
@@ -587,8 +578,8 @@ def install(dest: Path = SCALEWOB_CORPUS, *, url: str | None = None, archive: Pa
         shutil.rmtree(stale, ignore_errors=True)
     part, done, rejected = download_paths(dest)
     info: DownloadInfo | None = None
+    zip_path, ours = archive or done, not archive
     if archive:
-        zip_path, ours = archive, False
         log(f"using local archive {archive} (no download)")
     else:
         if force:
@@ -603,7 +594,6 @@ def install(dest: Path = SCALEWOB_CORPUS, *, url: str | None = None, archive: Pa
             except DownloadError as exc:
                 raise DownloadError(f"{exc}\n{manual_hint(url, dest)}") from exc
             os.replace(part, done)
-        zip_path, ours = done, True
 
     def reject(msg: str) -> ScaleWoBError:
         if ours:
@@ -679,7 +669,8 @@ def corpus_check(cfg: CheckConfig) -> int:
         print(f"error: {dest} does not exist; run `jamel corpus download` first", file=sys.stderr)
         return 1
     report = check_corpus(dest, expect_apps=cfg.expect_apps or None)
-    print(f"ScaleWoB corpus: {dest}\n  manifest {'present' if read_manifest(dest) else 'absent'}\n"
+    manifest = "present" if _read_json(dest / MANIFEST_NAME) else "absent"
+    print(f"ScaleWoB corpus: {dest}\n  manifest {manifest}\n"
           f"{report.format()}\nResult: {'OK' if report.ok else 'CHECKS FAILED'}")
     return 0 if report.ok else 2
 

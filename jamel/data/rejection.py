@@ -18,9 +18,8 @@ import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from jamel.schemas import RejectionRow, StepRecord
-
 from jamel.config import opt
+from jamel.schemas import RejectionRow, StepRecord
 
 SYNTHETIC_RESET = "reset()"
 

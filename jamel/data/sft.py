@@ -27,6 +27,7 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from jamel.config import opt
@@ -45,21 +46,12 @@ def recent_steps(past: list[int], max_items: int) -> list[int]:
     return past[-max_items:] if max_items > 0 else []
 
 
-def target_text(row: dict[str, Any]) -> str:
-    """The supervised answer: the action only, in the answer format (loss is on these tokens)."""
-    return f"<action>{neutralize_special_tokens(row['action_canonical'] or row['action'])}</action>"
-
-
-def is_val_session(session_id: str, seed: int, val_ratio: float) -> bool:
-    h = hashlib.sha256(f"{seed}/{session_id}".encode()).digest()
-    return int.from_bytes(h[:8], "little") / 2**64 < val_ratio
-
-
 def split_sessions(sessions: list[str], seed: int, val_ratio: float) -> set[str]:
     """Validation sessions: hash-selected by seed; at least one when val_ratio > 0 and there are >= 2."""
-    val = {s for s in sessions if is_val_session(s, seed, val_ratio)}
+    digest = {s: hashlib.sha256(f"{seed}/{s}".encode()).digest() for s in sessions}
+    val = {s for s in sessions if int.from_bytes(digest[s][:8], "little") / 2**64 < val_ratio}
     if val_ratio > 0 and not val and len(sessions) >= 2:
-        val = {min(sessions, key=lambda s: hashlib.sha256(f"{seed}/{s}".encode()).digest())}
+        val = {min(sessions, key=digest.__getitem__)}
     if len(val) == len(sessions) and len(sessions) >= 2:  # never leave training empty
         val.discard(max(val))
     return val
@@ -148,18 +140,21 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
         memory_steps = recent_steps([s for s in steps_by_session[r["session_id"]] if s < r["step"]], max_memory_items)
         memory_ids = [bank_row[(r["session_id"], s)] for s in memory_steps]
         # the prompt exactly as the agent saw it at this step (observation + the error shown with it)
-        obs = _StoredObservation(r["observation"], r["screenshot"], r["last_action_error"])
-        messages = build_messages(obs)
+        messages = build_messages(SimpleNamespace(text=lambda: r["observation"], screenshot=r["screenshot"],
+                                                  last_action_error=r["last_action_error"]))
         prompt = compressor.processor.apply_chat_template(messages, add_generation_prompt=True)
-        answer = target_text(r)
-        text_tokens = len(tokenizer(prompt + answer + "<|im_end|>")["input_ids"])
-        total = text_tokens + image_tokens + len(memory_steps)
+        # the supervised answer: the action only, in the answer format (loss is on these tokens)
+        answer = f"<action>{neutralize_special_tokens(r['action_canonical'] or r['action'])}</action>"
+        total = len(tokenizer(prompt + answer + "<|im_end|>")["input_ids"]) + image_tokens + len(memory_steps)
         if total > max_length:
             too_long += 1
             continue
+        # image parts without their PNG (it is stored once, in `SftRow.image`)
+        stored_messages = [ChatMessage(m["role"], [ChatPart(p["type"], p.get("text")) for p in m["content"]])
+                           for m in messages]
         row = SftRow(sample_id=f"{r['session_id']}#{r['step']}{'+reset' if r['synthetic'] else ''}",
                      session_id=r["session_id"], app=r["app"], step=r["step"], episode=r["episode"],
-                     synthetic=r["synthetic"], messages=_without_image_data(messages),
+                     synthetic=r["synthetic"], messages=stored_messages,
                      image=r["screenshot"], response=answer, memory_ids=memory_ids, num_tokens=total,
                      memory_bank=BANK_FILE)
         (val if r["session_id"] in val_sessions else train).append(row)
@@ -179,21 +174,6 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     }
     (out / "stats.json").write_text(json.dumps(stats, indent=2))
     return stats
-
-
-class _StoredObservation:
-    """An observation rebuilt from a step record (its rendered text and screenshot)."""
-
-    def __init__(self, text: str, screenshot: bytes, last_action_error: str = ""):
-        self._text, self.screenshot, self.last_action_error = text, screenshot, last_action_error
-
-    def text(self) -> str:
-        return self._text
-
-
-def _without_image_data(messages: list[dict[str, Any]]) -> list[ChatMessage]:
-    """Prompt messages as stored: image parts without their PNG (it is stored once, in `SftRow.image`)."""
-    return [ChatMessage(m["role"], [ChatPart(p["type"], p.get("text")) for p in m["content"]]) for m in messages]
 
 
 @dataclass

@@ -7,6 +7,7 @@ its path. --serve also serves it on 127.0.0.1 until interrupted.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import sys
@@ -25,15 +26,6 @@ def make_server(site: Path, port: int = 0) -> http.server.ThreadingHTTPServer:
     """The site on 127.0.0.1 only (port 0: a free one)."""
     handler = functools.partial(_QuietHandler, directory=str(site))
     return http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
-
-
-def serve(site: Path, port: int = 0) -> None:
-    with make_server(site, port) as httpd:
-        print(f"serving http://127.0.0.1:{httpd.server_address[1]}/index.html (Ctrl-C to stop)", flush=True)
-        try:
-            httpd.serve_forever()
-        except KeyboardInterrupt:
-            pass
 
 
 @dataclass
@@ -61,5 +53,8 @@ def view(cfg: ViewConfig) -> int:
         return 2
     print(index.resolve(), flush=True)
     if cfg.serve:
-        serve(out, cfg.port)
+        with make_server(out, cfg.port) as httpd, contextlib.suppress(KeyboardInterrupt):
+            port = httpd.server_address[1]
+            print(f"serving http://127.0.0.1:{port}/index.html (Ctrl-C to stop)", flush=True)
+            httpd.serve_forever()
     return 0

@@ -10,6 +10,8 @@ This is a reading aid next to C(t) (which is monocart's Istanbul count), not a s
 from __future__ import annotations
 
 import bisect
+import itertools
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -22,9 +24,7 @@ def executed_intervals(functions: list[dict[str, Any]]) -> list[Interval]:
     ranges = sorted(((r["startOffset"], r["endOffset"], r["count"]) for fn in functions for r in fn["ranges"]),
                     key=lambda r: (r[0], -r[1]))
     # Sweep over range boundaries with a stack of open ranges (V8's ranges nest).
-    out: list[Interval] = []
-    stack: list[tuple[int, int, int]] = []
-    pos = 0
+    out, stack, pos = [], [], 0
 
     def segment(a: int, b: int, count: int) -> None:
         if b > a and count > 0:
@@ -33,7 +33,7 @@ def executed_intervals(functions: list[dict[str, Any]]) -> list[Interval]:
             else:
                 out.append((a, b))
 
-    for start, end, count in ranges:
+    for start, end, count in ranges + [(math.inf, math.inf, 0)]:  # the sentinel closes every open range
         while stack and stack[-1][1] <= start:
             _, top_end, top_count = stack.pop()
             segment(pos, top_end, top_count)
@@ -42,10 +42,6 @@ def executed_intervals(functions: list[dict[str, Any]]) -> list[Interval]:
             segment(pos, start, stack[-1][2])
         pos = start
         stack.append((start, end, count))
-    while stack:
-        _, top_end, top_count = stack.pop()
-        segment(pos, top_end, top_count)
-        pos = top_end
     return out
 
 
@@ -87,20 +83,16 @@ class _Script:
     @classmethod
     def of(cls, url: str, source: str) -> "_Script":
         lines = source.split("\n")
-        starts, off = [], 0
-        for line in lines:
-            starts.append(off)
-            # V8 offsets count UTF-16 code units: characters outside the BMP take two.
-            off += (len(line) if line.isascii() else len(line.encode("utf-16-le")) // 2) + 1
-        return cls(url, lines, starts)
+        # V8 offsets count UTF-16 code units: characters outside the BMP take two.
+        sizes = [(len(line) if line.isascii() else len(line.encode("utf-16-le")) // 2) + 1 for line in lines]
+        return cls(url, lines, list(itertools.accumulate(sizes[:-1], initial=0)))
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1  # 0-based
 
     def has_code(self, lineno: int, s: int, e: int) -> bool:
         """Whether the part of line `lineno` inside [s, e) holds code (not blanks, brackets, comments)."""
-        start = self.starts[lineno]
-        text = self.lines[lineno]
+        text, start = self.lines[lineno], self.starts[lineno]
         if text.isascii():
             text = text[max(0, s - start): max(0, e - start)]
         text = text.strip()
@@ -118,8 +110,7 @@ class StepCode:
 
 
 def short_url(url: str) -> str:
-    tail = url.split("://", 1)[-1]
-    return tail.split("/", 1)[-1] if "/" in tail else tail
+    return url.split("://", 1)[-1].split("/", 1)[-1]
 
 
 def new_code_per_step(steps: Iterable[tuple[int, list[Any]]], max_functions: int = 25, max_lines: int = 40,
@@ -146,17 +137,12 @@ def new_code_per_step(steps: Iterable[tuple[int, list[Any]]], max_functions: int
                     if len(code.functions) < max_functions:
                         name = fn.get("functionName") or ("(top-level)" if rng[0] == 0 else "(anonymous)")
                         code.functions.append({"name": name, "url": short_url(sc.url), "line": sc.line_of(rng[0]) + 1})
-            ran = executed_intervals(take.functions)
-            fresh = subtract(ran, sc.covered)
+            fresh = subtract(executed_intervals(take.functions), sc.covered)
             if not fresh:
                 continue
             sc.covered = union(sc.covered, fresh)
-            seen: set[int] = set()
-            for s, e in fresh:
-                for ln in range(sc.line_of(s), sc.line_of(max(s, e - 1)) + 1):
-                    if ln in seen or not sc.has_code(ln, s, e):
-                        continue
-                    seen.add(ln)
+            seen = {ln for s, e in fresh for ln in range(sc.line_of(s), sc.line_of(max(s, e - 1)) + 1)
+                    if sc.has_code(ln, s, e)}
             code.n_lines += len(seen)
             for ln in sorted(seen)[: max(0, max_lines - len(code.lines))]:
                 text = sc.lines[ln].strip()
@@ -169,16 +155,11 @@ def new_code_per_step(steps: Iterable[tuple[int, list[Any]]], max_functions: int
 
 def takes_file(session_dir: Path) -> Path | None:
     """The session's recorded takes, whatever compression the recorder chose."""
-    for p in sorted(session_dir.glob("coverage_takes*")):
-        if p.is_file():
-            return p
-    return None
+    return next((p for p in sorted(session_dir.glob("coverage_takes*")) if p.is_file()), None)
 
 
 def session_new_code(session_dir: Path, **caps) -> dict[int, StepCode]:
     from jamel.env.coverage.scorer import read_takes
 
     path = takes_file(session_dir)
-    if path is None:
-        return {}
-    return new_code_per_step(read_takes(path), **caps)
+    return new_code_per_step(read_takes(path), **caps) if path else {}

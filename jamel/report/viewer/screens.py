@@ -12,7 +12,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
-from jamel.env.state import INTERACTIVE_HEADER, screen_key  # noqa: F401 (re-exported for the viewer)
+from jamel.env.state import screen_key
 
 @dataclass
 class Screen:
@@ -92,16 +92,9 @@ def _layers(g: ScreenGraph) -> list[list[int]]:
 
 def render_svg(g: ScreenGraph, col_w: int = 150, row_h: int = 64, r: int = 15, max_rows: int = 12) -> str:
     """The map as standalone SVG markup; nodes carry data-step (their first step) for the page's script."""
-    layers = _layers(g)
     # Tall layers wrap into extra columns so a 50-step session stays a compact picture.
-    cols: list[list[int]] = []
-    for layer in layers:
-        for i in range(0, len(layer), max_rows):
-            cols.append(layer[i:i + max_rows])
-    pos: dict[int, tuple[float, float]] = {}
-    for c, col in enumerate(cols):
-        for i, n in enumerate(col):
-            pos[n] = (40 + c * col_w, 56 + i * row_h)
+    cols = [layer[i:i + max_rows] for layer in _layers(g) for i in range(0, len(layer), max_rows)]
+    pos = {n: (40 + c * col_w, 56 + i * row_h) for c, col in enumerate(cols) for i, n in enumerate(col)}
     width = max(200, 80 + (len(cols) - 1) * col_w + 60)
     height = max(110, 56 + (max((len(c) for c in cols), default=1) - 1) * row_h + 60)
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" class="map" width="{width}" height="{height}" '
@@ -112,8 +105,7 @@ def render_svg(g: ScreenGraph, col_w: int = 150, row_h: int = 64, r: int = 15, m
            'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="#1a7f37"/></marker></defs>']
     for e in g.edges:
         (x1, y1), (x2, y2) = pos[e.src], pos[e.dst]
-        color = "#1a7f37" if e.reward else "#999"
-        marker = "arr-r" if e.reward else "arr"
+        color, marker = ("#1a7f37", "arr-r") if e.reward else ("#999", "arr")
         w = min(1 + 0.6 * (len(e.steps) - 1), 5)
         dash = ' stroke-dasharray="4 3"' if e.reset else ""
         tip = escape(f"steps {', '.join(map(str, e.steps))}: " + "; ".join(dict.fromkeys(e.actions))

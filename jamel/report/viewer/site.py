@@ -136,9 +136,7 @@ def _box_percent(box: list[float]) -> list[float]:
     """The box in percent of the viewport, so it scales with whatever size the screenshot is shown at."""
     if not box or len(box) != 4 or box[2] <= 0 or box[3] <= 0:
         return []
-    vw, vh = VIEWPORT
-    return [round(box[0] / vw * 100, 3), round(box[1] / vh * 100, 3), round(box[2] / vw * 100, 3),
-            round(box[3] / vh * 100, 3)]
+    return [round(v / size * 100, 3) for v, size in zip(box, VIEWPORT * 2)]
 
 
 def _write_images(rows: list[dict[str, Any]], out: Path) -> None:
@@ -174,16 +172,10 @@ def _step_json(r: dict[str, Any], prev_counts: dict[str, int] | None, code: Any,
     }
 
 
-def _failed(r: dict[str, Any]) -> bool:
-    return not r["valid"] or bool(r["error"])
-
-
 def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str, Any]:
     """Writes one session's page, data and images; returns its row for the run page."""
-    out = site / ref.rel
-    stamp = _stamp(ref)
-    cached = None if force else _cached_row(out, stamp)
-    if cached is not None:
+    out, stamp = site / ref.rel, _stamp(ref)
+    if not force and (cached := _cached_row(out, stamp)) is not None:
         return cached
     shutil.rmtree(out, ignore_errors=True)
     out.mkdir(parents=True)
@@ -196,11 +188,9 @@ def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str,
         code, code_error = {}, f"{type(exc).__name__}: {exc}"
     graph = build_graph(rows)
     _write_images(rows, out)
-    prev = summary.get("initial_counts")
-    steps = []
-    for r in rows:
-        steps.append(_step_json(r, prev, code.get(r["step"]) if code else None, graph.step_screen[r["step"]]))
-        prev = {k: int(r[k]) for k in COUNT_KINDS}
+    prevs = [summary.get("initial_counts"), *({k: int(r[k]) for k in COUNT_KINDS} for r in rows)]
+    steps = [_step_json(r, prev, code.get(r["step"]), graph.step_screen[r["step"]])
+             for r, prev in zip(rows, prevs)]
     depth = "../" * ref.rel.count("/") + "../"
     data = {"method": ref.method, "app": ref.app, "session": ref.index, "session_id": summary.get("session_id", ""),
             "steps": steps, "initial_code": asdict(code[0]) if code and 0 in code else None,
@@ -209,7 +199,7 @@ def build_session(ref: SessionRef, site: Path, force: bool = False) -> dict[str,
     # UTF-8 rather than \u escapes (CJK apps' texts stay a third of the size); a lone surrogate becomes "?".
     (out / "data.js").write_text("window.JAMEL_SESSION = " + json.dumps(data, separators=(",", ":"), ensure_ascii=False)
                                  + ";\n", encoding="utf-8", errors="replace")
-    failures = sum(_failed(r) for r in rows)
+    failures = sum(not r["valid"] or bool(r["error"]) for r in rows)
     resets = [r["step"] for r in rows if r["action"].startswith("reset")]
     curve = '<p class="muted">no reward_curve.png in the session folder</p>'
     if (ref.dir / "reward_curve.png").is_file():  # the session's own chart (`jamel.rollout.explore`)
@@ -353,9 +343,8 @@ def _run_html(all_rows: list[dict[str, Any]], run_dirs: list[Path]) -> str:
                        f'data-app="{escape(app)}">view</a></td>')
         body.append(f'<tr data-app="{escape(app)}"><td>{escape(app)}</td><td class="num">{k}</td>{"".join(tds)}</tr>')
     runs = "".join(f"<li><code>{escape(str(p.resolve()))}</code></li>" for p in run_dirs)
-    if broken:
-        runs += "".join(f'<li class="bad">unreadable session <code>{escape(r["source"])}</code>: {escape(r["error"])}</li>'
-                        for r in broken)
+    runs += "".join(f'<li class="bad">unreadable session <code>{escape(r["source"])}</code>: {escape(r["error"])}</li>'
+                    for r in broken)
     warning = f'<p class="bad">{escape(short_warning(short, steps))}</p>' if short else ""
     page = f"""
 <header><h1>JAMEL runs</h1><ul class="runs">{runs}</ul></header>
