@@ -118,7 +118,7 @@ class Record:
         return pa.Table.from_pylist(rows, schema=cls.schema())
 
     @classmethod
-    def write(cls, path: str | Path, records) -> Path:
+    def write(cls, path: str | Path, records: Iterable[Record | dict[str, Any]] | Any) -> Path:
         """Records (as for `table`), or an Arrow table of the declared schema, -> a zstd parquet file."""
         import pyarrow as pa
         import pyarrow.parquet as pq
