@@ -32,7 +32,7 @@ from jamel.schemas import display_urls
 __all__ = [
     "PROMPT_VERSION", "MEMORY_ITEM_TEMPLATE", "system_text", "react_system_text", "observation_text",
     "build_messages", "build_react_messages", "memory_item_text", "memory_item_messages", "parse_answer",
-    "message_images", "history_line", "neutralize_special_tokens", "memory_action",
+    "answer_action", "message_images", "history_line", "neutralize_special_tokens", "memory_action",
 ]
 
 PROMPT_VERSION = "jamel-prompt-v2"  # v2: app URLs under DISPLAY_ORIGIN, `<|` neutralized
@@ -140,6 +140,14 @@ def memory_item_messages(screenshot: bytes | None, action: str) -> list[dict[str
 def parse_answer(text: str) -> str:
     """The action string of a model answer (the last `<action>` block); raises `ActionParseError`."""
     return extract_action(text)
+
+
+def answer_action(text: str) -> str:
+    """`parse_answer`, or '' when the answer has no valid action block (the env records an invalid step)."""
+    try:
+        return extract_action(text)
+    except ActionParseError:
+        return ""
 
 
 def history_line(past: Any) -> str:

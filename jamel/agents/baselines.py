@@ -208,10 +208,9 @@ class CrawlerAgent:
     """
 
     name = "crawler"
-    patience = 6  # steps without reward (with nothing untried) before a reset()
 
     def __init__(self, patience: int = 6):
-        self.patience = patience
+        self.patience = patience  # steps without reward (with nothing untried) before a reset()
 
     def begin_session(self, ctx: SessionContext, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -281,7 +280,7 @@ class CrawlerAgent:
             bid, key, tkey = self.followup
             self.followup = None
             if bid in bids_now and self._try(tkey, page):
-                return self._out(press(bid, key))
+                return answer(press(bid, key).to_string())
 
         plan = self._plan(elements, obs)
         self.untried[page] = len(plan)
@@ -292,11 +291,8 @@ class CrawlerAgent:
             if key[-2:-1] == ("select",) and key[-1] != 1:
                 self.last_select = key[:-2]
             self.backs_in_row = 0
-            return self._out(action)
-        return self._out(self._leave(obs, ctx, page, elements, bool(modal) or self.blocked == page))
-
-    def _out(self, action: Action) -> AgentOutput:
-        return answer(action.to_string())
+            return answer(action.to_string())
+        return answer(self._leave(obs, ctx, page, elements, bool(modal) or self.blocked == page).to_string())
 
     def _try(self, key: tuple, page: str) -> bool:
         """Take `key` if it is untried (and has not failed); its outcome is learnt next step."""

@@ -18,9 +18,8 @@ from __future__ import annotations
 import itertools
 import logging
 
-from jamel.env.actions import ActionParseError
 from jamel.agents.base import AgentOutput, SessionContext
-from jamel.prompt import build_messages, memory_action, memory_item_text, parse_answer
+from jamel.prompt import answer_action, build_messages, memory_action, memory_item_text
 from jamel.schemas import Observation
 
 log = logging.getLogger(__name__)
@@ -87,12 +86,7 @@ class JamelAgent:
                                             temperature=self.temperature, top_p=self.top_p,
                                             max_new_tokens=self.max_new_tokens, generator=self._generator)
         text = self.model.tokenizer.decode(tokens[0].tolist(), skip_special_tokens=True)
-        try:
-            action = parse_answer(text)
-        except ActionParseError:
-            action = ""
-        return AgentOutput(model_output=text, action=action, text_tokens=counts["text"], image_tokens=counts["image"],
-                           memory_tokens=counts["memory"])
+        return AgentOutput(model_output=text, action=answer_action(text), **counts)
 
     # --- helpers ----------------------------------------------------------------------------------------
     def remember(self, ctx: SessionContext) -> None:
@@ -107,7 +101,8 @@ class JamelAgent:
             self.bank.add(self._session_id, past.step, screen, memory_action(past.action))  # as the SFT data
 
     def prepare(self, obs: Observation, n_memory: int, text_memory: list[str] | None = None):
-        """Model inputs for the step (on the device) and the token counts {text, image, memory}."""
+        """Model inputs for the step (on the device) and the token counts (AgentOutput's text_tokens,
+        image_tokens, memory_tokens)."""
         processor = self.model.processor
         limit = None
         while True:
@@ -129,4 +124,4 @@ class JamelAgent:
         inputs = {k: v.to(self.device) for k, v in enc.items()}
         if "pixel_values" in inputs:
             inputs["pixel_values"] = inputs["pixel_values"].to(model_dtype)
-        return inputs, {"text": text, "image": image, "memory": n_memory}
+        return inputs, {"text_tokens": text, "image_tokens": image, "memory_tokens": n_memory}

@@ -18,6 +18,7 @@ The resize rule is transformers' `smart_resize` (what `Qwen2VLImageProcessorPil`
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -171,16 +172,8 @@ class VLProcessor:
         out: dict[str, Any] = {}
         if images:
             out.update(self.preprocess_images(images))
-            counts = [self.image_tokens(g) for g in out["image_grid_thw"]]
-            expanded, k = [], 0
-            for text in texts:
-                pieces = text.split(IMAGE_PAD)
-                rebuilt = pieces[0]
-                for piece in pieces[1:]:
-                    rebuilt += IMAGE_PAD * counts[k] + piece
-                    k += 1
-                expanded.append(rebuilt)
-            texts = expanded
+            counts = iter([self.image_tokens(g) for g in out["image_grid_thw"]])  # in placeholder order
+            texts = [re.sub(re.escape(IMAGE_PAD), lambda _: IMAGE_PAD * next(counts), t) for t in texts]
         enc = self.tokenizer(texts, padding=True, padding_side=padding_side, return_tensors="pt",
                              add_special_tokens=False)
         ids = enc["input_ids"]

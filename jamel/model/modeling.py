@@ -221,10 +221,6 @@ class JamelModel(PreTrainedModel):
     def tokenizer(self):
         return self.processor.tokenizer
 
-    @property
-    def aligner(self) -> MemoryAligner:
-        return self.policy.aligner
-
     def forward(self, *args, **kwargs):
         return self.policy(*args, **kwargs)
 

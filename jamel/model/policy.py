@@ -246,10 +246,7 @@ class MemoryAugmentedPolicy(nn.Module):
         ids = getattr(getattr(self.base, "generation_config", None), "eos_token_id", None) \
             or self.text_config.eos_token_id
         ids = [ids] if isinstance(ids, int) else list(ids or [])
-        for special in (151645, 151643):  # <|im_end|>, <|endoftext|>
-            if special not in ids:
-                ids.append(special)
-        return ids
+        return ids + [special for special in (151645, 151643) if special not in ids]  # <|im_end|>, <|endoftext|>
 
     @torch.no_grad()
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,

@@ -32,7 +32,6 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from jamel.env.actions import ActionParseError, extract_action
 from jamel.agents.base import Agent, AgentUnavailable, PastStep, SessionContext
 from jamel.env.browser import BrowserEnv
 from jamel.corpus import Corpus
@@ -40,6 +39,7 @@ from jamel.env.coverage.collector import ScriptFilter
 from jamel.env.coverage.scorer import TAKES_FILE
 from jamel.schemas import RecordWriter, StepRecord, StepTimings
 from jamel.config import opt
+from jamel.prompt import answer_action
 from jamel.rollout.options import RESULT_KEYS, SessionOptions, check_resume, env_settings
 
 log = logging.getLogger(__name__)
@@ -116,10 +116,7 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
             out, model_output, action = None, f"[agent error] {type(exc).__name__}: {exc}", ""
         agent_ms = (time.perf_counter() - t0) * 1000
         if not action:
-            try:
-                action = extract_action(model_output)
-            except ActionParseError:
-                action = ""
+            action = answer_action(model_output)
         before_obs, episode, episode_step = obs, env.episode, env.episode_step + 1
         obs, reward, terminated, truncated, info = env.step(action)
         counts = info["counts"]

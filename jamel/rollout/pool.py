@@ -18,6 +18,7 @@ on which worker ran which session.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing as mp
 import os
@@ -98,10 +99,8 @@ def _import_quietly(names) -> None:
     import importlib
 
     for name in names:
-        try:
+        with contextlib.suppress(Exception):  # not installed: the session end says so itself
             importlib.import_module(name)
-        except Exception:  # not installed: the session end says so itself
-            pass
 
 
 class SessionWorker:
@@ -127,11 +126,7 @@ class SessionWorker:
         self.sessions = 0
 
     @property
-    def env(self):  # the first slot's env and agent (one-slot workers)
-        return self.envs[0]
-
-    @property
-    def agent(self):
+    def agent(self):  # the first slot's agent (one-slot workers)
         return self.agents[0]
 
     def run(self, task: SessionTask, on_step: Callable[[StepTick], None] | None = None, slot: int = 0
@@ -213,8 +208,6 @@ class SessionWorker:
 # -- local processes ------------------------------------------------------------------------------
 _WORKER: SessionWorker | None = None
 _TICKS: Any = None
-
-
 _STOP: Any = None  # a multiprocessing Event: the pool is closing, begin no more sessions
 
 
@@ -458,12 +451,23 @@ class SessionPool:
         return ray.remote(max_restarts=self.max_retries, max_task_retries=self.max_retries,
                           **self.ray_resources)(SessionWorker)
 
-    def _run_ray(self, tasks) -> Iterator[SessionResult]:
-        import ray
-
+    def _start_actors(self):
+        """The pool's actors (as many as it has workers) started; returns their actor class."""
         actor_cls = self._actor_cls()
         while len(self._actors) < self.workers:
             self._actors.append(actor_cls.remote(self.spec))
+        return actor_cls
+
+    def _replace_actor(self, actor, actor_cls):
+        """A new actor in place of one that is gone for good."""
+        self._actors.remove(actor)
+        self._actors.append(actor_cls.remote(self.spec))
+        return self._actors[-1]
+
+    def _run_ray(self, tasks) -> Iterator[SessionResult]:
+        import ray
+
+        actor_cls = self._start_actors()
         idle, todo, running = list(self._actors), list(tasks), {}
         while todo or running:
             while idle and todo:
@@ -478,9 +482,7 @@ class SessionPool:
                 except Exception as exc:  # retries used up: report it, replace the actor if it is gone
                     yield SessionResult(task, error=exc)
                     if isinstance(exc, ray.exceptions.RayActorError):
-                        self._actors.remove(actor)
-                        actor = actor_cls.remote(self.spec)
-                        self._actors.append(actor)
+                        actor = self._replace_actor(actor, actor_cls)
                     idle.append(actor)
 
     async def run_async(self, task: SessionTask) -> SessionResult:
@@ -494,9 +496,8 @@ class SessionPool:
         if self.backend != "ray":
             raise ValueError("run_async needs the ray backend")
         if self._idle is None:
-            self._idle, actor_cls = asyncio.Queue(), self._actor_cls()
-            while len(self._actors) < self.workers:
-                self._actors.append(actor_cls.remote(self.spec))
+            self._idle = asyncio.Queue()
+            self._start_actors()
             for actor in self._actors:
                 self._idle.put_nowait(actor)
         attempt = 0
@@ -505,10 +506,7 @@ class SessionPool:
             try:
                 summary = await actor.run.remote(task)
             except ray.exceptions.RayActorError as exc:  # the worker is gone for good: replace it, redo
-                self._actors.remove(actor)
-                actor = self._actor_cls().remote(self.spec)
-                self._actors.append(actor)
-                self._idle.put_nowait(actor)
+                self._idle.put_nowait(self._replace_actor(actor, self._actor_cls()))
                 attempt += 1
                 log.warning("session %s lost its worker (%s); redoing it (%d/%d)", task.session_id, exc, attempt,
                             self.max_retries)

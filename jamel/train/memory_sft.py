@@ -14,8 +14,6 @@ import torch
 import jamel.model.modeling  # noqa: F401  (registers the Auto classes verl resolves model.path with)
 from jamel.schemas import MemoryBankRow, SftRow, chat_messages
 
-load_memory_bank = MemoryBankRow.read_vectors  # memory bank parquet(s) -> float32 [M, H]
-
 
 class JamelStepSFTDataset(torch.utils.data.Dataset):
     """JAMEL-native SFT rows -> verl SFT items, rendered exactly as at inference (no verl chat/image code).
@@ -47,7 +45,7 @@ class JamelStepSFTDataset(torch.utils.data.Dataset):
         if not bank_files or (not isinstance(bank_files, (str, Path)) and len(list(bank_files)) != 1):
             raise ValueError("JamelStepSFTDataset needs exactly one memory bank (+data.memory_bank_files=PATH): "
                              "memory_ids are rows of the bank written next to the SFT files")
-        self.bank = load_memory_bank(bank_files)
+        self.bank = MemoryBankRow.read_vectors(bank_files)  # float32 [M, H]
         bad = [i for r in self.rows for i in (r.get("memory_ids") or []) if not 0 <= i < len(self.bank)]
         if bad:
             raise ValueError(f"memory ids out of range for a bank of {len(self.bank)}: {bad[:5]}")

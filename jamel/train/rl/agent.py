@@ -10,19 +10,15 @@ agent loop with the session summary.
 from __future__ import annotations
 
 import hashlib
-import logging
 from types import SimpleNamespace
 from typing import Any
 
 from jamel.agents.base import AgentOutput, SessionContext
 from jamel.agents.jamel_agent import JamelAgent
-from jamel.env.actions import ActionParseError
 from jamel.env.state import state_key
-from jamel.prompt import parse_answer
+from jamel.prompt import answer_action
 from jamel.schemas import Observation
 from jamel.train.rl.sample import StepSample
-
-log = logging.getLogger(__name__)
 
 
 def step_seed(session_seed: int, sample_seed: int, step: int) -> int:
@@ -97,16 +93,12 @@ class RLAgent(JamelAgent):
         out = ray.get(self._server().generate.remote(prompt_ids, obs.screenshot, memory, self.temperature,
                                                      self.top_p, self.max_new_tokens, step_seed(self._seed, self.sample_seed, ctx.step)))
         text = self.model.tokenizer.decode(out["token_ids"], skip_special_tokens=True)
-        try:
-            action = parse_answer(text)
-        except ActionParseError:
-            action = ""
+        action = answer_action(text)
         self.samples.append(StepSample(prompt_ids=prompt_ids, response_ids=list(out["token_ids"]),
                                        log_probs=list(out["log_probs"]), screenshot=obs.screenshot, memory=memory,
                                        step=ctx.step, episode=ctx.episode, state_key=state_key(obs.url, obs.text()),
                                        action=action, extra={"weights_version": out.get("weights_version")}))
-        return AgentOutput(model_output=text, action=action, text_tokens=counts["text"], image_tokens=counts["image"],
-                           memory_tokens=counts["memory"])
+        return AgentOutput(model_output=text, action=action, **counts)
 
     def session_payload(self) -> list[StepSample]:
         """The session's step samples with reward and validity from its history (the env's verdict)."""

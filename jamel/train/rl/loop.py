@@ -20,7 +20,6 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from pathlib import Path
 from typing import Any
@@ -30,8 +29,6 @@ import torch
 from verl.experimental.agent_loop.agent_loop import (AgentLoopBase, AgentLoopMetrics, AgentLoopOutput,
                                                      AgentLoopWorker, register)
 from verl.trainer.ppo.v1.agent_loop_tq import AgentLoopManagerTQ, AgentLoopWorkerTQ
-
-log = logging.getLogger(__name__)
 
 AGENT_LOOP = "jamel_session"
 _POOL: Any = None  # the env-worker pool of this agent-loop worker process (warm across iterations)

@@ -14,25 +14,19 @@ module the trainer runs, so rollout log-probs equal the trainer's recomputed one
 """
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
+
+from verl.workers.rollout.base import BaseRollout
+from verl.workers.rollout.replica import RolloutReplica
 
 from jamel.train.rl.sample import server_name
 from jamel.train.rl.server import HFGenerateServer
 
-log = logging.getLogger(__name__)
-
 NAME = "jamel_hf"
 
 
-def _base_rollout():
-    from verl.workers.rollout.base import BaseRollout
-
-    return BaseRollout
-
-
-class HFServerAdapter(_base_rollout()):
+class HFServerAdapter(BaseRollout):
     """In each FSDP actor worker: forwards verl's weight sync to the replica's `HFGenerateServer`."""
 
     def __init__(self, config, model_config, device_mesh, *args, **kwargs):
@@ -66,13 +60,7 @@ class HFServerAdapter(_base_rollout()):
             await server.load_weights.remote(state, kwargs.get("global_steps"))
 
 
-def _replica_base():
-    from verl.workers.rollout.replica import RolloutReplica
-
-    return RolloutReplica
-
-
-class HFRolloutReplica(_replica_base()):
+class HFRolloutReplica(RolloutReplica):
     """Launches the replica's `HFGenerateServer` next to its (first) actor worker."""
 
     async def launch_servers(self):
@@ -93,8 +81,7 @@ class HFRolloutReplica(_replica_base()):
         model_path = self.model_config.local_path if hasattr(self.model_config, "local_path") else self.model_config.path
         server = ray.remote(HFGenerateServer).options(**options).remote(str(model_path), device, None)
         await server.ready.remote()
-        self.servers = [server]
-        self._server_handle = server
+        self.servers, self._server_handle = [server], server
         self._server_address = f"{NAME}://{self.replica_rank}"
 
 

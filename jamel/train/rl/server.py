@@ -23,14 +23,12 @@ class HFGenerateServer:
 
         self.device = torch.device(device)
         self.dtype = getattr(torch, dtype) if dtype else (torch.bfloat16 if self.device.type == "cuda" else torch.float32)
-        attn = "sdpa"
-        self.model = JamelMemoryForCausalLM.from_pretrained(model_path, dtype=self.dtype, attn_implementation=attn)
+        self.model = JamelMemoryForCausalLM.from_pretrained(model_path, dtype=self.dtype, attn_implementation="sdpa")
         self.model.to(self.device).eval().requires_grad_(False)
         self.processor = load_processor(model_path)
         self.pad_id = self.processor.tokenizer.pad_token_id
         self.lock = threading.Lock()
         self.weights_version: int | None = None
-        self.requests = 0
 
     # --- weight sync ------------------------------------------------------------------------------------
     def load_weights(self, state: dict[str, Any], version: int | None = None) -> int:
@@ -68,12 +66,8 @@ class HFGenerateServer:
             tokens = policy.generate(ids, mask, pixels, grid, memory_tokens=[memory_t], temperature=temperature,
                                      top_p=top_p, max_new_tokens=int(max_new_tokens), eos_token_ids=eos,
                                      pad_token_id=self.pad_id, generator=generator)[0].tolist()
-            for i, t in enumerate(tokens):  # keep up to (and including) the first EOS
-                if t in eos:
-                    tokens = tokens[:i + 1]
-                    break
+            tokens = tokens[:next((i + 1 for i, t in enumerate(tokens) if t in eos), len(tokens))]  # to the 1st EOS
             log_probs = self._score(ids, tokens, pixels, grid, memory_t, temperature) if tokens else []
-            self.requests += 1
         return {"token_ids": tokens, "log_probs": log_probs, "weights_version": self.weights_version}
 
     def _score(self, ids, tokens, pixels, grid, memory_t, temperature: float) -> list[float]:
@@ -88,20 +82,5 @@ class HFGenerateServer:
         return out.log_probs[0, ids.shape[1] - 1:full.shape[1] - 1].float().tolist()
 
     # --- verl's replica control calls (weights stay resident; nothing to free on CPU) --------------------
-    def ready(self) -> bool:
-        return True
-
-    def sleep(self) -> None:
-        pass
-
-    def wake_up(self) -> None:
-        pass
-
-    def clear_kv_cache(self) -> None:
-        pass
-
-    def abort_all_requests(self, reject_request: bool = False) -> None:
-        pass
-
-    def resume_generation(self) -> None:
-        pass
+    ready = lambda self: True  # noqa: E731
+    sleep = wake_up = clear_kv_cache = abort_all_requests = resume_generation = lambda self, *args, **kwargs: None

@@ -10,7 +10,6 @@ place logs the per-iteration environment metrics (`jamel/*`).
 """
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 
 import numpy as np
@@ -22,8 +21,6 @@ from verl.trainer.ppo.v1.trainer_base import register_trainer
 from verl.trainer.ppo.v1.trainer_sync import PPOTrainerSync
 
 from jamel.train.rl.sample import as_list
-
-log = logging.getLogger(__name__)
 
 TRAINER_MODE = "jamel_sync"
 
