@@ -122,20 +122,17 @@ def evaluate(cfg: EvalConfig, agent: AgentOptions, run: RunOptions) -> int:
     return 1 if (Path(cfg.output) / cfg.method / "failed.json").exists() else 0
 
 
-def usage() -> str:
-    width = max(map(len, VERBS))
-    return ("usage: jamel [-v] <verb> [flags]   (jamel <verb> --help)\n\n"
-            + "\n".join(f"  {verb:<{width}}  {help_text}" for verb, (_, help_text) in VERBS.items()))
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = bool(argv) and argv[0] in ("-v", "--verbose")
     rest = argv[1:] if verbose else argv
     verb = next((v for v in (" ".join(rest[:2]), " ".join(rest[:1])) if v in VERBS), None)
     if verb is None:
-        print(usage(), file=sys.stdout if not rest or rest[0] in ("-h", "--help") else sys.stderr)
-        return 0 if not rest or rest[0] in ("-h", "--help") else 2
+        asked, width = not rest or rest[0] in ("-h", "--help"), max(map(len, VERBS))
+        print("usage: jamel [-v] <verb> [flags]   (jamel <verb> --help)\n\n"
+              + "\n".join(f"  {v:<{width}}  {help_text}" for v, (_, help_text) in VERBS.items()),
+              file=sys.stdout if asked else sys.stderr)
+        return 0 if asked else 2
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     module, _, name = VERBS[verb][0].partition(":")

@@ -51,8 +51,8 @@ def _default(f: dataclasses.Field) -> Any:
 def add_flags(parser: argparse.ArgumentParser, cls: type) -> None:
     """A flag for every field of `cls` that is one (a class's own fields before those it inherits)."""
     hints = typing.get_type_hints(cls)
-    typed = [(f, _base_type(hints[f.name])[0]) for f in sorted(dataclasses.fields(cls), key=lambda f: f.kw_only)]
-    for f, tp in typed:
+    for f in sorted(dataclasses.fields(cls), key=lambda f: f.kw_only):
+        tp = _base_type(hints[f.name])[0]
         if not f.init or not f.metadata.get("cli", True) or typing.get_origin(tp) is dict or tp is dict:
             continue
         meta, default = f.metadata, _default(f)

@@ -279,14 +279,15 @@ class CrawlerAgent:
         if self.followup is not None:  # a filled field is submitted right away (a text box is a behaviour)
             bid, key, tkey = self.followup
             self.followup = None
-            if bid in bids_now and self._try(tkey, page):
+            if bid in bids_now and self._ok(tkey):
+                self._mark(tkey, page)
                 return answer(press(bid, key).to_string())
 
         plan = self._plan(elements, obs)
         self.untried[page] = len(plan)
         if plan:
             action, key, follow = plan[0]
-            self._try(key, page)
+            self._mark(key, page)
             self.followup = follow
             if key[-2:-1] == ("select",) and key[-1] != 1:
                 self.last_select = key[:-2]
@@ -294,18 +295,12 @@ class CrawlerAgent:
             return answer(action.to_string())
         return answer(self._leave(obs, ctx, page, elements, bool(modal) or self.blocked == page).to_string())
 
-    def _try(self, key: tuple, page: str) -> bool:
-        """Take `key` if it is untried (and has not failed); its outcome is learnt next step."""
-        if not self._ok(key):
-            return False
-        self._mark(key, page)
-        return True
-
     def _mark(self, key: tuple, page: str) -> None:
+        """Take `key`; its outcome is learnt next step."""
         self.tried[key] += 1
         self.pending, self.pending_page = key, page
 
-    def _ok(self, key: tuple) -> bool:
+    def _ok(self, key: tuple) -> bool:  # untried and not failed
         return key not in self.failed and not self.tried[key]
 
     def _plan(self, elements: list[tuple[InteractiveElement, tuple]], obs: Observation) -> list[tuple]:
@@ -385,7 +380,7 @@ class CrawlerAgent:
         if covered and self._ok((page, "leave-key", "Escape")):
             target = key_target(obs)
             if target is not None:
-                self._try((page, "leave-key", "Escape"), page)
+                self._mark((page, "leave-key", "Escape"), page)
                 return press(target, "Escape")
         path = self._path(page)
         step = next(((el, key) for el, key in elements if key == path[0]), None) if path else None

@@ -18,6 +18,8 @@ from __future__ import annotations
 import itertools
 import logging
 
+import torch
+
 from jamel.agents.base import AgentOutput, SessionContext
 from jamel.prompt import answer_action, build_messages, memory_action, memory_item_text
 from jamel.schemas import Observation
@@ -33,8 +35,6 @@ class JamelAgent:
                  max_new_tokens: int = 256, max_memory_items: int = 512, max_input_tokens: int = 8192,
                  compression_batch_size: int | None = None, attn_implementation: str | None = None,
                  dtype: str | None = None, memory: str = "latent", text_memory_k: int = 8):
-        import torch
-
         from jamel.model.compressor import MemoryBank
         from jamel.model.modeling import JamelModel
 
@@ -58,16 +58,12 @@ class JamelAgent:
 
     # --- Agent protocol ---------------------------------------------------------------------------------
     def begin_session(self, ctx: SessionContext, seed: int) -> None:
-        import torch
-
         self.bank.clear()
         self._session_id = f"{ctx.app}#{next(_SESSION_COUNTER)}"
         self._screens = {}
         self._generator = torch.Generator(device=self.device).manual_seed(int(seed))
 
     def act(self, obs: Observation, ctx: SessionContext) -> AgentOutput:
-        import torch
-
         if self._generator is None:  # act() without begin_session(): start one implicitly
             self.begin_session(ctx, 0)
         text_memory = None
@@ -120,8 +116,7 @@ class JamelAgent:
             limit = max(0, min(current - 1000, current - 3 * (total - self.max_input_tokens)))
         if total > self.max_input_tokens:
             log.warning("prompt has %d tokens (> %d) even without the accessibility tree", total, self.max_input_tokens)
-        model_dtype = self.model.policy.dtype
         inputs = {k: v.to(self.device) for k, v in enc.items()}
         if "pixel_values" in inputs:
-            inputs["pixel_values"] = inputs["pixel_values"].to(model_dtype)
+            inputs["pixel_values"] = inputs["pixel_values"].to(self.model.policy.dtype)
         return inputs, {"text_tokens": text, "image_tokens": image, "memory_tokens": n_memory}

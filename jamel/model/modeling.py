@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import transformers
 from transformers import (CONFIG_MAPPING, AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForImageTextToText,
                           PretrainedConfig, PreTrainedModel)
 from transformers.modeling_outputs import CausalLMOutputWithPast, ModelOutput
@@ -265,7 +266,6 @@ class JamelModel(PreTrainedModel):
                         **__: Any) -> "JamelModel":
         """Load a packaged folder on `device`, in bf16 on GPU and fp32 on CPU unless `dtype` is given, in eval
         mode. Reads model.json (so folders without config.json load too); hub options of AutoModel are ignored."""
-        import transformers
         from safetensors.torch import load_file
 
         directory = Path(pretrained_model_name_or_path)

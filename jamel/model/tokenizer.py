@@ -64,8 +64,8 @@ def build_qwen2_tokenizer(ranks_path: str | Path | None = None):
     from transformers import Qwen2Tokenizer
     from transformers.convert_slow_tokenizer import TikTokenConverter
 
-    # Byte-level BPE vocab and merges equivalent to tiktoken's rank-ordered merging, by transformers' own tiktoken
-    # converter: every split (left, right) of a token into two tokens is a merge with the token's rank.
+    # Byte-level BPE vocab and merges equivalent to tiktoken's rank-ordered merging, by transformers' own
+    # tiktoken converter: every split (left, right) of a token into two tokens is a merge with its rank.
     vocab, merges = TikTokenConverter().extract_vocab_merges_from_model(str(ranks_path or tiktoken_file()))
     assert len(vocab) == FIRST_SPECIAL_ID, len(vocab)
     vocab.update(SPECIAL_IDS)  # in the vocab at their real ids; registered as special (never split) below

@@ -112,7 +112,8 @@ def evaluate(cfg: EvalConfig, progress: bool = True) -> list[dict[str, Any]]:
         else:
             slots, resources = cfg.workers_per_gpu, {"num_cpus": 1}
         if not ray.is_initialized():
-            where = {"address": cfg.ray_address} if cfg.ray_address else {"num_cpus": slots, "num_gpus": cfg.num_gpus}
+            where = ({"address": cfg.ray_address} if cfg.ray_address
+                     else {"num_cpus": slots, "num_gpus": cfg.num_gpus})
             ray.init(include_dashboard=False, log_to_driver=False, **where)
         from tqdm import tqdm
 

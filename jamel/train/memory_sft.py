@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 import jamel.model.modeling  # noqa: F401  (registers the Auto classes verl resolves model.path with)
+from jamel.model.image import VLProcessor
 from jamel.schemas import MemoryBankRow, SftRow, chat_messages
 
 
@@ -31,8 +32,6 @@ class JamelStepSFTDataset(torch.utils.data.Dataset):
     (default: the tokenizer's folder, i.e. model.path)."""
 
     def __init__(self, parquet_files, tokenizer, config, processor=None, max_samples: int = -1):
-        from jamel.model.image import VLProcessor
-
         files = [parquet_files] if isinstance(parquet_files, (str, Path)) else list(parquet_files)
         self.rows = SftRow.read_rows(*files)
         if max_samples is not None and 0 < max_samples < len(self.rows):

@@ -242,10 +242,7 @@ CPU_OVERRIDES: tuple[tuple[str, str, str], ...] = (
 
 def cpu_overrides(user_args: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The CPU-mode Hydra overrides whose keys the user did not set (`key=v`, `+key=v`, `++key=v`, `~key`)."""
-    def key_of(arg: str) -> str:
-        return arg.split("=", 1)[0].lstrip("+~")
-
-    given = {key_of(a) for a in user_args if not a.startswith("-")}
+    given = {a.split("=", 1)[0].lstrip("+~") for a in user_args if not a.startswith("-")}
     out = []
     for key, value, _why in CPU_OVERRIDES:
         bare = key.lstrip("+")

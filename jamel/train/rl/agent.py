@@ -13,12 +13,14 @@ import hashlib
 from types import SimpleNamespace
 from typing import Any
 
+import torch
+
 from jamel.agents.base import AgentOutput, SessionContext
 from jamel.agents.jamel_agent import JamelAgent
 from jamel.env.state import state_key
 from jamel.prompt import answer_action
 from jamel.schemas import Observation
-from jamel.train.rl.sample import StepSample
+from jamel.train.rl.sample import StepSample, load_processor, server_name
 
 
 def step_seed(session_seed: int, sample_seed: int, step: int) -> int:
@@ -33,11 +35,8 @@ class RLAgent(JamelAgent):
     def __init__(self, model_path: str, compressor_path: str, servers: int = 1, temperature: float = 1.0,
                  top_p: float = 1.0, max_new_tokens: int = 64, max_memory_items: int = 512,
                  max_input_tokens: int = 8192, compression_batch_size: int = 8, device: str = "cpu"):
-        import torch
-
         from jamel.data.sft import load_compressor
         from jamel.model.compressor import MemoryBank
-        from jamel.train.rl.sample import load_processor
 
         compressor = load_compressor(str(compressor_path), device, compression_batch_size)
         processor = load_processor(model_path)
@@ -72,8 +71,6 @@ class RLAgent(JamelAgent):
 
     def _server(self):
         import ray
-
-        from jamel.train.rl.sample import server_name
 
         rank = (self._seed + self.sample_seed) % max(1, self.servers)  # a session stays on one replica
         if rank not in self._handles:

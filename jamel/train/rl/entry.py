@@ -13,9 +13,10 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
-from jamel.train.rl.config import RLConfig, dump, verl_overrides, worker_env
+from jamel.train.rl.config import RLConfig, verl_overrides, worker_env
 
 
 def prepare(cfg: RLConfig) -> list[str]:
@@ -53,7 +54,7 @@ def prepare(cfg: RLConfig) -> list[str]:
                        max_memory_items=cfg.max_memory_items, seed=cfg.seed)
     train = write_app_rows(p["data"] / "train.parquet", apps, "train")
     val = write_app_rows(p["data"] / "val.parquet", val_apps or apps[:1], "val")
-    (p["out"] / "rl_config.json").write_text(dump(cfg))
+    (p["out"] / "rl_config.json").write_text(json.dumps(asdict(cfg), indent=2))
     return verl_overrides(cfg, train, val, len(val_apps), str(Path(compressor).resolve()), str(corpus.root))
 
 

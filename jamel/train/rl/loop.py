@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import ray
 import torch
 
 from verl.experimental.agent_loop.agent_loop import (AgentLoopBase, AgentLoopMetrics, AgentLoopOutput,
@@ -54,9 +55,8 @@ def env_pool(config) -> Any:
                         "servers": max(1, replicas), "max_memory_items": int(j.max_memory_items),
                         "max_input_tokens": int(rollout.prompt_length), "device": str(j.env_device),
                         "max_new_tokens": int(rollout.response_length)}
-        env = dict(j.get("env") or {})
         spec = WorkerSpec(corpus=str(j.corpus), agent="jamel.train.rl.agent:RLAgent", agent_kwargs=agent_kwargs,
-                          env=env)
+                          env=dict(j.get("env") or {}))
         _POOL = SessionPool(spec, workers=int(j.env_workers), backend="ray", max_retries=int(j.max_retries),
                             ray_resources={"num_cpus": float(j.env_worker_cpus)})
     return _POOL
@@ -69,10 +69,8 @@ class JamelSessionLoop(AgentLoopBase):
 
         j = self.config.jamel
         app, split = str(kwargs["app"]), str(kwargs.get("split", "train"))
-        validate = split == "val"
         k, gs, uid = int(kwargs["session_id"]), int(kwargs["global_steps"]), str(kwargs["uid"])
-        index = int(kwargs.get("index", 0))
-        seed = group_seed(int(j.seed), app, gs, index, validate)
+        seed = group_seed(int(j.seed), app, gs, int(kwargs.get("index", 0)), split == "val")
         session_name = f"{split}/step_{gs}/{app}_{uid[:8]}/session_{k}"
         task = SessionTask(app=app, index=k, seed=seed, steps=int(j.session_steps),
                            session_dir=str(Path(j.rollout_dir) / session_name), session_id=session_name,
@@ -152,8 +150,6 @@ class JamelAgentLoopWorker(AgentLoopWorker):
 
 class JamelAgentLoopManager(AgentLoopManagerTQ):
     def __init__(self, *args, **kwargs):
-        import ray
-
         super().__init__(*args, **kwargs)
         self.agent_loop_workers_class = ray.remote(JamelAgentLoopWorker)
 

@@ -17,6 +17,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
+import ray
+import torch.distributed as dist
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
 from verl.workers.rollout.base import BaseRollout
 from verl.workers.rollout.replica import RolloutReplica
 
@@ -31,8 +35,6 @@ class HFServerAdapter(BaseRollout):
 
     def __init__(self, config, model_config, device_mesh, *args, **kwargs):
         super().__init__(config, model_config, device_mesh, *args, **kwargs)
-        import torch.distributed as dist
-
         rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
         per_replica = (self.config.tensor_model_parallel_size * self.config.data_parallel_size
                        * self.config.pipeline_model_parallel_size)
@@ -45,8 +47,6 @@ class HFServerAdapter(BaseRollout):
         pass
 
     async def update_weights(self, weights, wire_format: str = "named_tensors", **kwargs):
-        import ray
-
         if wire_format != "named_tensors":
             raise ValueError(f"the jamel_hf rollout takes full named tensors, not {wire_format!r}")
         state = {}
@@ -64,9 +64,6 @@ class HFRolloutReplica(RolloutReplica):
     """Launches the replica's `HFGenerateServer` next to its (first) actor worker."""
 
     async def launch_servers(self):
-        import ray
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
         from verl.utils.device import get_device_name
 
         device = "cuda" if get_device_name() == "cuda" else "cpu"

@@ -30,7 +30,6 @@ def session_metrics(extras: list[dict], gen_s: float | None) -> dict[str, float]
     sessions: dict[str, float] = defaultdict(float)
     for e in extras:
         sessions[e["jamel_session"]] += e["jamel_env_reward"]
-    n = max(1, len(extras))
     mean = lambda key: float(np.mean([float(e[key]) for e in extras])) if extras else 0.0  # noqa: E731
     out = {"jamel/session_return/mean": float(np.mean(list(sessions.values()))) if sessions else 0.0,
            "jamel/session_return/max": float(max(sessions.values())) if sessions else 0.0,
@@ -43,7 +42,7 @@ def session_metrics(extras: list[dict], gen_s: float | None) -> dict[str, float]
            "jamel/time/env_step_ms": mean("jamel_env_step_ms"),
            "jamel/time/agent_ms_per_step": mean("jamel_agent_ms")}
     if gen_s:
-        out["jamel/env_steps_per_s"] = n / gen_s
+        out["jamel/env_steps_per_s"] = max(1, len(extras)) / gen_s
     return out
 
 
