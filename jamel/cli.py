@@ -17,6 +17,10 @@ from pathlib import Path
 from jamel.agents.base import AgentUnavailable
 from jamel.agents.options import AgentOptions
 from jamel.config import opt, run_command
+from jamel.corpus import default_corpus, load_corpus
+from jamel.env.browser import find_chromium
+from jamel.model.layout import packaged_model_problem
+from jamel.rollout import explore as rollout
 from jamel.rollout.eval import EvalConfig
 from jamel.rollout.explore import ExploreConfig
 from jamel.rollout.options import SettingsChanged
@@ -51,13 +55,9 @@ class RunOptions:
 def _resolve(cfg: ExploreConfig | EvalConfig, run: RunOptions, default_corpus: Path | None):
     """Corpus, app ids and browser checked before any worker starts (ValueError, FileNotFoundError,
     RuntimeError on a bad one)."""
-    from jamel.corpus import load_corpus
-
     corpus = load_corpus(cfg.corpus or default_corpus)
     cfg.corpus, cfg.apps = str(corpus.root), corpus.resolve(",".join(cfg.apps))
     if run.browser_path:
-        from jamel.env.browser import find_chromium
-
         os.environ["JAMEL_CHROMIUM"] = find_chromium(run.browser_path)  # worker processes read it from here
     return corpus
 
@@ -67,8 +67,6 @@ def explore(cfg: ExploreConfig, agent: AgentOptions, run: RunOptions) -> int:
 
     python -m jamel explore --apps shop,travel --agent crawler --steps 50 --output runs/x
     """
-    from jamel.rollout import explore as rollout
-
     if cfg.steps < 1 or cfg.sessions < 1 or min(cfg.episode_steps, cfg.workers, cfg.sessions_per_process) < 0:
         raise SystemExit("--steps and --sessions must be >= 1, --episode-steps, --workers and "
                          "--sessions-per-process >= 0")
@@ -95,17 +93,14 @@ def evaluate(cfg: EvalConfig, agent: AgentOptions, run: RunOptions) -> int:
 
     Output: OUTPUT/<method>/<app>/session_<k>/ (as `jamel explore`) and the reports of `jamel report`.
     """
-    from jamel.corpus import default_corpus
     from jamel.report import build_report
-    from jamel.rollout.eval import evaluate as run_eval
+    from jamel.rollout.eval import evaluate as run_eval  # looked up at call time (tests replace it)
 
     try:  # every input checked before any worker starts: one line and exit status 2 on a bad one
         _resolve(cfg, run, default_corpus())
         cfg.agent_kwargs = agent.kwargs(cfg.agent, gpus=cfg.num_gpus > 0)
         cfg.method = cfg.method or agent.label(cfg.agent)
         if cfg.agent == "jamel":
-            from jamel.model.layout import packaged_model_problem
-
             if problem := packaged_model_problem(agent.model_path):  # before Ray and torch start, not after
                 raise ValueError(problem)
         cfg.validate()

@@ -17,12 +17,14 @@ The resize rule is transformers' `smart_resize` (what `Qwen2VLImageProcessorPil`
 """
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from pathlib import Path
 from typing import Any, Sequence
 
 from jamel.model.tokenizer import CHAT_TEMPLATE, IMAGE_PAD, SPECIAL_IDS
+from jamel.prompt import message_images, neutralize_special_tokens
 
 SCREENSHOT_SIZE = (640, 360)  # width, height of the model's screenshot
 
@@ -86,8 +88,6 @@ _TOKENIZERS: dict[str, Any] = {}
 def load_tokenizer(path: str | Path):
     """`AutoTokenizer.from_pretrained`, shared between folders holding identical tokenizer files (the actor and
     compressor usually do; a Qwen tokenizer takes ~2 s to load)."""
-    import hashlib
-
     from transformers import AutoTokenizer
 
     path = Path(path)
@@ -144,8 +144,6 @@ class VLProcessor:
     def apply_chat_template(self, messages: Sequence[dict[str, Any]], add_generation_prompt: bool = True) -> str:
         """Render with JAMEL's own template (never the checkpoint's), so every stage sees the same prompt.
         Text parts go through `neutralize_special_tokens`: page text cannot forge a turn or an image."""
-        from jamel.prompt import neutralize_special_tokens
-
         safe = [{**m, "content": [{**p, "text": neutralize_special_tokens(p["text"])} if p.get("type") == "text"
                                   else p for p in m["content"]]} if isinstance(m.get("content"), list)
                 else {**m, "content": neutralize_special_tokens(str(m.get("content", "")))} for m in messages]
@@ -186,8 +184,6 @@ class VLProcessor:
     def build(self, messages_batch: Sequence[Sequence[dict[str, Any]]], add_generation_prompt: bool = True,
               padding_side: str = "left") -> dict[str, Any]:
         """Model inputs for a batch of message lists (images taken from their image parts)."""
-        from jamel.prompt import message_images
-
         texts = [self.apply_chat_template(m, add_generation_prompt) for m in messages_batch]
         images = [img for m in messages_batch for img in message_images(m)]
         return self(texts, images, padding_side=padding_side)

@@ -28,6 +28,7 @@ from typing import Any
 
 import torch
 import transformers
+from safetensors.torch import load_file, save_file
 from transformers import (CONFIG_MAPPING, AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForImageTextToText,
                           PretrainedConfig, PreTrainedModel)
 from transformers.modeling_outputs import CausalLMOutputWithPast, ModelOutput
@@ -227,8 +228,6 @@ class JamelModel(PreTrainedModel):
 
     def save_pretrained(self, save_directory: str | Path, extra: dict[str, Any] | None = None,
                         attn_implementation: str = "sdpa", **_: Any) -> Path:
-        from safetensors.torch import save_file
-
         directory = Path(save_directory)
         directory.mkdir(parents=True, exist_ok=True)
         policy, compressor, aligner = self.policy, self.compressor, self.policy.aligner
@@ -266,8 +265,6 @@ class JamelModel(PreTrainedModel):
                         **__: Any) -> "JamelModel":
         """Load a packaged folder on `device`, in bf16 on GPU and fp32 on CPU unless `dtype` is given, in eval
         mode. Reads model.json (so folders without config.json load too); hub options of AutoModel are ignored."""
-        from safetensors.torch import load_file
-
         directory = Path(pretrained_model_name_or_path)
         meta = json.loads((directory / "model.json").read_text())
         if meta.get("format") != FORMAT:

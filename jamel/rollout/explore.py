@@ -32,6 +32,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
+from tqdm import tqdm
+
 from jamel.agents.base import Agent, AgentUnavailable, PastStep, SessionContext
 from jamel.env.browser import BrowserEnv
 from jamel.corpus import Corpus
@@ -41,6 +43,7 @@ from jamel.schemas import RecordWriter, StepRecord, StepTimings
 from jamel.config import opt
 from jamel.prompt import answer_action
 from jamel.rollout.options import RESULT_KEYS, SessionOptions, check_resume, env_settings
+from jamel.rollout.pool import SessionPool, SessionTask, WorkerSpec, default_workers
 
 log = logging.getLogger(__name__)
 TRAJECTORY_ROW_GROUP = 100  # steps held in memory before they are written out (larger groups dedupe
@@ -215,8 +218,6 @@ SESSIONS_PER_PROCESS = 4  # one Python, driver and browser for up to 4 sessions 
 
 
 def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[str, Any]:
-    from jamel.rollout.pool import SessionPool, SessionTask, WorkerSpec, default_workers
-
     out = Path(cfg.output)
     check_resume(out, asdict(cfg), RESULT_KEYS + ("steps", "episode_steps"))  # before config.json is rewritten
     out.mkdir(parents=True, exist_ok=True)
@@ -238,8 +239,6 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
     interleaved = cfg.agent in INTERLEAVED_AGENTS
     workers = cfg.workers or (1 if cfg.agent in MODEL_AGENTS else default_workers(len(tasks), 2 if interleaved else 1))
     workers = max(1, min(workers, len(tasks) or 1))
-    from tqdm import tqdm
-
     bar = tqdm(total=len(tasks) * cfg.steps, unit="step", dynamic_ncols=True, desc=f"explore x{workers}",
                disable=not progress)
     ticks: dict[str, int] = {}

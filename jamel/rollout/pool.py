@@ -18,7 +18,9 @@ on which worker ran which session.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import importlib
 import logging
 import multiprocessing as mp
 import os
@@ -30,6 +32,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -96,8 +99,6 @@ SESSION_END_IMPORTS = ("pyarrow.parquet", "matplotlib.figure", "matplotlib.backe
 
 
 def _import_quietly(names) -> None:
-    import importlib
-
     for name in names:
         with contextlib.suppress(Exception):  # not installed: the session end says so itself
             importlib.import_module(name)
@@ -218,8 +219,6 @@ def _init_process(spec: WorkerSpec, slots: int, ticks: Any, stop: Any, log_level
         os.environ.clear()
         os.environ.update(environ)
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from multiprocessing.util import Finalize
-
     _WORKER, _TICKS, _STOP = SessionWorker(spec, slots), ticks, stop
     # pool processes end through os._exit: atexit would not run, multiprocessing's finalizers do
     Finalize(_WORKER, _WORKER.close, exitpriority=10)
@@ -489,8 +488,6 @@ class SessionPool:
         """One session on an idle Ray actor, for asyncio callers that submit sessions one by one (RL agent
         loops). Ray restarts a dead actor and retries the session (`max_retries`); when that is used up the
         actor is replaced and the session redone from its first step, once more per retry."""
-        import asyncio
-
         import ray
 
         if self.backend != "ray":
@@ -528,11 +525,9 @@ class SessionPool:
             import ray
 
             for actor in self._actors:
-                try:
+                with contextlib.suppress(Exception):
                     ray.get(actor.close.remote(), timeout=60)
                     ray.kill(actor, no_restart=True)
-                except Exception:
-                    pass
             self._actors = []
             self._idle = None
 

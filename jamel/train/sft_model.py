@@ -24,6 +24,8 @@ import torch
 import transformers
 
 from jamel.config import opt
+from jamel.data.sft import compressor_folder, load_compressor
+from jamel.model.aligner import MemoryAligner
 from jamel.model.image import VLProcessor
 from jamel.model.modeling import JamelMemoryConfig, JamelMemoryForCausalLM, JamelModel
 from jamel.model.policy import MemoryAugmentedPolicy
@@ -36,9 +38,6 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
     Qwen2.5-VL checkpoint + a fresh aligner sized by the compressor. `max_memory_items` defaults to the
     package's cap (512 from a base model); a package's aligner keeps its RMS cap (rms_cap=False refuses
     a package whose aligner has one). `jamel_sft_init.json`, written last, records what it was made from."""
-    from jamel.model.aligner import MemoryAligner
-    from jamel.data.sft import compressor_folder
-
     output = Path(output)
     if package:
         pkg = JamelModel.from_pretrained(package, device="cpu", dtype=torch.float32)
@@ -92,8 +91,6 @@ def latest_hf_checkpoint(checkpoint_dir: str | Path) -> Path:
 def export_packaged(checkpoint: str | Path, compressor_model: str | Path, output: str | Path,
                     compression_batch_size: int = 8) -> Path:
     """A trained `JamelMemoryForCausalLM` (verl checkpoint) + the frozen compressor -> the packaged folder."""
-    from jamel.data.sft import load_compressor
-
     hf = latest_hf_checkpoint(checkpoint)
     model = JamelMemoryForCausalLM.from_pretrained(hf, dtype=torch.float32)
     processor = VLProcessor.from_pretrained(hf, model_type=model.config.base_config.model_type)

@@ -13,11 +13,14 @@ import hashlib
 from types import SimpleNamespace
 from typing import Any
 
+import ray
 import torch
 
 from jamel.agents.base import AgentOutput, SessionContext
 from jamel.agents.jamel_agent import JamelAgent
+from jamel.data.sft import load_compressor
 from jamel.env.state import state_key
+from jamel.model.compressor import MemoryBank
 from jamel.prompt import answer_action
 from jamel.schemas import Observation
 from jamel.train.rl.sample import StepSample, load_processor, server_name
@@ -35,9 +38,6 @@ class RLAgent(JamelAgent):
     def __init__(self, model_path: str, compressor_path: str, servers: int = 1, temperature: float = 1.0,
                  top_p: float = 1.0, max_new_tokens: int = 64, max_memory_items: int = 512,
                  max_input_tokens: int = 8192, compression_batch_size: int = 8, device: str = "cpu"):
-        from jamel.data.sft import load_compressor
-        from jamel.model.compressor import MemoryBank
-
         compressor = load_compressor(str(compressor_path), device, compression_batch_size)
         processor = load_processor(model_path)
         # JamelAgent's helpers (remember, prepare) need the processor, the compressor and the input dtype only.
@@ -70,16 +70,12 @@ class RLAgent(JamelAgent):
         self._seed, self._ctx, self.samples = int(seed), ctx, []
 
     def _server(self):
-        import ray
-
         rank = (self._seed + self.sample_seed) % max(1, self.servers)  # a session stays on one replica
         if rank not in self._handles:
             self._handles[rank] = ray.get_actor(server_name(rank))
         return self._handles[rank]
 
     def act(self, obs: Observation, ctx: SessionContext) -> AgentOutput:
-        import ray
-
         if self._ctx is None:
             self.begin_session(ctx, 0)
         self.remember(ctx)

@@ -2,6 +2,7 @@
 and the tests all build an RLConfig)."""
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -163,8 +164,6 @@ def verl_overrides(cfg: RLConfig, train_file: Path, val_file: Path, val_apps: in
 
 def worker_env(cfg: RLConfig) -> dict[str, str]:
     """What verl's processes need in their environment: the plugin, CPU mode, and this checkout on the path."""
-    import os
-
     root = str(Path(__file__).resolve().parents[3])
     path = os.pathsep.join([root] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
     env = {"VERL_USE_EXTERNAL_MODULES": "jamel.train.rl.plugin", "PYTHONPATH": path, "TOKENIZERS_PARALLELISM": "false"}

@@ -16,6 +16,7 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
+from jamel.config import run_command
 from jamel.train.rl.config import RLConfig, verl_overrides, worker_env
 
 
@@ -97,8 +98,6 @@ def train(cfg: RLConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jamel.config import run_command
-
     return run_command(train, sys.argv[1:] if argv is None else argv, "jamel rl")
 
 

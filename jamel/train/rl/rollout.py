@@ -21,8 +21,9 @@ import ray
 import torch.distributed as dist
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
+from verl.workers.rollout import base as rollout_base
 from verl.workers.rollout.base import BaseRollout
-from verl.workers.rollout.replica import RolloutReplica
+from verl.workers.rollout.replica import RolloutReplica, RolloutReplicaRegistry
 
 from jamel.train.rl.sample import server_name
 from jamel.train.rl.server import HFGenerateServer
@@ -40,11 +41,10 @@ class HFServerAdapter(BaseRollout):
                        * self.config.pipeline_model_parallel_size)
         self.replica_rank, self.leader = rank // per_replica, rank % per_replica == 0
 
-    async def resume(self, tags: list[str]):
+    async def resume(self, *args, **kwargs):  # also release(): the weights stay on the server
         pass
 
-    async def release(self):
-        pass
+    release = resume
 
     async def update_weights(self, weights, wire_format: str = "named_tensors", **kwargs):
         if wire_format != "named_tensors":
@@ -84,10 +84,7 @@ class HFRolloutReplica(RolloutReplica):
 
 def register() -> None:
     """Make `actor_rollout_ref.rollout.name=jamel_hf` resolve (idempotent)."""
-    from verl.workers.rollout import base
-    from verl.workers.rollout.replica import RolloutReplicaRegistry
-
-    base._ROLLOUT_REGISTRY[(NAME, "async")] = f"{__name__}.HFServerAdapter"
+    rollout_base._ROLLOUT_REGISTRY[(NAME, "async")] = f"{__name__}.HFServerAdapter"
     RolloutReplicaRegistry.register(NAME, lambda: HFRolloutReplica)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from jamel.model.modeling import JamelMemoryForCausalLM
 from jamel.train.rl.sample import load_processor, model_inputs
 
 
@@ -19,8 +20,6 @@ class HFGenerateServer:
     """Ray actor (threaded): one policy copy; `generate` serialises on a lock (one forward at a time)."""
 
     def __init__(self, model_path: str, device: str = "cpu", dtype: str | None = None):
-        from jamel.model.modeling import JamelMemoryForCausalLM
-
         self.device = torch.device(device)
         self.dtype = getattr(torch, dtype) if dtype else (torch.bfloat16 if self.device.type == "cuda" else torch.float32)
         self.model = JamelMemoryForCausalLM.from_pretrained(model_path, dtype=self.dtype,

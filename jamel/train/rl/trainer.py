@@ -20,6 +20,7 @@ from tensordict import TensorDict
 from verl.trainer.ppo.v1.trainer_base import register_trainer
 from verl.trainer.ppo.v1.trainer_sync import PPOTrainerSync
 
+from jamel.train.rl.advantage import compute_step_advantages
 from jamel.train.rl.sample import as_list
 
 TRAINER_MODE = "jamel_sync"
@@ -55,8 +56,6 @@ class JamelPPOTrainer(PPOTrainerSync):
         return super()._build_replay_buffer()
 
     def _compute_advantage(self, batch, metrics: dict):
-        from jamel.train.rl.advantage import compute_step_advantages
-
         j = self.config.jamel
         data = tq.kv_batch_get(keys=batch.keys, partition_id=batch.partition_id,
                                select_fields=["uid", "response_mask", "extra_fields"])
