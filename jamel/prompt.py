@@ -149,9 +149,8 @@ def history_line(past: Any) -> str:
     result = "invalid action" if not past.valid else ("ok" if not past.error else "failed")
     if past.error:
         result += f": {past.error}"
-    action = past.action if past.action else "(no action)"
-    return (f"Step {past.step} (episode {past.episode}) on {past.url}: {action} -> {result}; "
-            f"reward {past.reward}")
+    return (f"Step {past.step} (episode {past.episode}) on {past.url}: {past.action or '(no action)'} -> "
+            f"{result}; reward {past.reward}")
 
 
 def build_react_messages(obs: Any, history: Sequence[Any], image: bool = True,

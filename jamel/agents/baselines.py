@@ -73,11 +73,8 @@ def is_search(el: InteractiveElement) -> bool:
 
 def page_words(obs: Observation) -> list[str]:
     """Words shown on the page (static text), in order: searching for one of them finds something."""
-    words: list[str] = []
-    for line in obs.axtree.splitlines():
-        line = line.strip()
-        if line.startswith("StaticText "):
-            words += [w for w in _WORD.findall(line[11:]) if w.lower() not in ("search", "filter")]
+    texts = [line.strip()[11:] for line in obs.axtree.splitlines() if line.strip().startswith("StaticText ")]
+    words = (w for text in texts for w in _WORD.findall(text) if w.lower() not in ("search", "filter"))
     return list(dict.fromkeys(words))
 
 
@@ -91,10 +88,8 @@ def field_values(el: InteractiveElement, obs: Observation | None = None) -> list
     if el.input_type in TYPE_VALUES:
         return TYPE_VALUES[el.input_type]
     name = el.name.lower()
-    for pattern, values in FIELD_VALUES:
-        if name and re.search(pattern, name):
-            return values
-    return ["", "Sample text 42"]
+    found = (values for pattern, values in FIELD_VALUES if name and re.search(pattern, name))
+    return next(found, ["", "Sample text 42"])
 
 
 def tree_elements(axtree: str) -> list[tuple[str, str, str]]:
@@ -142,11 +137,9 @@ def key_target(obs: Observation) -> str | None:
     heading, a list, the main region), so that keydown reaches the document's shortcuts, not a text box
     or a button (where Enter would only click it)."""
     controls = {e.bid for e in obs.interactive}
-    for bid, _, _ in tree_elements(obs.axtree):
-        if bid not in controls:
-            return bid
-    fields = TEXT_ROLES | SELECT_ROLES
-    return next((e.bid for e in obs.interactive if e.role not in fields), None)
+    bids = [bid for bid, _, _ in tree_elements(obs.axtree) if bid not in controls]
+    bids += [e.bid for e in obs.interactive if e.role not in TEXT_ROLES | SELECT_ROLES]
+    return bids[0] if bids else None
 
 
 def candidate_actions(obs: Observation, rng: random.Random, ctx: SessionContext | None = None) -> list[Action]:

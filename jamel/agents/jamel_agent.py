@@ -21,6 +21,8 @@ import logging
 import torch
 
 from jamel.agents.base import AgentOutput, SessionContext
+from jamel.model.compressor import MemoryBank
+from jamel.model.modeling import JamelModel
 from jamel.prompt import answer_action, build_messages, memory_action, memory_item_text
 from jamel.schemas import Observation
 
@@ -35,9 +37,6 @@ class JamelAgent:
                  max_new_tokens: int = 256, max_memory_items: int = 512, max_input_tokens: int = 8192,
                  compression_batch_size: int | None = None, attn_implementation: str | None = None,
                  dtype: str | None = None, memory: str = "latent", text_memory_k: int = 8):
-        from jamel.model.compressor import MemoryBank
-        from jamel.model.modeling import JamelModel
-
         if memory not in ("latent", "none", "text"):
             raise ValueError(f"memory must be latent | none | text, got {memory!r}")
         if not model_path:

@@ -175,10 +175,9 @@ class JamelMemoryForCausalLM(PreTrainedModel):
             image_grid_thw = image_grid_thw.to(input_ids.device)
         # The prefix is in front of the text, so the last L positions are the text: logits only there (no
         # [B, N, V] logits for the prefix; contiguous, as verl's jagged narrowing needs).
-        length = input_ids.shape[1]
         start = 0 if temperature is None else answer_start(input_ids)
         out = self.policy(input_ids, attention_mask, pixel_values, image_grid_thw, memory_tokens=memory,
-                          logits_to_keep=length - start)
+                          logits_to_keep=input_ids.shape[1] - start)
         if temperature is None:
             return CausalLMOutputWithPast(logits=out.logits)
         labels = shift_labels if shift_labels is not None else torch.roll(input_ids, shifts=-1, dims=-1)

@@ -166,11 +166,10 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
 def session_summary(rows: list[StepRecord], app: str, session_id: str, seed: int, c0: int, env: BrowserEnv,
                     wall_s: float) -> dict[str, Any]:
     curve = list(itertools.accumulate(r.reward for r in rows))
-    cum = curve[-1] if curve else 0
     mean = lambda xs: round(statistics.fmean(xs), 2) if xs else 0.0  # noqa: E731
     return {
         "session_id": session_id, "app": app, "seed": seed, "agent": rows[0].agent if rows else "",
-        "steps": len(rows), "cumulative_reward": cum, "cumulative_reward_curve": curve,
+        "steps": len(rows), "cumulative_reward": curve[-1] if curve else 0, "cumulative_reward_curve": curve,
         "coverage_initial": c0, "coverage_final": rows[-1].coverage if rows else c0,
         "coverage_curve": [r.coverage for r in rows],
         "final_counts": {k: getattr(rows[-1], k) for k in ("lines", "branches", "statements", "functions")} if rows else {},
@@ -195,7 +194,7 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.step(steps, cum, where="post", color="tab:blue", label="cumulative reward")
-    ax.set_xlabel("step")
+    ax.set(xlabel="step", title=title)
     ax.set_ylabel("cumulative reward", color="tab:blue")
     ax2 = ax.twinx()
     ax2.plot(steps, [r.coverage for r in rows], color="tab:orange", alpha=0.7, label="C(t)")
@@ -203,7 +202,6 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
     for a, b in zip(rows, rows[1:]):  # episode starts: after a reset() or every --episode-steps
         if b.episode != a.episode:
             ax.axvline(b.step, color="grey", lw=0.5, ls=":")
-    ax.set_title(title)
     # Fixed margins that fit both axes' labels: tight_layout measures every text first (twice the CPU,
     # ~0.12 s per session, spent in the thread that interleaved sessions share).
     fig.subplots_adjust(left=0.1, right=0.87, bottom=0.14, top=0.9)

@@ -240,12 +240,10 @@ CPU_OVERRIDES: tuple[tuple[str, str, str], ...] = (
 def cpu_overrides(user_args: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The CPU-mode Hydra overrides whose keys the user did not set (`key=v`, `+key=v`, `++key=v`, `~key`)."""
     given = {a.split("=", 1)[0].lstrip("+~") for a in user_args if not a.startswith("-")}
-    out = []
-    for key, value, _why in CPU_OVERRIDES:
-        bare = key.lstrip("+")
-        if not any(g == bare or g.startswith(bare + ".") or bare.startswith(g + ".") for g in given):
-            out.append(f"{key}={value}")
-    return out
+    def taken(bare: str) -> bool:  # the user set this key, a key inside it, or one it is inside
+        return any(g == bare or g.startswith(bare + ".") or bare.startswith(g + ".") for g in given)
+
+    return [f"{key}={value}" for key, value, _why in CPU_OVERRIDES if not taken(key.lstrip("+"))]
 
 
 if cpu_mode_requested():  # `VERL_USE_EXTERNAL_MODULES=jamel.train.verl_cpu` or a plain import with the env set

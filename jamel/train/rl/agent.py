@@ -56,14 +56,10 @@ class RLAgent(JamelAgent):
     def set_options(self, temperature: float | None = None, top_p: float | None = None,
                     max_new_tokens: int | None = None, sample_seed: int | None = None) -> None:
         """Per-session sampling (training vs validation), set by the pool before the session starts."""
-        if temperature is not None:
-            self.temperature = float(temperature)
-        if top_p is not None:
-            self.top_p = float(top_p)
-        if max_new_tokens is not None:
-            self.max_new_tokens = int(max_new_tokens)
-        if sample_seed is not None:
-            self.sample_seed = int(sample_seed)
+        for name, value, cast in (("temperature", temperature, float), ("top_p", top_p, float),
+                                  ("max_new_tokens", max_new_tokens, int), ("sample_seed", sample_seed, int)):
+            if value is not None:
+                setattr(self, name, cast(value))
 
     def begin_session(self, ctx: SessionContext, seed: int) -> None:
         super().begin_session(ctx, seed)

@@ -78,8 +78,7 @@ def export(cfg: RLConfig) -> Path:
 
 
 def run(cfg: RLConfig, python: str = sys.executable, timeout: float | None = None) -> int:
-    overrides = prepare(cfg)
-    cmd = [python, "-m", "verl.trainer.main_ppo", *overrides]
+    cmd = [python, "-m", "verl.trainer.main_ppo", *prepare(cfg)]
     print("[rl] " + " ".join(cmd[3:]), flush=True)
     rc = subprocess.run(cmd, env=dict(os.environ, **worker_env(cfg)), timeout=timeout).returncode
     if rc == 0 and cfg.output_model_path:

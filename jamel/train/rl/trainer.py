@@ -61,11 +61,10 @@ class JamelPPOTrainer(PPOTrainerSync):
                                select_fields=["uid", "response_mask", "extra_fields"])
         masks = list(data["response_mask"].unbind())
         extras = as_list(data["extra_fields"])
-        uids = [str(u) for u in as_list(data["uid"])]
         adv, stats = compute_step_advantages(
             str(j.adv_estimator),
             rewards=np.array([float(e["jamel_reward"]) for e in extras], dtype=np.float64),
-            group_ids=np.array(uids, dtype=object),
+            group_ids=np.array([str(u) for u in as_list(data["uid"])], dtype=object),
             session_ids=np.array([e["jamel_session"] for e in extras], dtype=object),
             step_index=np.array([int(e["jamel_step"]) for e in extras], dtype=np.int64),
             state_keys=np.array([e["jamel_state_key"] for e in extras], dtype=object),
