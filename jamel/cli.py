@@ -17,6 +17,10 @@ from pathlib import Path
 from jamel.agents.base import AgentUnavailable
 from jamel.agents.options import AgentOptions
 from jamel.config import opt, run_command
+from jamel.corpus import default_corpus, load_corpus
+from jamel.env.browser import find_chromium
+from jamel.model.layout import packaged_model_problem
+from jamel.rollout import explore as rollout
 from jamel.rollout.eval import EvalConfig
 from jamel.rollout.explore import ExploreConfig
 from jamel.rollout.options import SettingsChanged
@@ -51,13 +55,9 @@ class RunOptions:
 def _resolve(cfg: ExploreConfig | EvalConfig, run: RunOptions, default_corpus: Path | None):
     """Corpus, app ids and browser checked before any worker starts (ValueError, FileNotFoundError,
     RuntimeError on a bad one)."""
-    from jamel.corpus import load_corpus
-
     corpus = load_corpus(cfg.corpus or default_corpus)
     cfg.corpus, cfg.apps = str(corpus.root), corpus.resolve(",".join(cfg.apps))
     if run.browser_path:
-        from jamel.env.browser import find_chromium
-
         os.environ["JAMEL_CHROMIUM"] = find_chromium(run.browser_path)  # worker processes read it from here
     return corpus
 
@@ -67,8 +67,6 @@ def explore(cfg: ExploreConfig, agent: AgentOptions, run: RunOptions) -> int:
 
     python -m jamel explore --apps shop,travel --agent crawler --steps 50 --output runs/x
     """
-    from jamel.rollout import explore as rollout
-
     if cfg.steps < 1 or cfg.sessions < 1 or min(cfg.episode_steps, cfg.workers, cfg.sessions_per_process) < 0:
         raise SystemExit("--steps and --sessions must be >= 1, --episode-steps, --workers and "
                          "--sessions-per-process >= 0")
@@ -95,17 +93,14 @@ def evaluate(cfg: EvalConfig, agent: AgentOptions, run: RunOptions) -> int:
 
     Output: OUTPUT/<method>/<app>/session_<k>/ (as `jamel explore`) and the reports of `jamel report`.
     """
-    from jamel.corpus import default_corpus
     from jamel.report import build_report
-    from jamel.rollout.eval import evaluate as run_eval
+    from jamel.rollout.eval import evaluate as run_eval  # looked up at call time (tests replace it)
 
     try:  # every input checked before any worker starts: one line and exit status 2 on a bad one
         _resolve(cfg, run, default_corpus())
         cfg.agent_kwargs = agent.kwargs(cfg.agent, gpus=cfg.num_gpus > 0)
         cfg.method = cfg.method or agent.label(cfg.agent)
         if cfg.agent == "jamel":
-            from jamel.model.layout import packaged_model_problem
-
             if problem := packaged_model_problem(agent.model_path):  # before Ray and torch start, not after
                 raise ValueError(problem)
         cfg.validate()
@@ -122,20 +117,17 @@ def evaluate(cfg: EvalConfig, agent: AgentOptions, run: RunOptions) -> int:
     return 1 if (Path(cfg.output) / cfg.method / "failed.json").exists() else 0
 
 
-def usage() -> str:
-    width = max(map(len, VERBS))
-    return ("usage: jamel [-v] <verb> [flags]   (jamel <verb> --help)\n\n"
-            + "\n".join(f"  {verb:<{width}}  {help_text}" for verb, (_, help_text) in VERBS.items()))
-
-
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     verbose = bool(argv) and argv[0] in ("-v", "--verbose")
     rest = argv[1:] if verbose else argv
     verb = next((v for v in (" ".join(rest[:2]), " ".join(rest[:1])) if v in VERBS), None)
     if verb is None:
-        print(usage(), file=sys.stdout if not rest or rest[0] in ("-h", "--help") else sys.stderr)
-        return 0 if not rest or rest[0] in ("-h", "--help") else 2
+        asked, width = not rest or rest[0] in ("-h", "--help"), max(map(len, VERBS))
+        print("usage: jamel [-v] <verb> [flags]   (jamel <verb> --help)\n\n"
+              + "\n".join(f"  {v:<{width}}  {help_text}" for v, (_, help_text) in VERBS.items()),
+              file=sys.stdout if asked else sys.stderr)
+        return 0 if asked else 2
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     module, _, name = VERBS[verb][0].partition(":")

@@ -45,26 +45,16 @@ def _base_type(tp: Any) -> tuple[Any, bool]:
 
 
 def _default(f: dataclasses.Field) -> Any:
-    if f.default is not dataclasses.MISSING:
-        return f.default
-    if f.default_factory is not dataclasses.MISSING:
-        return f.default_factory()
-    return dataclasses.MISSING
-
-
-def cli_fields(cls: type) -> list[tuple[dataclasses.Field, Any]]:
-    """The fields of `cls` that are flags, with their resolved types."""
-    hints = typing.get_type_hints(cls)
-    out = []
-    for f in dataclasses.fields(cls):
-        tp, _ = _base_type(hints[f.name])
-        if f.init and f.metadata.get("cli", True) and typing.get_origin(tp) is not dict and tp is not dict:
-            out.append((f, tp))
-    return sorted(out, key=lambda ft: ft[0].kw_only)  # a class's own fields before those it inherits
+    return f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
 
 
 def add_flags(parser: argparse.ArgumentParser, cls: type) -> None:
-    for f, tp in cli_fields(cls):
+    """A flag for every field of `cls` that is one (a class's own fields before those it inherits)."""
+    hints = typing.get_type_hints(cls)
+    for f in sorted(dataclasses.fields(cls), key=lambda f: f.kw_only):
+        tp = _base_type(hints[f.name])[0]
+        if not f.init or not f.metadata.get("cli", True) or typing.get_origin(tp) is dict or tp is dict:
+            continue
         meta, default = f.metadata, _default(f)
         kw: dict[str, Any] = {"dest": f"{cls.__name__}.{f.name}"}
         help_text = meta.get("help", "")
@@ -119,14 +109,9 @@ def parse_configs(fn: Callable, argv: Sequence[str], prog: str) -> tuple[dict[st
     return configs, {k.split(".", 1)[1] for k in given}
 
 
-def log_config(prog: str, configs: dict[str, Any]) -> None:
-    """Every setting of the run, as one JSON line first on stdout."""
-    values = {name: dataclasses.asdict(cfg) for name, cfg in configs.items()}
-    print(json.dumps({"command": prog, **values}, default=str), flush=True)
-
-
 def run_command(fn: Callable[..., int | None], argv: Sequence[str], prog: str) -> int:
     """Parse `argv` into `fn`'s config dataclasses, log them and call `fn`; its return value is the exit status."""
     configs, _ = parse_configs(fn, argv, prog)
-    log_config(prog, configs)
+    values = {name: dataclasses.asdict(cfg) for name, cfg in configs.items()}
+    print(json.dumps({"command": prog, **values}, default=str), flush=True)  # every setting, first on stdout
     return int(fn(**configs) or 0)

@@ -32,7 +32,7 @@ from jamel.schemas import display_urls
 __all__ = [
     "PROMPT_VERSION", "MEMORY_ITEM_TEMPLATE", "system_text", "react_system_text", "observation_text",
     "build_messages", "build_react_messages", "memory_item_text", "memory_item_messages", "parse_answer",
-    "message_images", "history_line", "neutralize_special_tokens", "memory_action",
+    "answer_action", "message_images", "history_line", "neutralize_special_tokens", "memory_action",
 ]
 
 PROMPT_VERSION = "jamel-prompt-v2"  # v2: app URLs under DISPLAY_ORIGIN, `<|` neutralized
@@ -74,19 +74,13 @@ def react_system_text() -> str:
             f"# Actions (one per step)\n{action_space_doc()}\n\n{_REACT_ANSWER_DOC}")
 
 
-def _truncate(text: str, limit: int | None) -> str:
-    if limit is None or len(text) <= limit:
-        return text
-    return text[:max(0, limit)] + "\n[... truncated]"
-
-
 def observation_text(obs: Any, max_tree_chars: int | None = None) -> str:
     """The observation as shown to the model: `Observation.text()` plus the last action's error.
 
     `max_tree_chars` shortens the accessibility tree (only for prompts over the input budget; needs a real
     `Observation`)."""
-    if max_tree_chars is not None and hasattr(obs, "axtree"):
-        obs = dataclasses.replace(obs, axtree=_truncate(obs.axtree, max_tree_chars))
+    if max_tree_chars is not None and len(getattr(obs, "axtree", "")) > max_tree_chars:
+        obs = dataclasses.replace(obs, axtree=obs.axtree[:max(0, max_tree_chars)] + "\n[... truncated]")
     error = (getattr(obs, "last_action_error", "") or "").strip()  # the env writes it under DISPLAY_ORIGIN
     return f"{obs.text()}\n\n# Last action error\n{error or 'none'}"
 
@@ -142,14 +136,21 @@ def parse_answer(text: str) -> str:
     return extract_action(text)
 
 
+def answer_action(text: str) -> str:
+    """`parse_answer`, or '' when the answer has no valid action block (the env records an invalid step)."""
+    try:
+        return extract_action(text)
+    except ActionParseError:
+        return ""
+
+
 def history_line(past: Any) -> str:
     """One `PastStep` as a line of the ReAct history."""
     result = "invalid action" if not past.valid else ("ok" if not past.error else "failed")
     if past.error:
         result += f": {past.error}"
-    action = past.action if past.action else "(no action)"
-    return (f"Step {past.step} (episode {past.episode}) on {past.url}: {action} -> {result}; "
-            f"reward {past.reward}")
+    return (f"Step {past.step} (episode {past.episode}) on {past.url}: {past.action or '(no action)'} -> "
+            f"{result}; reward {past.reward}")
 
 
 def build_react_messages(obs: Any, history: Sequence[Any], image: bool = True,
@@ -191,8 +192,5 @@ def build_react_messages(obs: Any, history: Sequence[Any], image: bool = True,
 
 def message_images(messages: Sequence[dict[str, Any]]) -> list[bytes | None]:
     """The images of a message list, in the order their placeholders appear in the rendered prompt."""
-    out = []
-    for m in messages:
-        if isinstance(m.get("content"), list):
-            out.extend(p.get("image") for p in m["content"] if p.get("type") == "image")
-    return out
+    return [p.get("image") for m in messages if isinstance(m.get("content"), list)
+            for p in m["content"] if p.get("type") == "image"]

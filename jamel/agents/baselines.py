@@ -73,11 +73,8 @@ def is_search(el: InteractiveElement) -> bool:
 
 def page_words(obs: Observation) -> list[str]:
     """Words shown on the page (static text), in order: searching for one of them finds something."""
-    words: list[str] = []
-    for line in obs.axtree.splitlines():
-        line = line.strip()
-        if line.startswith("StaticText "):
-            words += [w for w in _WORD.findall(line[11:]) if w.lower() not in ("search", "filter")]
+    texts = [line.strip()[11:] for line in obs.axtree.splitlines() if line.strip().startswith("StaticText ")]
+    words = (w for text in texts for w in _WORD.findall(text) if w.lower() not in ("search", "filter"))
     return list(dict.fromkeys(words))
 
 
@@ -91,10 +88,8 @@ def field_values(el: InteractiveElement, obs: Observation | None = None) -> list
     if el.input_type in TYPE_VALUES:
         return TYPE_VALUES[el.input_type]
     name = el.name.lower()
-    for pattern, values in FIELD_VALUES:
-        if name and re.search(pattern, name):
-            return values
-    return ["", "Sample text 42"]
+    found = (values for pattern, values in FIELD_VALUES if name and re.search(pattern, name))
+    return next(found, ["", "Sample text 42"])
 
 
 def tree_elements(axtree: str) -> list[tuple[str, str, str]]:
@@ -142,11 +137,9 @@ def key_target(obs: Observation) -> str | None:
     heading, a list, the main region), so that keydown reaches the document's shortcuts, not a text box
     or a button (where Enter would only click it)."""
     controls = {e.bid for e in obs.interactive}
-    for bid, _, _ in tree_elements(obs.axtree):
-        if bid not in controls:
-            return bid
-    fields = TEXT_ROLES | SELECT_ROLES
-    return next((e.bid for e in obs.interactive if e.role not in fields), None)
+    bids = [bid for bid, _, _ in tree_elements(obs.axtree) if bid not in controls]
+    bids += [e.bid for e in obs.interactive if e.role not in TEXT_ROLES | SELECT_ROLES]
+    return bids[0] if bids else None
 
 
 def candidate_actions(obs: Observation, rng: random.Random, ctx: SessionContext | None = None) -> list[Action]:
@@ -208,10 +201,9 @@ class CrawlerAgent:
     """
 
     name = "crawler"
-    patience = 6  # steps without reward (with nothing untried) before a reset()
 
     def __init__(self, patience: int = 6):
-        self.patience = patience
+        self.patience = patience  # steps without reward (with nothing untried) before a reset()
 
     def begin_session(self, ctx: SessionContext, seed: int) -> None:
         self.rng = random.Random(seed)
@@ -280,36 +272,28 @@ class CrawlerAgent:
         if self.followup is not None:  # a filled field is submitted right away (a text box is a behaviour)
             bid, key, tkey = self.followup
             self.followup = None
-            if bid in bids_now and self._try(tkey, page):
-                return self._out(press(bid, key))
+            if bid in bids_now and self._ok(tkey):
+                self._mark(tkey, page)
+                return answer(press(bid, key).to_string())
 
         plan = self._plan(elements, obs)
         self.untried[page] = len(plan)
         if plan:
             action, key, follow = plan[0]
-            self._try(key, page)
+            self._mark(key, page)
             self.followup = follow
             if key[-2:-1] == ("select",) and key[-1] != 1:
                 self.last_select = key[:-2]
             self.backs_in_row = 0
-            return self._out(action)
-        return self._out(self._leave(obs, ctx, page, elements, bool(modal) or self.blocked == page))
-
-    def _out(self, action: Action) -> AgentOutput:
-        return answer(action.to_string())
-
-    def _try(self, key: tuple, page: str) -> bool:
-        """Take `key` if it is untried (and has not failed); its outcome is learnt next step."""
-        if not self._ok(key):
-            return False
-        self._mark(key, page)
-        return True
+            return answer(action.to_string())
+        return answer(self._leave(obs, ctx, page, elements, bool(modal) or self.blocked == page).to_string())
 
     def _mark(self, key: tuple, page: str) -> None:
+        """Take `key`; its outcome is learnt next step."""
         self.tried[key] += 1
         self.pending, self.pending_page = key, page
 
-    def _ok(self, key: tuple) -> bool:
+    def _ok(self, key: tuple) -> bool:  # untried and not failed
         return key not in self.failed and not self.tried[key]
 
     def _plan(self, elements: list[tuple[InteractiveElement, tuple]], obs: Observation) -> list[tuple]:
@@ -389,7 +373,7 @@ class CrawlerAgent:
         if covered and self._ok((page, "leave-key", "Escape")):
             target = key_target(obs)
             if target is not None:
-                self._try((page, "leave-key", "Escape"), page)
+                self._mark((page, "leave-key", "Escape"), page)
                 return press(target, "Escape")
         path = self._path(page)
         step = next(((el, key) for el, key in elements if key == path[0]), None) if path else None

@@ -18,9 +18,12 @@ from __future__ import annotations
 import itertools
 import logging
 
-from jamel.env.actions import ActionParseError
+import torch
+
 from jamel.agents.base import AgentOutput, SessionContext
-from jamel.prompt import build_messages, memory_action, memory_item_text, parse_answer
+from jamel.model.compressor import MemoryBank
+from jamel.model.modeling import JamelModel
+from jamel.prompt import answer_action, build_messages, memory_action, memory_item_text
 from jamel.schemas import Observation
 
 log = logging.getLogger(__name__)
@@ -34,11 +37,6 @@ class JamelAgent:
                  max_new_tokens: int = 256, max_memory_items: int = 512, max_input_tokens: int = 8192,
                  compression_batch_size: int | None = None, attn_implementation: str | None = None,
                  dtype: str | None = None, memory: str = "latent", text_memory_k: int = 8):
-        import torch
-
-        from jamel.model.compressor import MemoryBank
-        from jamel.model.modeling import JamelModel
-
         if memory not in ("latent", "none", "text"):
             raise ValueError(f"memory must be latent | none | text, got {memory!r}")
         if not model_path:
@@ -59,16 +57,12 @@ class JamelAgent:
 
     # --- Agent protocol ---------------------------------------------------------------------------------
     def begin_session(self, ctx: SessionContext, seed: int) -> None:
-        import torch
-
         self.bank.clear()
         self._session_id = f"{ctx.app}#{next(_SESSION_COUNTER)}"
         self._screens = {}
         self._generator = torch.Generator(device=self.device).manual_seed(int(seed))
 
     def act(self, obs: Observation, ctx: SessionContext) -> AgentOutput:
-        import torch
-
         if self._generator is None:  # act() without begin_session(): start one implicitly
             self.begin_session(ctx, 0)
         text_memory = None
@@ -87,12 +81,7 @@ class JamelAgent:
                                             temperature=self.temperature, top_p=self.top_p,
                                             max_new_tokens=self.max_new_tokens, generator=self._generator)
         text = self.model.tokenizer.decode(tokens[0].tolist(), skip_special_tokens=True)
-        try:
-            action = parse_answer(text)
-        except ActionParseError:
-            action = ""
-        return AgentOutput(model_output=text, action=action, text_tokens=counts["text"], image_tokens=counts["image"],
-                           memory_tokens=counts["memory"])
+        return AgentOutput(model_output=text, action=answer_action(text), **counts)
 
     # --- helpers ----------------------------------------------------------------------------------------
     def remember(self, ctx: SessionContext) -> None:
@@ -107,7 +96,8 @@ class JamelAgent:
             self.bank.add(self._session_id, past.step, screen, memory_action(past.action))  # as the SFT data
 
     def prepare(self, obs: Observation, n_memory: int, text_memory: list[str] | None = None):
-        """Model inputs for the step (on the device) and the token counts {text, image, memory}."""
+        """Model inputs for the step (on the device) and the token counts (AgentOutput's text_tokens,
+        image_tokens, memory_tokens)."""
         processor = self.model.processor
         limit = None
         while True:
@@ -125,8 +115,7 @@ class JamelAgent:
             limit = max(0, min(current - 1000, current - 3 * (total - self.max_input_tokens)))
         if total > self.max_input_tokens:
             log.warning("prompt has %d tokens (> %d) even without the accessibility tree", total, self.max_input_tokens)
-        model_dtype = self.model.policy.dtype
         inputs = {k: v.to(self.device) for k, v in enc.items()}
         if "pixel_values" in inputs:
-            inputs["pixel_values"] = inputs["pixel_values"].to(model_dtype)
-        return inputs, {"text": text, "image": image, "memory": n_memory}
+            inputs["pixel_values"] = inputs["pixel_values"].to(self.model.policy.dtype)
+        return inputs, {"text_tokens": text, "image_tokens": image, "memory_tokens": n_memory}

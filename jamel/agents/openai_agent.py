@@ -9,18 +9,14 @@ from the API's `usage`; a clear error when the endpoint cannot be reached.
 from __future__ import annotations
 
 import base64
-import logging
 import os
 from typing import Any
 
 import openai
 
-from jamel.env.actions import ActionParseError
 from jamel.agents.base import AgentOutput, AgentUnavailable, SessionContext
-from jamel.prompt import build_react_messages, parse_answer
+from jamel.prompt import answer_action, build_react_messages
 from jamel.schemas import Observation
-
-log = logging.getLogger(__name__)
 
 
 def to_openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -34,10 +30,8 @@ def to_openai_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             elif p.get("image") is not None:
                 url = "data:image/png;base64," + base64.b64encode(p["image"]).decode("ascii")
                 parts.append({"type": "image_url", "image_url": {"url": url}})
-        if all(p["type"] == "text" for p in parts):  # plain string: accepted by every server
-            out.append({"role": m["role"], "content": "".join(p["text"] for p in parts)})
-        else:
-            out.append({"role": m["role"], "content": parts})
+        text_only = all(p["type"] == "text" for p in parts)  # then a plain string: accepted by every server
+        out.append({"role": m["role"], "content": "".join(p["text"] for p in parts) if text_only else parts})
     return out
 
 
@@ -94,10 +88,7 @@ class OpenAIAgent:
             text = reply.choices[0].message.content or ""
         except (AttributeError, IndexError, TypeError):  # a reply without a message: an invalid step
             text = ""
-        try:
-            action = parse_answer(text)
-        except ActionParseError:
-            action = ""  # recorded as an invalid step by the environment
         usage = getattr(reply, "usage", None)
         # The API reports one prompt count (images included); it is stored as text tokens.
-        return AgentOutput(model_output=text, action=action, text_tokens=int(getattr(usage, "prompt_tokens", 0) or 0))
+        return AgentOutput(model_output=text, action=answer_action(text),
+                           text_tokens=int(getattr(usage, "prompt_tokens", 0) or 0))

@@ -30,9 +30,7 @@ class MemoryCompressor:
     (the paper's), its base `Qwen3VLModel`, or the Qwen2.5-VL equivalents."""
 
     def __init__(self, model: nn.Module, processor: VLProcessor, batch_size: int = 8):
-        self.model = model
-        model.eval()
-        model.requires_grad_(False)
+        self.model = model.eval().requires_grad_(False)
         # The base VL model (vision tower + language model, no LM head): its `last_hidden_state` is what we keep.
         self.inner = model.model if hasattr(model, "lm_head") else model
         self.processor = processor

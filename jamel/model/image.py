@@ -17,11 +17,19 @@ The resize rule is transformers' `smart_resize` (what `Qwen2VLImageProcessorPil`
 """
 from __future__ import annotations
 
+import hashlib
 import io
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
+import torch
+from PIL import Image
+from transformers import AutoTokenizer, Qwen2VLImageProcessorPil
+from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
+
 from jamel.model.tokenizer import CHAT_TEMPLATE, IMAGE_PAD, SPECIAL_IDS
+from jamel.prompt import message_images, neutralize_special_tokens
 
 SCREENSHOT_SIZE = (640, 360)  # width, height of the model's screenshot
 
@@ -40,8 +48,6 @@ def expected_grid(width: int = SCREENSHOT_SIZE[0], height: int = SCREENSHOT_SIZE
                   **overrides) -> tuple[int, int, int]:
     """The (t, h, w) patch grid an image of this size gets (before the 2x2 merge): transformers' own resize rule,
     the one its image processor applies."""
-    from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
-
     s = {**IMAGE_SETTINGS[model_type], **overrides}
     h, w = smart_resize(height, width, s["patch_size"] * s["merge_size"], s["min_pixels"], s["max_pixels"])
     return 1, h // s["patch_size"], w // s["patch_size"]
@@ -57,8 +63,6 @@ def image_token_count(width: int = SCREENSHOT_SIZE[0], height: int = SCREENSHOT_
 
 def make_image_processor(model_type: str = "qwen2_5_vl", **overrides):
     """A `Qwen2VLImageProcessorPil` (PIL + numpy, no torchvision) with the checkpoint's settings."""
-    from transformers import Qwen2VLImageProcessorPil
-
     s = {**IMAGE_SETTINGS[model_type], **overrides}
     return Qwen2VLImageProcessorPil(
         patch_size=s["patch_size"], merge_size=s["merge_size"], temporal_patch_size=s["temporal_patch_size"],
@@ -68,8 +72,6 @@ def make_image_processor(model_type: str = "qwen2_5_vl", **overrides):
 
 def to_pil(image: Any):
     """PNG/JPEG bytes, a path or a PIL image -> RGB PIL image."""
-    from PIL import Image
-
     if isinstance(image, Image.Image):
         return image.convert("RGB")
     if isinstance(image, (bytes, bytearray, memoryview)):
@@ -85,10 +87,6 @@ _TOKENIZERS: dict[str, Any] = {}
 def load_tokenizer(path: str | Path):
     """`AutoTokenizer.from_pretrained`, shared between folders holding identical tokenizer files (the actor and
     compressor usually do; a Qwen tokenizer takes ~2 s to load)."""
-    import hashlib
-
-    from transformers import AutoTokenizer
-
     path = Path(path)
     h = hashlib.sha256()
     for name in ("tokenizer.json", "tokenizer_config.json", "vocab.json", "merges.txt", "special_tokens_map.json"):
@@ -128,12 +126,8 @@ class VLProcessor:
         path = Path(path)
         tokenizer = load_tokenizer(path)
         if (path / "preprocessor_config.json").exists():
-            from transformers import Qwen2VLImageProcessorPil
-
-            image_processor = Qwen2VLImageProcessorPil.from_pretrained(path)
-        else:
-            image_processor = make_image_processor(model_type or "qwen2_5_vl")
-        return cls(tokenizer, image_processor)
+            return cls(tokenizer, Qwen2VLImageProcessorPil.from_pretrained(path))
+        return cls(tokenizer, make_image_processor(model_type or "qwen2_5_vl"))
 
     def save_pretrained(self, path: str | Path) -> None:
         self.tokenizer.save_pretrained(path)
@@ -143,8 +137,6 @@ class VLProcessor:
     def apply_chat_template(self, messages: Sequence[dict[str, Any]], add_generation_prompt: bool = True) -> str:
         """Render with JAMEL's own template (never the checkpoint's), so every stage sees the same prompt.
         Text parts go through `neutralize_special_tokens`: page text cannot forge a turn or an image."""
-        from jamel.prompt import neutralize_special_tokens
-
         safe = [{**m, "content": [{**p, "text": neutralize_special_tokens(p["text"])} if p.get("type") == "text"
                                   else p for p in m["content"]]} if isinstance(m.get("content"), list)
                 else {**m, "content": neutralize_special_tokens(str(m.get("content", "")))} for m in messages]
@@ -161,8 +153,6 @@ class VLProcessor:
 
     def __call__(self, texts: str | Sequence[str], images: Sequence[Any] | None = None,
                  padding_side: str = "left") -> dict[str, Any]:
-        import torch
-
         texts = [texts] if isinstance(texts, str) else list(texts)
         images = list(images or [])
         n_placeholders = sum(t.count(IMAGE_PAD) for t in texts)
@@ -171,16 +161,8 @@ class VLProcessor:
         out: dict[str, Any] = {}
         if images:
             out.update(self.preprocess_images(images))
-            counts = [self.image_tokens(g) for g in out["image_grid_thw"]]
-            expanded, k = [], 0
-            for text in texts:
-                pieces = text.split(IMAGE_PAD)
-                rebuilt = pieces[0]
-                for piece in pieces[1:]:
-                    rebuilt += IMAGE_PAD * counts[k] + piece
-                    k += 1
-                expanded.append(rebuilt)
-            texts = expanded
+            counts = iter([self.image_tokens(g) for g in out["image_grid_thw"]])  # in placeholder order
+            texts = [re.sub(re.escape(IMAGE_PAD), lambda _: IMAGE_PAD * next(counts), t) for t in texts]
         enc = self.tokenizer(texts, padding=True, padding_side=padding_side, return_tensors="pt",
                              add_special_tokens=False)
         ids = enc["input_ids"]
@@ -193,8 +175,6 @@ class VLProcessor:
     def build(self, messages_batch: Sequence[Sequence[dict[str, Any]]], add_generation_prompt: bool = True,
               padding_side: str = "left") -> dict[str, Any]:
         """Model inputs for a batch of message lists (images taken from their image parts)."""
-        from jamel.prompt import message_images
-
         texts = [self.apply_chat_template(m, add_generation_prompt) for m in messages_batch]
         images = [img for m in messages_batch for img in message_images(m)]
         return self(texts, images, padding_side=padding_side)

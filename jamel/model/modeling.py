@@ -27,6 +27,8 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import transformers
+from safetensors.torch import load_file, save_file
 from transformers import (CONFIG_MAPPING, AutoConfig, AutoModel, AutoModelForCausalLM, AutoModelForImageTextToText,
                           PretrainedConfig, PreTrainedModel)
 from transformers.modeling_outputs import CausalLMOutputWithPast, ModelOutput
@@ -173,10 +175,9 @@ class JamelMemoryForCausalLM(PreTrainedModel):
             image_grid_thw = image_grid_thw.to(input_ids.device)
         # The prefix is in front of the text, so the last L positions are the text: logits only there (no
         # [B, N, V] logits for the prefix; contiguous, as verl's jagged narrowing needs).
-        length = input_ids.shape[1]
         start = 0 if temperature is None else answer_start(input_ids)
         out = self.policy(input_ids, attention_mask, pixel_values, image_grid_thw, memory_tokens=memory,
-                          logits_to_keep=length - start)
+                          logits_to_keep=input_ids.shape[1] - start)
         if temperature is None:
             return CausalLMOutputWithPast(logits=out.logits)
         labels = shift_labels if shift_labels is not None else torch.roll(input_ids, shifts=-1, dims=-1)
@@ -221,17 +222,11 @@ class JamelModel(PreTrainedModel):
     def tokenizer(self):
         return self.processor.tokenizer
 
-    @property
-    def aligner(self) -> MemoryAligner:
-        return self.policy.aligner
-
     def forward(self, *args, **kwargs):
         return self.policy(*args, **kwargs)
 
     def save_pretrained(self, save_directory: str | Path, extra: dict[str, Any] | None = None,
                         attn_implementation: str = "sdpa", **_: Any) -> Path:
-        from safetensors.torch import save_file
-
         directory = Path(save_directory)
         directory.mkdir(parents=True, exist_ok=True)
         policy, compressor, aligner = self.policy, self.compressor, self.policy.aligner
@@ -269,9 +264,6 @@ class JamelModel(PreTrainedModel):
                         **__: Any) -> "JamelModel":
         """Load a packaged folder on `device`, in bf16 on GPU and fp32 on CPU unless `dtype` is given, in eval
         mode. Reads model.json (so folders without config.json load too); hub options of AutoModel are ignored."""
-        import transformers
-        from safetensors.torch import load_file
-
         directory = Path(pretrained_model_name_or_path)
         meta = json.loads((directory / "model.json").read_text())
         if meta.get("format") != FORMAT:

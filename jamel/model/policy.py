@@ -111,10 +111,8 @@ class MemoryAugmentedPolicy(nn.Module):
                 wd = w.detach()
                 if hasattr(wd, "full_tensor"):  # DTensor
                     self._rms = wd.float().pow(2).mean().full_tensor().sqrt()
-                else:
-                    total = torch.zeros((), dtype=torch.float64, device=wd.device)
-                    for chunk in wd.split(16384):
-                        total += chunk.double().pow(2).sum()
+                else:  # float64 sums, 16k rows at a time
+                    total = sum(chunk.double().pow(2).sum() for chunk in wd.split(16384))
                     self._rms = (total / wd.numel()).sqrt().float()
             self._rms_key = key
         return self._rms
@@ -225,9 +223,8 @@ class MemoryAugmentedPolicy(nn.Module):
                 visual_mask = torch.cat([torch.zeros_like(mem_mask), visual_mask], dim=1)
             if labels is not None:
                 labels = torch.cat([labels.new_full((batch, n), -100), labels], dim=1)
-        extra = {}
-        if self.model_type == "qwen3_vl":
-            extra = {"visual_pos_masks": visual_mask, "deepstack_visual_embeds": deepstack}
+        extra = ({"visual_pos_masks": visual_mask, "deepstack_visual_embeds": deepstack}
+                 if self.model_type == "qwen3_vl" else {})
         out = self.base.model.language_model(input_ids=None, inputs_embeds=embeds, position_ids=position_ids,
                                              attention_mask=attention_mask, past_key_values=past_key_values,
                                              use_cache=use_cache, **extra)
@@ -246,10 +243,7 @@ class MemoryAugmentedPolicy(nn.Module):
         ids = getattr(getattr(self.base, "generation_config", None), "eos_token_id", None) \
             or self.text_config.eos_token_id
         ids = [ids] if isinstance(ids, int) else list(ids or [])
-        for special in (151645, 151643):  # <|im_end|>, <|endoftext|>
-            if special not in ids:
-                ids.append(special)
-        return ids
+        return ids + [special for special in (151645, 151643) if special not in ids]  # im_end, endoftext
 
     @torch.no_grad()
     def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None,

@@ -13,8 +13,13 @@ Building takes a few seconds; `qwen2_tokenizer()` caches the result under `~/.ca
 from __future__ import annotations
 
 import os
+import shutil
 from functools import lru_cache
 from pathlib import Path
+
+from tokenizers import AddedToken
+from transformers import AutoTokenizer, Qwen2Tokenizer
+from transformers.convert_slow_tokenizer import TikTokenConverter
 
 # Special tokens of Qwen2.5-VL / Qwen3-VL in id order, starting at 151643.
 SPECIAL_TOKENS = [
@@ -57,20 +62,11 @@ def tiktoken_file() -> Path:
     return path
 
 
-def vocab_and_merges(ranks_path: str | Path | None = None) -> tuple[dict[str, int], list[tuple[str, str]]]:
-    """Byte-level BPE vocab and merge list equivalent to tiktoken's rank-ordered merging, by transformers' own
-    tiktoken converter: every split (left, right) of a token into two tokens is a merge with the token's rank."""
-    from transformers.convert_slow_tokenizer import TikTokenConverter
-
-    return TikTokenConverter().extract_vocab_merges_from_model(str(ranks_path or tiktoken_file()))
-
-
 def build_qwen2_tokenizer(ranks_path: str | Path | None = None):
     """A `Qwen2Tokenizer` (fast, `tokenizers` backend) with the real Qwen2.5-VL / Qwen3-VL ids."""
-    from tokenizers import AddedToken
-    from transformers import Qwen2Tokenizer
-
-    vocab, merges = vocab_and_merges(ranks_path)
+    # Byte-level BPE vocab and merges equivalent to tiktoken's rank-ordered merging, by transformers' own
+    # tiktoken converter: every split (left, right) of a token into two tokens is a merge with its rank.
+    vocab, merges = TikTokenConverter().extract_vocab_merges_from_model(str(ranks_path or tiktoken_file()))
     assert len(vocab) == FIRST_SPECIAL_ID, len(vocab)
     vocab.update(SPECIAL_IDS)  # in the vocab at their real ids; registered as special (never split) below
     tok = Qwen2Tokenizer(vocab=vocab, merges=merges, unk_token=None, eos_token="<|im_end|>",
@@ -92,8 +88,6 @@ def cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def qwen2_tokenizer():
     """The offline Qwen2 tokenizer, built once and cached on disk (`$JAMEL_CACHE/qwen2_tokenizer`)."""
-    from transformers import AutoTokenizer
-
     path = cache_dir() / "qwen2_tokenizer"
     if (path / "tokenizer.json").exists():
         try:
@@ -107,9 +101,6 @@ def qwen2_tokenizer():
     tok = build_qwen2_tokenizer()
     tmp = path.with_name(path.name + f".tmp{os.getpid()}")
     tok.save_pretrained(tmp)
-    if path.exists():
-        import shutil
-
-        shutil.rmtree(path, ignore_errors=True)
+    shutil.rmtree(path, ignore_errors=True)
     os.replace(tmp, path)
     return tok

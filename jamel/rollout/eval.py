@@ -22,8 +22,12 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tqdm import tqdm
+
 from jamel.config import opt
-from jamel.rollout.options import RESULT_KEYS, SessionOptions, check_resume
+from jamel.rollout.explore import run_tasks, session_seed
+from jamel.rollout.options import RESULT_KEYS, SessionOptions, check_resume, env_settings
+from jamel.rollout.pool import SessionPool, SessionTask, SessionWorker, WorkerSpec
 
 log = logging.getLogger(__name__)
 
@@ -56,18 +60,12 @@ def session_dir(cfg: EvalConfig, app: str, k: int) -> Path:
 
 
 def _tasks(cfg: EvalConfig, units: list[tuple[str, int]]):
-    from jamel.rollout.explore import session_seed
-    from jamel.rollout.pool import SessionTask
-
     return [SessionTask(app=a, index=k, seed=session_seed(cfg.seed, a, k), steps=cfg.max_steps,
                         session_dir=str(session_dir(cfg, a, k)), session_id=f"{cfg.method}/{a}/session_{k}")
             for a, k in units]
 
 
 def _spec(cfg: EvalConfig):
-    from jamel.rollout.options import env_settings
-    from jamel.rollout.pool import WorkerSpec
-
     return WorkerSpec(corpus=cfg.corpus, agent=cfg.agent, agent_kwargs=cfg.agent_kwargs, env=env_settings(cfg))
 
 
@@ -77,8 +75,6 @@ def _finish(summary: dict[str, Any], cfg: EvalConfig, app: str, k: int) -> None:
 
 def run_unit(cfg_dict: dict[str, Any], app: str, k: int) -> dict[str, Any]:
     """One session in this process, with a worker of its own (debugging; evaluate() uses the pool)."""
-    from jamel.rollout.pool import SessionWorker
-
     cfg = EvalConfig(**cfg_dict)
     worker = SessionWorker(_spec(cfg))
     try:
@@ -92,9 +88,6 @@ def run_unit(cfg_dict: dict[str, Any], app: str, k: int) -> dict[str, Any]:
 def evaluate(cfg: EvalConfig, progress: bool = True) -> list[dict[str, Any]]:
     """Runs every unfinished session of the panel; returns the summaries of all finished ones."""
     import ray
-
-    from jamel.rollout.explore import run_tasks
-    from jamel.rollout.pool import SessionPool
 
     cfg.validate()
     cfg.output = str(Path(cfg.output).resolve())  # workers (other processes, other nodes) write here
@@ -112,14 +105,9 @@ def evaluate(cfg: EvalConfig, progress: bool = True) -> list[dict[str, Any]]:
         else:
             slots, resources = cfg.workers_per_gpu, {"num_cpus": 1}
         if not ray.is_initialized():
-            init: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-            if cfg.ray_address:
-                init["address"] = cfg.ray_address
-            else:
-                init.update(num_cpus=slots, num_gpus=cfg.num_gpus)
-            ray.init(**init)
-        from tqdm import tqdm
-
+            where = ({"address": cfg.ray_address} if cfg.ray_address
+                     else {"num_cpus": slots, "num_gpus": cfg.num_gpus})
+            ray.init(include_dashboard=False, log_to_driver=False, **where)
         bar = tqdm(total=len(todo), unit="session", desc=cfg.method, disable=not progress)
 
         def finished(res) -> None:

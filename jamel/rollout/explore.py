@@ -32,7 +32,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from jamel.env.actions import ActionParseError, extract_action
+from tqdm import tqdm
+
 from jamel.agents.base import Agent, AgentUnavailable, PastStep, SessionContext
 from jamel.env.browser import BrowserEnv
 from jamel.corpus import Corpus
@@ -40,7 +41,9 @@ from jamel.env.coverage.collector import ScriptFilter
 from jamel.env.coverage.scorer import TAKES_FILE
 from jamel.schemas import RecordWriter, StepRecord, StepTimings
 from jamel.config import opt
+from jamel.prompt import answer_action
 from jamel.rollout.options import RESULT_KEYS, SessionOptions, check_resume, env_settings
+from jamel.rollout.pool import SessionPool, SessionTask, WorkerSpec, default_workers
 
 log = logging.getLogger(__name__)
 TRAJECTORY_ROW_GROUP = 100  # steps held in memory before they are written out (larger groups dedupe
@@ -116,10 +119,7 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
             out, model_output, action = None, f"[agent error] {type(exc).__name__}: {exc}", ""
         agent_ms = (time.perf_counter() - t0) * 1000
         if not action:
-            try:
-                action = extract_action(model_output)
-            except ActionParseError:
-                action = ""
+            action = answer_action(model_output)
         before_obs, episode, episode_step = obs, env.episode, env.episode_step + 1
         obs, reward, terminated, truncated, info = env.step(action)
         counts = info["counts"]
@@ -166,11 +166,10 @@ def run_session(env: BrowserEnv, agent: Agent, app: str, session_dir: Path, seed
 def session_summary(rows: list[StepRecord], app: str, session_id: str, seed: int, c0: int, env: BrowserEnv,
                     wall_s: float) -> dict[str, Any]:
     curve = list(itertools.accumulate(r.reward for r in rows))
-    cum = curve[-1] if curve else 0
     mean = lambda xs: round(statistics.fmean(xs), 2) if xs else 0.0  # noqa: E731
     return {
         "session_id": session_id, "app": app, "seed": seed, "agent": rows[0].agent if rows else "",
-        "steps": len(rows), "cumulative_reward": cum, "cumulative_reward_curve": curve,
+        "steps": len(rows), "cumulative_reward": curve[-1] if curve else 0, "cumulative_reward_curve": curve,
         "coverage_initial": c0, "coverage_final": rows[-1].coverage if rows else c0,
         "coverage_curve": [r.coverage for r in rows],
         "final_counts": {k: getattr(rows[-1], k) for k in ("lines", "branches", "statements", "functions")} if rows else {},
@@ -195,7 +194,7 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
     ax.step(steps, cum, where="post", color="tab:blue", label="cumulative reward")
-    ax.set_xlabel("step")
+    ax.set(xlabel="step", title=title)
     ax.set_ylabel("cumulative reward", color="tab:blue")
     ax2 = ax.twinx()
     ax2.plot(steps, [r.coverage for r in rows], color="tab:orange", alpha=0.7, label="C(t)")
@@ -203,7 +202,6 @@ def plot_reward_curve(rows: list[StepRecord], cum: list[int], path: Path, title:
     for a, b in zip(rows, rows[1:]):  # episode starts: after a reset() or every --episode-steps
         if b.episode != a.episode:
             ax.axvline(b.step, color="grey", lw=0.5, ls=":")
-    ax.set_title(title)
     # Fixed margins that fit both axes' labels: tight_layout measures every text first (twice the CPU,
     # ~0.12 s per session, spent in the thread that interleaved sessions share).
     fig.subplots_adjust(left=0.1, right=0.87, bottom=0.14, top=0.9)
@@ -218,8 +216,6 @@ SESSIONS_PER_PROCESS = 4  # one Python, driver and browser for up to 4 sessions 
 
 
 def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[str, Any]:
-    from jamel.rollout.pool import SessionPool, SessionTask, WorkerSpec, default_workers
-
     out = Path(cfg.output)
     check_resume(out, asdict(cfg), RESULT_KEYS + ("steps", "episode_steps"))  # before config.json is rewritten
     out.mkdir(parents=True, exist_ok=True)
@@ -241,8 +237,6 @@ def explore(cfg: ExploreConfig, corpus: Corpus, progress: bool = True) -> dict[s
     interleaved = cfg.agent in INTERLEAVED_AGENTS
     workers = cfg.workers or (1 if cfg.agent in MODEL_AGENTS else default_workers(len(tasks), 2 if interleaved else 1))
     workers = max(1, min(workers, len(tasks) or 1))
-    from tqdm import tqdm
-
     bar = tqdm(total=len(tasks) * cfg.steps, unit="step", dynamic_ncols=True, desc=f"explore x{workers}",
                disable=not progress)
     ticks: dict[str, int] = {}

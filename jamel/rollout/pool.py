@@ -18,6 +18,9 @@ on which worker ran which session.
 """
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import importlib
 import logging
 import multiprocessing as mp
 import os
@@ -29,6 +32,7 @@ import time
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -95,13 +99,9 @@ SESSION_END_IMPORTS = ("pyarrow.parquet", "matplotlib.figure", "matplotlib.backe
 
 
 def _import_quietly(names) -> None:
-    import importlib
-
     for name in names:
-        try:
+        with contextlib.suppress(Exception):  # not installed: the session end says so itself
             importlib.import_module(name)
-        except Exception:  # not installed: the session end says so itself
-            pass
 
 
 class SessionWorker:
@@ -127,11 +127,7 @@ class SessionWorker:
         self.sessions = 0
 
     @property
-    def env(self):  # the first slot's env and agent (one-slot workers)
-        return self.envs[0]
-
-    @property
-    def agent(self):
+    def agent(self):  # the first slot's agent (one-slot workers)
         return self.agents[0]
 
     def run(self, task: SessionTask, on_step: Callable[[StepTick], None] | None = None, slot: int = 0
@@ -213,8 +209,6 @@ class SessionWorker:
 # -- local processes ------------------------------------------------------------------------------
 _WORKER: SessionWorker | None = None
 _TICKS: Any = None
-
-
 _STOP: Any = None  # a multiprocessing Event: the pool is closing, begin no more sessions
 
 
@@ -225,8 +219,6 @@ def _init_process(spec: WorkerSpec, slots: int, ticks: Any, stop: Any, log_level
         os.environ.clear()
         os.environ.update(environ)
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    from multiprocessing.util import Finalize
-
     _WORKER, _TICKS, _STOP = SessionWorker(spec, slots), ticks, stop
     # pool processes end through os._exit: atexit would not run, multiprocessing's finalizers do
     Finalize(_WORKER, _WORKER.close, exitpriority=10)
@@ -458,12 +450,23 @@ class SessionPool:
         return ray.remote(max_restarts=self.max_retries, max_task_retries=self.max_retries,
                           **self.ray_resources)(SessionWorker)
 
-    def _run_ray(self, tasks) -> Iterator[SessionResult]:
-        import ray
-
+    def _start_actors(self):
+        """The pool's actors (as many as it has workers) started; returns their actor class."""
         actor_cls = self._actor_cls()
         while len(self._actors) < self.workers:
             self._actors.append(actor_cls.remote(self.spec))
+        return actor_cls
+
+    def _replace_actor(self, actor, actor_cls):
+        """A new actor in place of one that is gone for good."""
+        self._actors.remove(actor)
+        self._actors.append(actor_cls.remote(self.spec))
+        return self._actors[-1]
+
+    def _run_ray(self, tasks) -> Iterator[SessionResult]:
+        import ray
+
+        actor_cls = self._start_actors()
         idle, todo, running = list(self._actors), list(tasks), {}
         while todo or running:
             while idle and todo:
@@ -478,25 +481,20 @@ class SessionPool:
                 except Exception as exc:  # retries used up: report it, replace the actor if it is gone
                     yield SessionResult(task, error=exc)
                     if isinstance(exc, ray.exceptions.RayActorError):
-                        self._actors.remove(actor)
-                        actor = actor_cls.remote(self.spec)
-                        self._actors.append(actor)
+                        actor = self._replace_actor(actor, actor_cls)
                     idle.append(actor)
 
     async def run_async(self, task: SessionTask) -> SessionResult:
         """One session on an idle Ray actor, for asyncio callers that submit sessions one by one (RL agent
         loops). Ray restarts a dead actor and retries the session (`max_retries`); when that is used up the
         actor is replaced and the session redone from its first step, once more per retry."""
-        import asyncio
-
         import ray
 
         if self.backend != "ray":
             raise ValueError("run_async needs the ray backend")
         if self._idle is None:
-            self._idle, actor_cls = asyncio.Queue(), self._actor_cls()
-            while len(self._actors) < self.workers:
-                self._actors.append(actor_cls.remote(self.spec))
+            self._idle = asyncio.Queue()
+            self._start_actors()
             for actor in self._actors:
                 self._idle.put_nowait(actor)
         attempt = 0
@@ -505,10 +503,7 @@ class SessionPool:
             try:
                 summary = await actor.run.remote(task)
             except ray.exceptions.RayActorError as exc:  # the worker is gone for good: replace it, redo
-                self._actors.remove(actor)
-                actor = self._actor_cls().remote(self.spec)
-                self._actors.append(actor)
-                self._idle.put_nowait(actor)
+                self._idle.put_nowait(self._replace_actor(actor, self._actor_cls()))
                 attempt += 1
                 log.warning("session %s lost its worker (%s); redoing it (%d/%d)", task.session_id, exc, attempt,
                             self.max_retries)
@@ -530,11 +525,9 @@ class SessionPool:
             import ray
 
             for actor in self._actors:
-                try:
+                with contextlib.suppress(Exception):
                     ray.get(actor.close.remote(), timeout=60)
                     ray.kill(actor, no_restart=True)
-                except Exception:
-                    pass
             self._actors = []
             self._idle = None
 

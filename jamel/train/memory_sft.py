@@ -12,9 +12,8 @@ from pathlib import Path
 import torch
 
 import jamel.model.modeling  # noqa: F401  (registers the Auto classes verl resolves model.path with)
+from jamel.model.image import VLProcessor
 from jamel.schemas import MemoryBankRow, SftRow, chat_messages
-
-load_memory_bank = MemoryBankRow.read_vectors  # memory bank parquet(s) -> float32 [M, H]
 
 
 class JamelStepSFTDataset(torch.utils.data.Dataset):
@@ -33,8 +32,6 @@ class JamelStepSFTDataset(torch.utils.data.Dataset):
     (default: the tokenizer's folder, i.e. model.path)."""
 
     def __init__(self, parquet_files, tokenizer, config, processor=None, max_samples: int = -1):
-        from jamel.model.image import VLProcessor
-
         files = [parquet_files] if isinstance(parquet_files, (str, Path)) else list(parquet_files)
         self.rows = SftRow.read_rows(*files)
         if max_samples is not None and 0 < max_samples < len(self.rows):
@@ -47,7 +44,7 @@ class JamelStepSFTDataset(torch.utils.data.Dataset):
         if not bank_files or (not isinstance(bank_files, (str, Path)) and len(list(bank_files)) != 1):
             raise ValueError("JamelStepSFTDataset needs exactly one memory bank (+data.memory_bank_files=PATH): "
                              "memory_ids are rows of the bank written next to the SFT files")
-        self.bank = load_memory_bank(bank_files)
+        self.bank = MemoryBankRow.read_vectors(bank_files)  # float32 [M, H]
         bad = [i for r in self.rows for i in (r.get("memory_ids") or []) if not 0 <= i < len(self.bank)]
         if bad:
             raise ValueError(f"memory ids out of range for a bank of {len(self.bank)}: {bad[:5]}")

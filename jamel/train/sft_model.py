@@ -21,8 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import transformers
 
 from jamel.config import opt
+from jamel.data.sft import compressor_folder, load_compressor
+from jamel.model.aligner import MemoryAligner
 from jamel.model.image import VLProcessor
 from jamel.model.modeling import JamelMemoryConfig, JamelMemoryForCausalLM, JamelModel
 from jamel.model.policy import MemoryAugmentedPolicy
@@ -35,11 +38,6 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
     Qwen2.5-VL checkpoint + a fresh aligner sized by the compressor. `max_memory_items` defaults to the
     package's cap (512 from a base model); a package's aligner keeps its RMS cap (rms_cap=False refuses
     a package whose aligner has one). `jamel_sft_init.json`, written last, records what it was made from."""
-    import transformers
-
-    from jamel.model.aligner import MemoryAligner
-    from jamel.data.sft import compressor_folder
-
     output = Path(output)
     if package:
         pkg = JamelModel.from_pretrained(package, device="cpu", dtype=torch.float32)
@@ -50,14 +48,13 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
     else:
         if not (base_model and compressor_model):
             raise ValueError("give --package, or both --base-model and --compressor-model")
-        config = transformers.AutoConfig.from_pretrained(base_model)
         base = transformers.AutoModelForImageTextToText.from_pretrained(base_model, dtype=torch.float32)
         comp_cfg = transformers.AutoConfig.from_pretrained(compressor_folder(compressor_model))
         max_memory_items = 512 if max_memory_items is None else max_memory_items
         torch.manual_seed(seed)
-        aligner = MemoryAligner(comp_cfg.get_text_config().hidden_size, config.get_text_config().hidden_size,
+        aligner = MemoryAligner(comp_cfg.get_text_config().hidden_size, base.config.get_text_config().hidden_size,
                                 rms_cap=rms_cap)
-        processor = VLProcessor.from_pretrained(base_model, model_type=config.model_type)
+        processor = VLProcessor.from_pretrained(base_model, model_type=base.config.model_type)
     policy = MemoryAugmentedPolicy(base, aligner, max_memory_items=max_memory_items)
     tok = processor.tokenizer
     config = JamelMemoryConfig.for_parts(policy, architectures=["JamelMemoryForCausalLM"],
@@ -94,8 +91,6 @@ def latest_hf_checkpoint(checkpoint_dir: str | Path) -> Path:
 def export_packaged(checkpoint: str | Path, compressor_model: str | Path, output: str | Path,
                     compression_batch_size: int = 8) -> Path:
     """A trained `JamelMemoryForCausalLM` (verl checkpoint) + the frozen compressor -> the packaged folder."""
-    from jamel.data.sft import load_compressor
-
     hf = latest_hf_checkpoint(checkpoint)
     model = JamelMemoryForCausalLM.from_pretrained(hf, dtype=torch.float32)
     processor = VLProcessor.from_pretrained(hf, model_type=model.config.base_config.model_type)

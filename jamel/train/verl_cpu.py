@@ -36,10 +36,14 @@ raises if it is too late. Tested against verl 0.9.1 only (`TESTED_VERL_VERSIONS`
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import types
 from datetime import timedelta
+
+import torch
+import torch.distributed
 
 TESTED_VERL_VERSIONS = ("0.9.1",)
 ENV_DEVICE = "JAMEL_VERL_DEVICE"
@@ -76,19 +80,17 @@ def _host_memory() -> tuple[int, int]:
         return 0, 0
 
 
+@functools.cache
 def _cpu_device_module() -> types.ModuleType:
     """`get_torch_device()` for CPU: torch.cpu plus the torch.cuda calls verl makes on the SFT path."""
-    import torch
-
     mod = types.ModuleType("jamel_verl_cpu_device")
     zero = lambda *a, **k: 0  # noqa: E731 - no device allocator on CPU: memory statistics are 0
     noop = lambda *a, **k: None  # noqa: E731
     for name in ("memory_allocated", "memory_reserved", "max_memory_allocated", "max_memory_reserved"):
         setattr(mod, name, zero)
     for name in ("empty_cache", "reset_peak_memory_stats", "reset_accumulated_memory_stats",
-                 "set_per_process_memory_fraction", "set_device", "synchronize"):
+                 "set_per_process_memory_fraction", "set_device", "synchronize", "ipc_collect"):
         setattr(mod, name, noop)
-    mod.ipc_collect = noop
     mod.mem_get_info = lambda *a, **k: _host_memory()
     mod.get_device_name = lambda *a, **k: "CPU"  # flops_counter looks it up in its peak-FLOPS table
     mod.is_available = lambda: True
@@ -108,89 +110,40 @@ def _make_platform_class():
     class PlatformCPU(PlatformBase):
         """verl platform "cpu": gloo collectives, no device allocator, no profiler, no IPC."""
 
-        _module = None
-
         device_name = property(lambda self: "cpu")
         vendor_name = property(lambda self: "cpu")
-
-        @property
-        def device_module(self):
-            if PlatformCPU._module is None:
-                PlatformCPU._module = _cpu_device_module()
-            return PlatformCPU._module
-
-        def is_available(self) -> bool:
-            return True
-
-        def is_platform_available(self, use_smi_check=False) -> bool:
-            return os.environ.get(ENV_DEVICE, "").lower() == "cpu"  # never auto-picked over a real accelerator
-
-        def current_device(self):
-            return "cpu"  # used as `x.to(get_device_id())` / `torch.tensor(..., device=get_device_id())`
-
-        def device_count(self) -> int:
-            return 1
-
-        def set_device(self, device_index) -> None:
-            pass
-
-        def synchronize(self, device_index=None) -> None:
-            pass
+        device_module = property(lambda self: _cpu_device_module())  # one per process
 
         def manual_seed(self, seed: int) -> None:
-            import torch
-
             torch.manual_seed(seed)
 
         manual_seed_all = manual_seed
-
-        def set_allocator_settings(self, settings: str) -> None:
-            pass
-
-        def empty_cache(self) -> None:
-            pass
-
-        def get_device_capability(self, device_index: int = 0):
-            return None, None
-
-        def communication_backend_name(self) -> str:
-            return "gloo"
-
-        def visible_devices_envvar(self) -> str:
-            return "CUDA_VISIBLE_DEVICES"
 
         @contextlib.contextmanager
         def nvtx_range(self, msg: str):
             yield
 
-        def profiler_start(self) -> None:
-            pass
-
-        def profiler_stop(self) -> None:
-            pass
-
-        def ray_resource_name(self) -> str:
-            return "CPU"
-
-        def ray_resource_options(self, num_gpus: float):
-            return {"num_cpus": max(1, int(num_gpus))}
-
-        def ray_noset_envvars(self) -> list[str]:
-            return []
-
-        def is_ipc_supported(self) -> bool:
-            return False
-
-        def cudart(self):
-            return None
+        # no device to select, synchronize, free or profile
+        set_device = synchronize = set_allocator_settings = empty_cache = profiler_start = profiler_stop = \
+            lambda self, *args, **kwargs: None
+        is_available = lambda self: True  # noqa: E731
+        is_platform_available = lambda self, use_smi_check=False: cpu_mode_requested()  # never auto-picked
+        device_count = lambda self: 1  # noqa: E731
+        current_device = lambda self: "cpu"  # noqa: E731 - used as `x.to(get_device_id())`
+        get_device_capability = lambda self, device_index=0: (None, None)  # noqa: E731
+        communication_backend_name = lambda self: "gloo"  # noqa: E731
+        visible_devices_envvar = lambda self: "CUDA_VISIBLE_DEVICES"  # noqa: E731
+        ray_resource_name = lambda self: "CPU"  # noqa: E731
+        ray_resource_options = lambda self, num_gpus: {"num_cpus": max(1, int(num_gpus))}  # noqa: E731
+        ray_noset_envvars = lambda self: []  # noqa: E731
+        is_ipc_supported = lambda self: False  # noqa: E731
+        cudart = lambda self: None  # noqa: E731
 
     return PlatformCPU
 
 
 def _initialize_global_process_group(timeout_second=36000):
     """verl.utils.distributed.initialize_global_process_group with backend "gloo" (torchrun env)."""
-    import torch.distributed
-
     torch.distributed.init_process_group(backend="gloo", timeout=timedelta(seconds=timeout_second),
                                          init_method=os.environ.get("DIST_INIT_METHOD", None))
     return int(os.environ["LOCAL_RANK"]), int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])
@@ -286,16 +239,11 @@ CPU_OVERRIDES: tuple[tuple[str, str, str], ...] = (
 
 def cpu_overrides(user_args: list[str] | tuple[str, ...] = ()) -> list[str]:
     """The CPU-mode Hydra overrides whose keys the user did not set (`key=v`, `+key=v`, `++key=v`, `~key`)."""
-    def key_of(arg: str) -> str:
-        return arg.split("=", 1)[0].lstrip("+~")
+    given = {a.split("=", 1)[0].lstrip("+~") for a in user_args if not a.startswith("-")}
+    def taken(bare: str) -> bool:  # the user set this key, a key inside it, or one it is inside
+        return any(g == bare or g.startswith(bare + ".") or bare.startswith(g + ".") for g in given)
 
-    given = {key_of(a) for a in user_args if not a.startswith("-")}
-    out = []
-    for key, value, _why in CPU_OVERRIDES:
-        bare = key.lstrip("+")
-        if not any(g == bare or g.startswith(bare + ".") or bare.startswith(g + ".") for g in given):
-            out.append(f"{key}={value}")
-    return out
+    return [f"{key}={value}" for key, value, _why in CPU_OVERRIDES if not taken(key.lstrip("+"))]
 
 
 if cpu_mode_requested():  # `VERL_USE_EXTERNAL_MODULES=jamel.train.verl_cpu` or a plain import with the env set

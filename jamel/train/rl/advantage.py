@@ -109,8 +109,7 @@ def _verl_outcome(name: str, scores: np.ndarray, index: np.ndarray, **kwargs) ->
 def _session_level(name: str, rewards: np.ndarray, layout: _Layout, **kwargs) -> np.ndarray:
     """verl estimator `name` on session returns, broadcast back to every step of the session."""
     returns = np.bincount(layout.session, weights=rewards, minlength=len(layout.session_group))
-    per_session = _verl_outcome(name, returns, layout.session_group, **kwargs)
-    return per_session[layout.session]
+    return _verl_outcome(name, returns, layout.session_group, **kwargs)[layout.session]
 
 
 def compute_step_advantages(

@@ -10,19 +10,20 @@ agent loop with the session summary.
 from __future__ import annotations
 
 import hashlib
-import logging
 from types import SimpleNamespace
 from typing import Any
 
+import ray
+import torch
+
 from jamel.agents.base import AgentOutput, SessionContext
 from jamel.agents.jamel_agent import JamelAgent
-from jamel.env.actions import ActionParseError
+from jamel.data.sft import load_compressor
 from jamel.env.state import state_key
-from jamel.prompt import parse_answer
+from jamel.model.compressor import MemoryBank
+from jamel.prompt import answer_action
 from jamel.schemas import Observation
-from jamel.train.rl.sample import StepSample
-
-log = logging.getLogger(__name__)
+from jamel.train.rl.sample import StepSample, load_processor, server_name
 
 
 def step_seed(session_seed: int, sample_seed: int, step: int) -> int:
@@ -37,12 +38,6 @@ class RLAgent(JamelAgent):
     def __init__(self, model_path: str, compressor_path: str, servers: int = 1, temperature: float = 1.0,
                  top_p: float = 1.0, max_new_tokens: int = 64, max_memory_items: int = 512,
                  max_input_tokens: int = 8192, compression_batch_size: int = 8, device: str = "cpu"):
-        import torch
-
-        from jamel.data.sft import load_compressor
-        from jamel.model.compressor import MemoryBank
-        from jamel.train.rl.sample import load_processor
-
         compressor = load_compressor(str(compressor_path), device, compression_batch_size)
         processor = load_processor(model_path)
         # JamelAgent's helpers (remember, prepare) need the processor, the compressor and the input dtype only.
@@ -61,32 +56,22 @@ class RLAgent(JamelAgent):
     def set_options(self, temperature: float | None = None, top_p: float | None = None,
                     max_new_tokens: int | None = None, sample_seed: int | None = None) -> None:
         """Per-session sampling (training vs validation), set by the pool before the session starts."""
-        if temperature is not None:
-            self.temperature = float(temperature)
-        if top_p is not None:
-            self.top_p = float(top_p)
-        if max_new_tokens is not None:
-            self.max_new_tokens = int(max_new_tokens)
-        if sample_seed is not None:
-            self.sample_seed = int(sample_seed)
+        for name, value, cast in (("temperature", temperature, float), ("top_p", top_p, float),
+                                  ("max_new_tokens", max_new_tokens, int), ("sample_seed", sample_seed, int)):
+            if value is not None:
+                setattr(self, name, cast(value))
 
     def begin_session(self, ctx: SessionContext, seed: int) -> None:
         super().begin_session(ctx, seed)
         self._seed, self._ctx, self.samples = int(seed), ctx, []
 
     def _server(self):
-        import ray
-
-        from jamel.train.rl.sample import server_name
-
         rank = (self._seed + self.sample_seed) % max(1, self.servers)  # a session stays on one replica
         if rank not in self._handles:
             self._handles[rank] = ray.get_actor(server_name(rank))
         return self._handles[rank]
 
     def act(self, obs: Observation, ctx: SessionContext) -> AgentOutput:
-        import ray
-
         if self._ctx is None:
             self.begin_session(ctx, 0)
         self.remember(ctx)
@@ -97,16 +82,12 @@ class RLAgent(JamelAgent):
         out = ray.get(self._server().generate.remote(prompt_ids, obs.screenshot, memory, self.temperature,
                                                      self.top_p, self.max_new_tokens, step_seed(self._seed, self.sample_seed, ctx.step)))
         text = self.model.tokenizer.decode(out["token_ids"], skip_special_tokens=True)
-        try:
-            action = parse_answer(text)
-        except ActionParseError:
-            action = ""
+        action = answer_action(text)
         self.samples.append(StepSample(prompt_ids=prompt_ids, response_ids=list(out["token_ids"]),
                                        log_probs=list(out["log_probs"]), screenshot=obs.screenshot, memory=memory,
                                        step=ctx.step, episode=ctx.episode, state_key=state_key(obs.url, obs.text()),
                                        action=action, extra={"weights_version": out.get("weights_version")}))
-        return AgentOutput(model_output=text, action=action, text_tokens=counts["text"], image_tokens=counts["image"],
-                           memory_tokens=counts["memory"])
+        return AgentOutput(model_output=text, action=action, **counts)
 
     def session_payload(self) -> list[StepSample]:
         """The session's step samples with reward and validity from its history (the env's verdict)."""

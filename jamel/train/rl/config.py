@@ -2,8 +2,8 @@
 and the tests all build an RLConfig)."""
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field
+import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROLLOUTS = ("hf", "vllm")
@@ -92,8 +92,6 @@ def verl_overrides(cfg: RLConfig, train_file: Path, val_file: Path, val_apps: in
                    corpus: str) -> list[str]:
     """The Hydra overrides of `verl.trainer.main_ppo` for this run (the user's `cfg.overrides` go last)."""
     p = cfg.paths()
-    ranks = max(1, cfg.num_gpus)
-    kl = cfg.kl_coef > 0
     o = [
         # data: one row per app; a batch = APPS_PER_BATCH apps x GROUP_SIZE sessions
         f"data.train_files={train_file}", f"data.val_files={val_file}",
@@ -114,7 +112,8 @@ def verl_overrides(cfg: RLConfig, train_file: Path, val_file: Path, val_apps: in
         # SESSION_STEPS mini-batches (optimizer steps) of APPS x GROUP samples each.
         f"actor_rollout_ref.actor.optim.lr={cfg.lr}", f"actor_rollout_ref.actor.ppo_mini_batch_size={cfg.apps_per_batch}",
         f"actor_rollout_ref.actor.ppo_micro_batch_size_per_gpu={cfg.micro_batch}",
-        f"actor_rollout_ref.actor.use_kl_loss={str(kl).lower()}", f"actor_rollout_ref.actor.kl_loss_coef={cfg.kl_coef}",
+        f"actor_rollout_ref.actor.use_kl_loss={str(cfg.kl_coef > 0).lower()}",
+        f"actor_rollout_ref.actor.kl_loss_coef={cfg.kl_coef}",
         "actor_rollout_ref.actor.strategy=fsdp2",
         "actor_rollout_ref.actor.checkpoint.save_contents=[model,optimizer,extra,hf_model]",
         f"actor_rollout_ref.ref.log_prob_micro_batch_size_per_gpu={cfg.micro_batch}",
@@ -137,7 +136,7 @@ def verl_overrides(cfg: RLConfig, train_file: Path, val_file: Path, val_apps: in
         f"trainer.test_freq={cfg.val_every if val_apps else -1}", "trainer.val_before_train=false",
         f"trainer.default_local_dir={p['ckpt']}", "trainer.resume_mode=auto", f"trainer.logger={cfg.logger}",
         "trainer.project_name=jamel-rl", f"trainer.experiment_name={cfg.experiment}",
-        f"trainer.n_gpus_per_node={ranks}", f"trainer.nnodes={cfg.nnodes}",
+        f"trainer.n_gpus_per_node={max(1, cfg.num_gpus)}", f"trainer.nnodes={cfg.nnodes}",
         f"trainer.device={'cpu' if cfg.cpu else 'cuda'}", "trainer.balance_batch=false",
         # no reward workers: every step sample carries its session's reward (reward_score), so verl's agent loop
         # never asks one for a score (one process fewer: ~18 s of CPU per run on CPU)
@@ -165,8 +164,6 @@ def verl_overrides(cfg: RLConfig, train_file: Path, val_file: Path, val_apps: in
 
 def worker_env(cfg: RLConfig) -> dict[str, str]:
     """What verl's processes need in their environment: the plugin, CPU mode, and this checkout on the path."""
-    import os
-
     root = str(Path(__file__).resolve().parents[3])
     path = os.pathsep.join([root] + ([os.environ["PYTHONPATH"]] if os.environ.get("PYTHONPATH") else []))
     env = {"VERL_USE_EXTERNAL_MODULES": "jamel.train.rl.plugin", "PYTHONPATH": path, "TOKENIZERS_PARALLELISM": "false"}
@@ -190,7 +187,3 @@ def cpu_overrides() -> list[str]:
               f"actor_rollout_ref.{role}.fsdp_config.use_torch_compile=false",
               f"actor_rollout_ref.{role}.use_torch_compile=false"]
     return o
-
-
-def dump(cfg: RLConfig) -> str:
-    return json.dumps(asdict(cfg), indent=2)

@@ -13,12 +13,11 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
-from jamel.train.rl.config import RLConfig, dump, verl_overrides, worker_env
-
-def _packaged(path: str) -> bool:
-    return (Path(path) / "model.json").exists()
+from jamel.config import run_command
+from jamel.train.rl.config import RLConfig, verl_overrides, worker_env
 
 
 def prepare(cfg: RLConfig) -> list[str]:
@@ -32,7 +31,8 @@ def prepare(cfg: RLConfig) -> list[str]:
     val_apps = corpus.resolve(cfg.val_apps) if cfg.val_apps else []
     if len(apps) < cfg.apps_per_batch:
         raise ValueError(f"{len(apps)} training apps but APPS_PER_BATCH={cfg.apps_per_batch}")
-    compressor = cfg.compressor_model or (cfg.model_path if _packaged(cfg.model_path) else None)
+    packaged = (Path(cfg.model_path) / "model.json").exists()
+    compressor = cfg.compressor_model or (cfg.model_path if packaged else None)
     if compressor is None:
         raise ValueError(f"{cfg.model_path} is not a packaged JAMEL model: give the compressor (COMPRESSOR_MODEL)")
     p = cfg.paths()
@@ -40,7 +40,6 @@ def prepare(cfg: RLConfig) -> list[str]:
         p[key].mkdir(parents=True, exist_ok=True)
     from jamel.train.sft_model import init_record, init_sft_model
 
-    packaged = _packaged(cfg.model_path)
     made_from = init_record(None if packaged else cfg.model_path, None if packaged else compressor,
                             cfg.model_path if packaged else None, cfg.max_memory_items)
     record = p["init"] / "jamel_sft_init.json"  # written last: an interrupted init is redone
@@ -56,12 +55,8 @@ def prepare(cfg: RLConfig) -> list[str]:
                        max_memory_items=cfg.max_memory_items, seed=cfg.seed)
     train = write_app_rows(p["data"] / "train.parquet", apps, "train")
     val = write_app_rows(p["data"] / "val.parquet", val_apps or apps[:1], "val")
-    (p["out"] / "rl_config.json").write_text(dump(cfg))
+    (p["out"] / "rl_config.json").write_text(json.dumps(asdict(cfg), indent=2))
     return verl_overrides(cfg, train, val, len(val_apps), str(Path(compressor).resolve()), str(corpus.root))
-
-
-def verl_env(cfg: RLConfig) -> dict[str, str]:
-    return dict(os.environ, **worker_env(cfg))
 
 
 def latest_actor_hf(ckpt: Path) -> Path:
@@ -83,10 +78,9 @@ def export(cfg: RLConfig) -> Path:
 
 
 def run(cfg: RLConfig, python: str = sys.executable, timeout: float | None = None) -> int:
-    overrides = prepare(cfg)
-    cmd = [python, "-m", "verl.trainer.main_ppo", *overrides]
+    cmd = [python, "-m", "verl.trainer.main_ppo", *prepare(cfg)]
     print("[rl] " + " ".join(cmd[3:]), flush=True)
-    rc = subprocess.run(cmd, env=verl_env(cfg), timeout=timeout).returncode
+    rc = subprocess.run(cmd, env=dict(os.environ, **worker_env(cfg)), timeout=timeout).returncode
     if rc == 0 and cfg.output_model_path:
         print(f"[rl] packaged model: {export(cfg)}", flush=True)
     return rc
@@ -103,8 +97,6 @@ def train(cfg: RLConfig) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from jamel.config import run_command
-
     return run_command(train, sys.argv[1:] if argv is None else argv, "jamel rl")
 
 

@@ -20,18 +20,23 @@
 from __future__ import annotations
 
 import hashlib
-import logging
 import time
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+import ray
 import torch
+import transfer_queue as tq
 
 from verl.experimental.agent_loop.agent_loop import (AgentLoopBase, AgentLoopMetrics, AgentLoopOutput,
                                                      AgentLoopWorker, register)
 from verl.trainer.ppo.v1.agent_loop_tq import AgentLoopManagerTQ, AgentLoopWorkerTQ
+from verl.utils.model import compute_position_id_with_mask
 
-log = logging.getLogger(__name__)
+from jamel.rollout.pool import SessionPool, SessionTask, WorkerSpec
+from jamel.train.rl.sample import load_processor, model_inputs
 
 AGENT_LOOP = "jamel_session"
 _POOL: Any = None  # the env-worker pool of this agent-loop worker process (warm across iterations)
@@ -47,8 +52,6 @@ def env_pool(config) -> Any:
     """The process's `SessionPool` of env workers (Ray backend), built on first use from `config.jamel`."""
     global _POOL
     if _POOL is None:
-        from jamel.rollout.pool import SessionPool, WorkerSpec
-
         j = config.jamel
         rollout = config.actor_rollout_ref.rollout
         replicas = (config.trainer.n_gpus_per_node * config.trainer.nnodes) // (
@@ -57,9 +60,8 @@ def env_pool(config) -> Any:
                         "servers": max(1, replicas), "max_memory_items": int(j.max_memory_items),
                         "max_input_tokens": int(rollout.prompt_length), "device": str(j.env_device),
                         "max_new_tokens": int(rollout.response_length)}
-        env = dict(j.get("env") or {})
         spec = WorkerSpec(corpus=str(j.corpus), agent="jamel.train.rl.agent:RLAgent", agent_kwargs=agent_kwargs,
-                          env=env)
+                          env=dict(j.get("env") or {}))
         _POOL = SessionPool(spec, workers=int(j.env_workers), backend="ray", max_retries=int(j.max_retries),
                             ray_resources={"num_cpus": float(j.env_worker_cpus)})
     return _POOL
@@ -68,14 +70,10 @@ def env_pool(config) -> Any:
 @register(AGENT_LOOP)
 class JamelSessionLoop(AgentLoopBase):
     async def run(self, sampling_params: dict[str, Any], **kwargs) -> list[AgentLoopOutput]:
-        from jamel.rollout.pool import SessionTask
-
         j = self.config.jamel
         app, split = str(kwargs["app"]), str(kwargs.get("split", "train"))
-        validate = split == "val"
         k, gs, uid = int(kwargs["session_id"]), int(kwargs["global_steps"]), str(kwargs["uid"])
-        index = int(kwargs.get("index", 0))
-        seed = group_seed(int(j.seed), app, gs, index, validate)
+        seed = group_seed(int(j.seed), app, gs, int(kwargs.get("index", 0)), split == "val")
         session_name = f"{split}/step_{gs}/{app}_{uid[:8]}/session_{k}"
         task = SessionTask(app=app, index=k, seed=seed, steps=int(j.session_steps),
                            session_dir=str(Path(j.rollout_dir) / session_name), session_id=session_name,
@@ -126,8 +124,6 @@ class JamelAgentLoopWorker(AgentLoopWorker):
     and only the two input builders are JAMEL's."""
 
     def __init__(self, *args, **kwargs):
-        import transfer_queue as tq
-
         super().__init__(*args, **kwargs)
         tq.init()
         self.background_tasks = set()
@@ -141,22 +137,16 @@ class JamelAgentLoopWorker(AgentLoopWorker):
         mm = output.multi_modal_data or {}
         if "jamel_memory" not in mm:
             return super()._compute_multi_modal_inputs(output, input_ids)
-        from jamel.train.rl.sample import load_processor, model_inputs
-
         if self._jamel_processor is None:
             self._jamel_processor = load_processor(self.config.actor_rollout_ref.model.path)
         return model_inputs(self._jamel_processor, mm.get("jamel_screenshot"), mm["jamel_memory"])
 
     def _compute_position_ids(self, input_ids, attention_mask, multi_modal_inputs, mm_processor_kwargs=None):
-        from verl.utils.model import compute_position_id_with_mask
-
         return compute_position_id_with_mask(attention_mask)
 
 
 class JamelAgentLoopManager(AgentLoopManagerTQ):
     def __init__(self, *args, **kwargs):
-        import ray
-
         super().__init__(*args, **kwargs)
         self.agent_loop_workers_class = ray.remote(JamelAgentLoopWorker)
 
@@ -165,8 +155,6 @@ class JamelAppDataset(torch.utils.data.Dataset):
     """Rows of apps for verl's dataloader: parquet files with columns `app` and `split` (train | val)."""
 
     def __init__(self, data_files, tokenizer=None, processor=None, config=None, max_samples: int = -1):
-        import pyarrow.parquet as pq
-
         files = [data_files] if isinstance(data_files, (str, Path)) else list(data_files)
         self.rows = [r for f in files for r in pq.read_table(str(f)).to_pylist()]
         if max_samples and max_samples > 0:
@@ -185,9 +173,6 @@ class JamelAppDataset(torch.utils.data.Dataset):
 
 
 def write_app_rows(path: str | Path, apps: list[str], split: str) -> Path:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({"app": list(apps), "split": [split] * len(apps)}), path)

@@ -14,45 +14,39 @@ module the trainer runs, so rollout log-probs equal the trainer's recomputed one
 """
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any
+
+import ray
+import torch.distributed as dist
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from verl.workers.rollout import base as rollout_base
+from verl.workers.rollout.base import BaseRollout
+from verl.workers.rollout.replica import RolloutReplica, RolloutReplicaRegistry
 
 from jamel.train.rl.sample import server_name
 from jamel.train.rl.server import HFGenerateServer
 
-log = logging.getLogger(__name__)
-
 NAME = "jamel_hf"
 
 
-def _base_rollout():
-    from verl.workers.rollout.base import BaseRollout
-
-    return BaseRollout
-
-
-class HFServerAdapter(_base_rollout()):
+class HFServerAdapter(BaseRollout):
     """In each FSDP actor worker: forwards verl's weight sync to the replica's `HFGenerateServer`."""
 
     def __init__(self, config, model_config, device_mesh, *args, **kwargs):
         super().__init__(config, model_config, device_mesh, *args, **kwargs)
-        import torch.distributed as dist
-
         rank = dist.get_rank() if dist.is_available() and dist.is_initialized() else 0
         per_replica = (self.config.tensor_model_parallel_size * self.config.data_parallel_size
                        * self.config.pipeline_model_parallel_size)
         self.replica_rank, self.leader = rank // per_replica, rank % per_replica == 0
 
-    async def resume(self, tags: list[str]):
+    async def resume(self, *args, **kwargs):  # also release(): the weights stay on the server
         pass
 
-    async def release(self):
-        pass
+    release = resume
 
     async def update_weights(self, weights, wire_format: str = "named_tensors", **kwargs):
-        import ray
-
         if wire_format != "named_tensors":
             raise ValueError(f"the jamel_hf rollout takes full named tensors, not {wire_format!r}")
         state = {}
@@ -66,19 +60,10 @@ class HFServerAdapter(_base_rollout()):
             await server.load_weights.remote(state, kwargs.get("global_steps"))
 
 
-def _replica_base():
-    from verl.workers.rollout.replica import RolloutReplica
-
-    return RolloutReplica
-
-
-class HFRolloutReplica(_replica_base()):
+class HFRolloutReplica(RolloutReplica):
     """Launches the replica's `HFGenerateServer` next to its (first) actor worker."""
 
     async def launch_servers(self):
-        import ray
-        from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
-
         from verl.utils.device import get_device_name
 
         device = "cuda" if get_device_name() == "cuda" else "cpu"
@@ -93,17 +78,13 @@ class HFRolloutReplica(_replica_base()):
         model_path = self.model_config.local_path if hasattr(self.model_config, "local_path") else self.model_config.path
         server = ray.remote(HFGenerateServer).options(**options).remote(str(model_path), device, None)
         await server.ready.remote()
-        self.servers = [server]
-        self._server_handle = server
+        self.servers, self._server_handle = [server], server
         self._server_address = f"{NAME}://{self.replica_rank}"
 
 
 def register() -> None:
     """Make `actor_rollout_ref.rollout.name=jamel_hf` resolve (idempotent)."""
-    from verl.workers.rollout import base
-    from verl.workers.rollout.replica import RolloutReplicaRegistry
-
-    base._ROLLOUT_REGISTRY[(NAME, "async")] = f"{__name__}.HFServerAdapter"
+    rollout_base._ROLLOUT_REGISTRY[(NAME, "async")] = f"{__name__}.HFServerAdapter"
     RolloutReplicaRegistry.register(NAME, lambda: HFRolloutReplica)
 
 

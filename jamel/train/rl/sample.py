@@ -9,11 +9,15 @@ training forward sees the very tensors the rollout saw.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
+
+from jamel.model.image import VLProcessor
 
 
 @dataclass
@@ -42,10 +46,6 @@ def server_name(replica_rank: int) -> str:
 
 def load_processor(model_path: str | Path):
     """JAMEL's PIL processor of the model folder (never HF's AutoProcessor: one image pipeline everywhere)."""
-    import json
-
-    from jamel.model.image import VLProcessor
-
     path = Path(model_path)
     cfg = json.loads((path / "config.json").read_text()) if (path / "config.json").exists() else {}
     model_type = (cfg.get("base_config") or {}).get("model_type") or cfg.get("model_type") or "qwen2_5_vl"
@@ -55,8 +55,6 @@ def load_processor(model_path: str | Path):
 def model_inputs(processor, screenshot: bytes | None, memory: np.ndarray) -> dict[str, Any]:
     """The per-sample extra inputs of `JamelMemoryForCausalLM.forward` (verl's `multi_modal_inputs`):
     memory_tokens [n, H_c] + memory_counts [1], and pixel_values / image_grid_thw of the screenshot."""
-    import torch
-
     memory = np.ascontiguousarray(memory, dtype=np.float32)
     out: dict[str, Any] = {"memory_tokens": torch.from_numpy(memory.copy()),
                            "memory_counts": torch.tensor([memory.shape[0]], dtype=torch.long)}

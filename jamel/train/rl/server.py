@@ -10,32 +10,28 @@ import threading
 from typing import Any
 
 import numpy as np
+import torch
+
+from jamel.model.modeling import JamelMemoryForCausalLM
+from jamel.train.rl.sample import load_processor, model_inputs
 
 
 class HFGenerateServer:
     """Ray actor (threaded): one policy copy; `generate` serialises on a lock (one forward at a time)."""
 
     def __init__(self, model_path: str, device: str = "cpu", dtype: str | None = None):
-        import torch
-
-        from jamel.model.modeling import JamelMemoryForCausalLM
-        from jamel.train.rl.sample import load_processor
-
         self.device = torch.device(device)
         self.dtype = getattr(torch, dtype) if dtype else (torch.bfloat16 if self.device.type == "cuda" else torch.float32)
-        attn = "sdpa"
-        self.model = JamelMemoryForCausalLM.from_pretrained(model_path, dtype=self.dtype, attn_implementation=attn)
+        self.model = JamelMemoryForCausalLM.from_pretrained(model_path, dtype=self.dtype,
+                                                            attn_implementation="sdpa")
         self.model.to(self.device).eval().requires_grad_(False)
         self.processor = load_processor(model_path)
         self.pad_id = self.processor.tokenizer.pad_token_id
         self.lock = threading.Lock()
         self.weights_version: int | None = None
-        self.requests = 0
 
     # --- weight sync ------------------------------------------------------------------------------------
     def load_weights(self, state: dict[str, Any], version: int | None = None) -> int:
-        import torch
-
         with self.lock, torch.no_grad():
             own = self.model.state_dict()
             unknown = sorted(set(state) - set(own))
@@ -49,10 +45,6 @@ class HFGenerateServer:
     # --- generation ---------------------------------------------------------------------------------------
     def generate(self, prompt_ids: list[int], screenshot: bytes | None, memory: np.ndarray, temperature: float,
                  top_p: float, max_new_tokens: int, seed: int) -> dict[str, Any]:
-        import torch
-
-        from jamel.train.rl.sample import model_inputs
-
         inputs = model_inputs(self.processor, screenshot, memory)
         ids = torch.tensor([list(prompt_ids)], dtype=torch.long, device=self.device)
         mask = torch.ones_like(ids)
@@ -68,19 +60,14 @@ class HFGenerateServer:
             tokens = policy.generate(ids, mask, pixels, grid, memory_tokens=[memory_t], temperature=temperature,
                                      top_p=top_p, max_new_tokens=int(max_new_tokens), eos_token_ids=eos,
                                      pad_token_id=self.pad_id, generator=generator)[0].tolist()
-            for i, t in enumerate(tokens):  # keep up to (and including) the first EOS
-                if t in eos:
-                    tokens = tokens[:i + 1]
-                    break
+            end = next((i + 1 for i, t in enumerate(tokens) if t in eos), len(tokens))
+            tokens = tokens[:end]  # up to (and including) the first EOS
             log_probs = self._score(ids, tokens, pixels, grid, memory_t, temperature) if tokens else []
-            self.requests += 1
         return {"token_ids": tokens, "log_probs": log_probs, "weights_version": self.weights_version}
 
     def _score(self, ids, tokens, pixels, grid, memory_t, temperature: float) -> list[float]:
         """Log-probs of the sampled tokens by the trainer's own computation: one forward of the same module in
         its answer-only mode (verl's fused-kernel contract, `temperature=`), at the sampling temperature."""
-        import torch
-
         full = torch.cat([ids, torch.tensor([tokens], dtype=torch.long, device=ids.device)], dim=1)
         out = self.model(input_ids=full, attention_mask=torch.ones_like(full), memory_tokens=memory_t,
                          memory_counts=torch.tensor([memory_t.shape[0]]), pixel_values=pixels, image_grid_thw=grid,
@@ -88,20 +75,5 @@ class HFGenerateServer:
         return out.log_probs[0, ids.shape[1] - 1:full.shape[1] - 1].float().tolist()
 
     # --- verl's replica control calls (weights stay resident; nothing to free on CPU) --------------------
-    def ready(self) -> bool:
-        return True
-
-    def sleep(self) -> None:
-        pass
-
-    def wake_up(self) -> None:
-        pass
-
-    def clear_kv_cache(self) -> None:
-        pass
-
-    def abort_all_requests(self, reject_request: bool = False) -> None:
-        pass
-
-    def resume_generation(self) -> None:
-        pass
+    ready = lambda self: True  # noqa: E731
+    sleep = wake_up = clear_kv_cache = abort_all_requests = resume_generation = lambda self, *a, **k: None

@@ -10,7 +10,6 @@ place logs the per-iteration environment metrics (`jamel/*`).
 """
 from __future__ import annotations
 
-import logging
 from collections import defaultdict
 
 import numpy as np
@@ -21,9 +20,8 @@ from tensordict import TensorDict
 from verl.trainer.ppo.v1.trainer_base import register_trainer
 from verl.trainer.ppo.v1.trainer_sync import PPOTrainerSync
 
+from jamel.train.rl.advantage import compute_step_advantages
 from jamel.train.rl.sample import as_list
-
-log = logging.getLogger(__name__)
 
 TRAINER_MODE = "jamel_sync"
 
@@ -33,7 +31,6 @@ def session_metrics(extras: list[dict], gen_s: float | None) -> dict[str, float]
     sessions: dict[str, float] = defaultdict(float)
     for e in extras:
         sessions[e["jamel_session"]] += e["jamel_env_reward"]
-    n = max(1, len(extras))
     mean = lambda key: float(np.mean([float(e[key]) for e in extras])) if extras else 0.0  # noqa: E731
     out = {"jamel/session_return/mean": float(np.mean(list(sessions.values()))) if sessions else 0.0,
            "jamel/session_return/max": float(max(sessions.values())) if sessions else 0.0,
@@ -46,7 +43,7 @@ def session_metrics(extras: list[dict], gen_s: float | None) -> dict[str, float]
            "jamel/time/env_step_ms": mean("jamel_env_step_ms"),
            "jamel/time/agent_ms_per_step": mean("jamel_agent_ms")}
     if gen_s:
-        out["jamel/env_steps_per_s"] = n / gen_s
+        out["jamel/env_steps_per_s"] = max(1, len(extras)) / gen_s
     return out
 
 
@@ -59,18 +56,15 @@ class JamelPPOTrainer(PPOTrainerSync):
         return super()._build_replay_buffer()
 
     def _compute_advantage(self, batch, metrics: dict):
-        from jamel.train.rl.advantage import compute_step_advantages
-
         j = self.config.jamel
         data = tq.kv_batch_get(keys=batch.keys, partition_id=batch.partition_id,
                                select_fields=["uid", "response_mask", "extra_fields"])
         masks = list(data["response_mask"].unbind())
         extras = as_list(data["extra_fields"])
-        uids = [str(u) for u in as_list(data["uid"])]
         adv, stats = compute_step_advantages(
             str(j.adv_estimator),
             rewards=np.array([float(e["jamel_reward"]) for e in extras], dtype=np.float64),
-            group_ids=np.array(uids, dtype=object),
+            group_ids=np.array([str(u) for u in as_list(data["uid"])], dtype=object),
             session_ids=np.array([e["jamel_session"] for e in extras], dtype=object),
             step_index=np.array([int(e["jamel_step"]) for e in extras], dtype=np.int64),
             state_keys=np.array([e["jamel_state_key"] for e in extras], dtype=object),
