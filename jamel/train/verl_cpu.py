@@ -84,8 +84,8 @@ def _host_memory() -> tuple[int, int]:
 def _cpu_device_module() -> types.ModuleType:
     """`get_torch_device()` for CPU: torch.cpu plus the torch.cuda calls verl makes on the SFT path."""
     mod = types.ModuleType("jamel_verl_cpu_device")
-    zero = lambda *a, **k: 0  # noqa: E731 - no device allocator on CPU: memory statistics are 0
-    noop = lambda *a, **k: None  # noqa: E731
+    zero = lambda *a, **k: 0  # no device allocator on CPU: memory statistics are 0
+    noop = lambda *a, **k: None
     for name in ("memory_allocated", "memory_reserved", "max_memory_allocated", "max_memory_reserved"):
         setattr(mod, name, zero)
     for name in ("empty_cache", "reset_peak_memory_stats", "reset_accumulated_memory_stats",
@@ -126,18 +126,18 @@ def _make_platform_class():
         # no device to select, synchronize, free or profile
         set_device = synchronize = set_allocator_settings = empty_cache = profiler_start = profiler_stop = \
             lambda self, *args, **kwargs: None
-        is_available = lambda self: True  # noqa: E731
+        is_available = lambda self: True
         is_platform_available = lambda self, use_smi_check=False: cpu_mode_requested()  # never auto-picked
-        device_count = lambda self: 1  # noqa: E731
-        current_device = lambda self: "cpu"  # noqa: E731 - used as `x.to(get_device_id())`
-        get_device_capability = lambda self, device_index=0: (None, None)  # noqa: E731
-        communication_backend_name = lambda self: "gloo"  # noqa: E731
-        visible_devices_envvar = lambda self: "CUDA_VISIBLE_DEVICES"  # noqa: E731
-        ray_resource_name = lambda self: "CPU"  # noqa: E731
-        ray_resource_options = lambda self, num_gpus: {"num_cpus": max(1, int(num_gpus))}  # noqa: E731
-        ray_noset_envvars = lambda self: []  # noqa: E731
-        is_ipc_supported = lambda self: False  # noqa: E731
-        cudart = lambda self: None  # noqa: E731
+        device_count = lambda self: 1
+        current_device = lambda self: "cpu"  # used as `x.to(get_device_id())`
+        get_device_capability = lambda self, device_index=0: (None, None)
+        communication_backend_name = lambda self: "gloo"
+        visible_devices_envvar = lambda self: "CUDA_VISIBLE_DEVICES"
+        ray_resource_name = lambda self: "CPU"
+        ray_resource_options = lambda self, num_gpus: {"num_cpus": max(1, int(num_gpus))}
+        ray_noset_envvars = lambda self: []
+        is_ipc_supported = lambda self: False
+        cudart = lambda self: None
 
     return PlatformCPU
 

@@ -75,5 +75,5 @@ class HFGenerateServer:
         return out.log_probs[0, ids.shape[1] - 1:full.shape[1] - 1].float().tolist()
 
     # --- verl's replica control calls (weights stay resident; nothing to free on CPU) --------------------
-    ready = lambda self: True  # noqa: E731
+    ready = lambda self: True
     sleep = wake_up = clear_kv_cache = abort_all_requests = resume_generation = lambda self, *a, **k: None
