@@ -123,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
     rest = argv[1:] if verbose else argv
     verb = next((v for v in (" ".join(rest[:2]), " ".join(rest[:1])) if v in VERBS), None)
     if verb is None:
-        asked, width = not rest or rest[0] in ("-h", "--help"), max(map(len, VERBS))
+        asked = not rest or rest[0] in ("-h", "--help")
+        width = max(map(len, VERBS))
         print("usage: jamel [-v] <verb> [flags]   (jamel <verb> --help)\n\n"
               + "\n".join(f"  {v:<{width}}  {help_text}" for v, (_, help_text) in VERBS.items()),
               file=sys.stdout if asked else sys.stderr)

@@ -126,6 +126,8 @@ class Record:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         table = records if isinstance(records, pa.Table) else cls.table(records)
+        if not table.schema.equals(cls.schema(), check_metadata=False):
+            raise ValueError(f"{cls.__name__}.write: the table's schema is not the declared one")
         pq.write_table(table, path, compression="zstd")
         return path
 

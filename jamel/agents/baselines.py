@@ -9,6 +9,7 @@ Escape, Tab, arrows). Neither offers `go_back()` on the start page nor a `reset(
 """
 from __future__ import annotations
 
+import itertools
 import random
 import re
 from collections import Counter, deque
@@ -136,10 +137,9 @@ def key_target(obs: Observation) -> str | None:
     """An element to press page-level keys on: the first element of the tree that is not a control (a
     heading, a list, the main region), so that keydown reaches the document's shortcuts, not a text box
     or a button (where Enter would only click it)."""
-    controls = {e.bid for e in obs.interactive}
-    bids = [bid for bid, _, _ in tree_elements(obs.axtree) if bid not in controls]
-    bids += [e.bid for e in obs.interactive if e.role not in TEXT_ROLES | SELECT_ROLES]
-    return bids[0] if bids else None
+    controls, fields = {e.bid for e in obs.interactive}, TEXT_ROLES | SELECT_ROLES
+    return next(itertools.chain((bid for bid, _, _ in tree_elements(obs.axtree) if bid not in controls),
+                                (e.bid for e in obs.interactive if e.role not in fields)), None)
 
 
 def candidate_actions(obs: Observation, rng: random.Random, ctx: SessionContext | None = None) -> list[Action]:

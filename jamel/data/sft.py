@@ -27,7 +27,6 @@ import logging
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 from jamel.config import opt
@@ -140,8 +139,7 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
         memory_steps = recent_steps([s for s in steps_by_session[r["session_id"]] if s < r["step"]], max_memory_items)
         memory_ids = [bank_row[(r["session_id"], s)] for s in memory_steps]
         # the prompt exactly as the agent saw it at this step (observation + the error shown with it)
-        messages = build_messages(SimpleNamespace(text=lambda: r["observation"], screenshot=r["screenshot"],
-                                                  last_action_error=r["last_action_error"]))
+        messages = build_messages(_StoredObservation(r["observation"], r["screenshot"], r["last_action_error"]))
         prompt = compressor.processor.apply_chat_template(messages, add_generation_prompt=True)
         # the supervised answer: the action only, in the answer format (loss is on these tokens)
         answer = f"<action>{neutralize_special_tokens(r['action_canonical'] or r['action'])}</action>"
@@ -174,6 +172,18 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
     }
     (out / "stats.json").write_text(json.dumps(stats, indent=2))
     return stats
+
+
+@dataclass
+class _StoredObservation:
+    """An observation rebuilt from a step record: what `build_messages` reads of one."""
+
+    observation: str  # the rendered text, as the agent saw it
+    screenshot: bytes
+    last_action_error: str = ""
+
+    def text(self) -> str:
+        return self.observation
 
 
 @dataclass

@@ -17,10 +17,6 @@ import shutil
 from functools import lru_cache
 from pathlib import Path
 
-from tokenizers import AddedToken
-from transformers import AutoTokenizer, Qwen2Tokenizer
-from transformers.convert_slow_tokenizer import TikTokenConverter
-
 # Special tokens of Qwen2.5-VL / Qwen3-VL in id order, starting at 151643.
 SPECIAL_TOKENS = [
     "<|endoftext|>", "<|im_start|>", "<|im_end|>", "<|object_ref_start|>", "<|object_ref_end|>",
@@ -64,6 +60,10 @@ def tiktoken_file() -> Path:
 
 def build_qwen2_tokenizer(ranks_path: str | Path | None = None):
     """A `Qwen2Tokenizer` (fast, `tokenizers` backend) with the real Qwen2.5-VL / Qwen3-VL ids."""
+    from tokenizers import AddedToken  # here: the module's constants stay importable without transformers
+    from transformers import Qwen2Tokenizer
+    from transformers.convert_slow_tokenizer import TikTokenConverter
+
     # Byte-level BPE vocab and merges equivalent to tiktoken's rank-ordered merging, by transformers' own
     # tiktoken converter: every split (left, right) of a token into two tokens is a merge with its rank.
     vocab, merges = TikTokenConverter().extract_vocab_merges_from_model(str(ranks_path or tiktoken_file()))
@@ -88,6 +88,8 @@ def cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def qwen2_tokenizer():
     """The offline Qwen2 tokenizer, built once and cached on disk (`$JAMEL_CACHE/qwen2_tokenizer`)."""
+    from transformers import AutoTokenizer
+
     path = cache_dir() / "qwen2_tokenizer"
     if (path / "tokenizer.json").exists():
         try:

@@ -42,9 +42,6 @@ import sys
 import types
 from datetime import timedelta
 
-import torch
-import torch.distributed
-
 TESTED_VERL_VERSIONS = ("0.9.1",)
 ENV_DEVICE = "JAMEL_VERL_DEVICE"
 
@@ -83,6 +80,8 @@ def _host_memory() -> tuple[int, int]:
 @functools.cache
 def _cpu_device_module() -> types.ModuleType:
     """`get_torch_device()` for CPU: torch.cpu plus the torch.cuda calls verl makes on the SFT path."""
+    import torch  # torch is imported where it is used: the RL config reads this module's overrides only
+
     mod = types.ModuleType("jamel_verl_cpu_device")
     zero = lambda *a, **k: 0  # no device allocator on CPU: memory statistics are 0
     noop = lambda *a, **k: None
@@ -115,6 +114,8 @@ def _make_platform_class():
         device_module = property(lambda self: _cpu_device_module())  # one per process
 
         def manual_seed(self, seed: int) -> None:
+            import torch
+
             torch.manual_seed(seed)
 
         manual_seed_all = manual_seed
@@ -123,9 +124,11 @@ def _make_platform_class():
         def nvtx_range(self, msg: str):
             yield
 
-        # no device to select, synchronize, free or profile
+        def _nothing_to_do(self, *args, **kwargs) -> None:
+            """No device to select, synchronize, free or profile."""
+
         set_device = synchronize = set_allocator_settings = empty_cache = profiler_start = profiler_stop = \
-            lambda self, *args, **kwargs: None
+            _nothing_to_do
         is_available = lambda self: True
         is_platform_available = lambda self, use_smi_check=False: cpu_mode_requested()  # never auto-picked
         device_count = lambda self: 1
@@ -144,6 +147,8 @@ def _make_platform_class():
 
 def _initialize_global_process_group(timeout_second=36000):
     """verl.utils.distributed.initialize_global_process_group with backend "gloo" (torchrun env)."""
+    import torch.distributed
+
     torch.distributed.init_process_group(backend="gloo", timeout=timedelta(seconds=timeout_second),
                                          init_method=os.environ.get("DIST_INIT_METHOD", None))
     return int(os.environ["LOCAL_RANK"]), int(os.environ["RANK"]), int(os.environ["WORLD_SIZE"])

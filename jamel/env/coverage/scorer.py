@@ -294,8 +294,11 @@ class NoveltyScorer:
         self.plan_cache = default_plan_cache() if plan_cache == "auto" else plan_cache
         self.plan_cache_max_mb = plan_cache_max_mb() if self.plan_cache is not None else 0.0
         self.plans_loaded = 0  # plans the worker has read from plan_cache (since it started)
-        self.mode, self.timeout_s, self.skip_unchanged, self.verify, self.plans = (mode, timeout_s, skip_unchanged,
-                                                                                   verify, plans)
+        self.mode = mode
+        self.timeout_s = timeout_s
+        self.skip_unchanged = skip_unchanged
+        self.verify = verify
+        self.plans = plans
         self._record_path: Path | None = None  # coverage_takes.jsonl[.zst] if set, else a temporary file
         self._writer: TakesWriter | None = None
         self._spool_dir: tempfile.TemporaryDirectory | None = None

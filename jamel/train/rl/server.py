@@ -74,6 +74,11 @@ class HFGenerateServer:
                          temperature=temperature if temperature > 0 else 1.0)
         return out.log_probs[0, ids.shape[1] - 1:full.shape[1] - 1].float().tolist()
 
-    # --- verl's replica control calls (weights stay resident; nothing to free on CPU) --------------------
-    ready = lambda self: True
-    sleep = wake_up = clear_kv_cache = abort_all_requests = resume_generation = lambda self, *a, **k: None
+    # --- verl's replica control calls -----------------------------------------------------------------------
+    def ready(self) -> bool:
+        return True
+
+    def _nothing_to_do(self, *args: Any, **kwargs: Any) -> None:
+        """Weights stay resident and requests are never queued: nothing to free, abort or resume."""
+
+    sleep = wake_up = clear_kv_cache = abort_all_requests = resume_generation = _nothing_to_do
