@@ -48,9 +48,10 @@ class AgentOptions:
         model path's last part), so two models never share a folder, e.g. react-vision-gpt-5, jamel-no-memory-ckpt."""
         if agent == "openai":
             base = "react-vision" if self.vision else "react-text"
+        elif agent == "jamel" and self.memory != "latent":
+            base = "jamel-no-memory" if self.memory == "none" else f"jamel-text-memory-k{self.text_memory_k}"
         elif agent == "jamel":
-            base = {"latent": "jamel", "none": "jamel-no-memory"}.get(self.memory,
-                                                                      f"jamel-text-memory-k{self.text_memory_k}")
+            base = agent
         else:
             return agent
         model = Path(self.model_path.rstrip("/")).name if self.model_path else ""

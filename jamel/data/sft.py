@@ -139,7 +139,8 @@ def prepare(inputs: list[str], output: str, compressor_model: str, max_memory_it
         memory_steps = recent_steps([s for s in steps_by_session[r["session_id"]] if s < r["step"]], max_memory_items)
         memory_ids = [bank_row[(r["session_id"], s)] for s in memory_steps]
         # the prompt exactly as the agent saw it at this step (observation + the error shown with it)
-        messages = build_messages(_StoredObservation(r["observation"], r["screenshot"], r["last_action_error"]))
+        obs = _StoredObservation(r["observation"], r["screenshot"], r["last_action_error"])
+        messages = build_messages(obs)
         prompt = compressor.processor.apply_chat_template(messages, add_generation_prompt=True)
         # the supervised answer: the action only, in the answer format (loss is on these tokens)
         answer = f"<action>{neutralize_special_tokens(r['action_canonical'] or r['action'])}</action>"

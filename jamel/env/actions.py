@@ -51,8 +51,9 @@ class ParamSpec:
 
     def type_doc(self) -> str:
         choices = "|".join(repr(a) for a in self.allowed)
-        return {"bid": "str", "enum": choices, "str_or_list": "str | list[str]", "modifiers": f"list[{choices}]",
-                "key_comb": "str"}.get(self.kind, self.kind)  # str, float, int: as named
+        renamed = {"bid": "str", "key_comb": "str", "enum": choices, "str_or_list": "str | list[str]",
+                   "modifiers": f"list[{choices}]"}
+        return renamed.get(self.kind, self.kind)  # str, float, int: as named
 
 
 @dataclass(frozen=True)
