@@ -52,8 +52,8 @@ def init_sft_model(output: str | Path, base_model: str | None = None, compressor
         comp_cfg = transformers.AutoConfig.from_pretrained(compressor_folder(compressor_model))
         max_memory_items = 512 if max_memory_items is None else max_memory_items
         torch.manual_seed(seed)
-        aligner = MemoryAligner(comp_cfg.get_text_config().hidden_size, base.config.get_text_config().hidden_size,
-                                rms_cap=rms_cap)
+        aligner = MemoryAligner(comp_cfg.get_text_config().hidden_size,
+                                base.config.get_text_config().hidden_size, rms_cap=rms_cap)
         processor = VLProcessor.from_pretrained(base_model, model_type=base.config.model_type)
     policy = MemoryAugmentedPolicy(base, aligner, max_memory_items=max_memory_items)
     tok = processor.tokenizer
