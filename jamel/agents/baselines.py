@@ -74,7 +74,7 @@ def is_search(el: InteractiveElement) -> bool:
 
 def page_words(obs: Observation) -> list[str]:
     """Words shown on the page (static text), in order: searching for one of them finds something."""
-    texts = [line.strip()[11:] for line in obs.axtree.splitlines() if line.strip().startswith("StaticText ")]
+    texts = [line[11:] for line in map(str.strip, obs.axtree.splitlines()) if line.startswith("StaticText ")]
     words = (w for text in texts for w in _WORD.findall(text) if w.lower() not in ("search", "filter"))
     return list(dict.fromkeys(words))
 
